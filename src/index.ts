@@ -1,0 +1,49 @@
+import type { DestinationDefinition } from '@segment/actions-core'
+import type { Settings } from './generated-types'
+import { requestAccessToken } from './listrak/token'
+import updateEmailContactProfileFields from './updateEmailContactProfileFields'
+
+const CREDENTIALS_HINT =
+  'Find this on the setup tab of your Segment integration under Integrations > Integrations Management in https://admin.listrak.com.'
+
+const destination: DestinationDefinition<Settings> = {
+  name: 'Listrak (Actions)',
+  slug: 'actions-listrak',
+  mode: 'cloud',
+  description:
+    "Keep Listrak email contacts' check-box profile fields in step with Segment data, above all Engage audiences.",
+
+  authentication: {
+    scheme: 'oauth2',
+    fields: {
+      client_id: {
+        label: 'API Client ID',
+        description: `Your Listrak API client ID. ${CREDENTIALS_HINT}`,
+        type: 'string',
+        required: true
+      },
+      client_secret: {
+        label: 'API Client Secret',
+        description: `Your Listrak API client secret. ${CREDENTIALS_HINT}`,
+        type: 'password',
+        required: true
+      }
+    },
+    // Fetching a token is the cheapest call that proves both credentials, and it reports Listrak's own reason.
+    testAuthentication: async (request, { settings }) => {
+      await requestAccessToken(request, settings)
+    },
+    refreshAccessToken: async (request, { settings }) => {
+      const { accessToken } = await requestAccessToken(request, settings)
+      return { accessToken }
+    }
+  },
+
+  extendRequest: ({ auth }) => (auth?.accessToken ? { headers: { authorization: `Bearer ${auth.accessToken}` } } : {}),
+
+  actions: {
+    updateEmailContactProfileFields
+  }
+}
+
+export default destination

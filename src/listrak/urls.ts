@@ -1,0 +1,16 @@
+export const DEFAULT_AUTH_URL = 'https://auth.listrak.com/OAuth2/Token'
+export const DEFAULT_API_URL = 'https://api.listrak.com/email/v1'
+
+// Read on every request rather than at load time, so a runtime, the sandbox or a test can point an
+// already-registered destination elsewhere by setting the environment.
+export function authUrl(): string {
+  return process.env.LISTRAK_AUTH_URL || DEFAULT_AUTH_URL
+}
+
+export function apiUrl(): string {
+  return (process.env.LISTRAK_API_URL || DEFAULT_API_URL).replace(/\/+$/, '')
+}
+
+export function segmentationFieldImportUrl(listId: number): string {
+  return `${apiUrl()}/List/${listId}/Contact/SegmentationField`
+}

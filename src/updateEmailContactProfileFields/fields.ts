@@ -1,0 +1,83 @@
+import type { ActionDefinition } from '@segment/actions-core'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+
+const API_ID_HINT = 'Help & Support > API ID Information in https://admin.listrak.com'
+
+export const fields: ActionDefinition<Settings, Payload>['fields'] = {
+  listId: {
+    label: 'List ID',
+    description: `Identifier used to locate the list. Find this under ${API_ID_HINT}.`,
+    type: 'integer',
+    required: true
+  },
+  emailAddress: {
+    label: 'Email Address',
+    description: 'Email address of the contact.',
+    type: 'string',
+    format: 'email',
+    required: true,
+    default: {
+      '@if': {
+        exists: { '@path': '$.context.traits.email' },
+        then: { '@path': '$.context.traits.email' },
+        else: { '@path': '$.traits.email' }
+      }
+    }
+  },
+  profileFieldValues: {
+    label: 'Profile Field Values',
+    description:
+      `Add one or more profile field IDs as object keys. You can find these IDs under ${API_ID_HINT}. ` +
+      'Choose one of three options as the object value: "on" (activates this field in Listrak), "off" ' +
+      '(deactivates this field in Listrak), or "useAudienceKey" (Listrak sets the field based on the Segment ' +
+      'Audience payload\'s audience_key boolean value: "true" activates the field, "false" deactivates it).',
+    type: 'object',
+    required: true,
+    defaultObjectUI: 'keyvalue:only'
+  },
+  traits_or_props: {
+    label: 'Traits or Properties',
+    description: 'The event properties (track) or traits (identify) that hold the audience membership boolean.',
+    type: 'object',
+    unsafe_hidden: true,
+    default: {
+      '@if': {
+        exists: { '@path': '$.properties' },
+        then: { '@path': '$.properties' },
+        else: { '@path': '$.traits' }
+      }
+    }
+  },
+  segment_audience_key: {
+    label: 'Audience Key',
+    description: 'The Engage audience key; its true/false value in the event decides "useAudienceKey" fields.',
+    type: 'string',
+    unsafe_hidden: true,
+    default: { '@path': '$.context.personas.computation_key' }
+  },
+  event_name: {
+    label: 'Event Name',
+    description: 'The event name; "Audience Entered" and "Audience Exited" decide "useAudienceKey" fields last.',
+    type: 'string',
+    unsafe_hidden: true,
+    default: { '@path': '$.event' }
+  },
+  enable_batching: {
+    label: 'Batch Data to Listrak',
+    description:
+      'When enabled, multiple events will be sent to Listrak in a single request, which is recommended for optimal performance.',
+    type: 'boolean',
+    required: true,
+    default: true
+  },
+  batch_keys: {
+    label: 'Batch Keys',
+    description: 'Segment batches events that share these fields, so each batch goes to one list.',
+    type: 'string',
+    unsafe_hidden: true,
+    multiple: true,
+    required: false,
+    default: ['listId']
+  }
+}

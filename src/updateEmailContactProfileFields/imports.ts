@@ -1,0 +1,125 @@
+import { MultiStatusResponse } from '@segment/actions-core'
+import type { ContactSegmentationFieldValues, ImportOutcome } from '../listrak/import'
+import type { Payload } from './generated-types'
+import { CheckboxValue, normalizeEmail, resolveMembership, resolveProfileFieldValues } from './profile-fields'
+
+/** Contacts in one import request: Listrak refuses large payloads (with a 404), so imports are cut here. */
+export const MAX_CONTACTS_PER_IMPORT = 1000
+
+export interface ValidEvent {
+  listId: number
+  emailAddress: string
+  values: Map<number, CheckboxValue>
+}
+
+export type PreparedEvent = { ok: true; event: ValidEvent } | { ok: false; message: string }
+
+/** Validates one mapped event and resolves its profile field values. */
+export function prepareEvent(payload: Payload, resolvedMembership?: boolean): PreparedEvent {
+  const email = normalizeEmail(payload.emailAddress)
+  if (!email.ok) return email
+  const resolution = resolveProfileFieldValues(payload.profileFieldValues ?? {}, () =>
+    resolveMembership({
+      traitsOrProps: payload.traits_or_props,
+      audienceKey: payload.segment_audience_key,
+      resolvedMembership,
+      eventName: payload.event_name
+    })
+  )
+  if (!resolution.ok) return resolution
+  return { ok: true, event: { listId: payload.listId, emailAddress: email.email, values: resolution.values } }
+}
+
+export interface PlannedImport {
+  listId: number
+  contacts: ContactSegmentationFieldValues[]
+  /** For each contact, the input indexes of the events merged into it. */
+  eventIndexes: number[][]
+}
+
+interface MergedContact {
+  emailAddress: string
+  values: Map<number, CheckboxValue>
+  eventIndexes: number[]
+}
+
+/**
+ * Groups valid events by list, merges events for the same address (compared without case; for each field the
+ * later event wins) and cuts each list into imports of at most `maxContacts` contacts.
+ */
+export function planImports(events: PreparedEvent[], maxContacts = MAX_CONTACTS_PER_IMPORT): PlannedImport[] {
+  const lists = new Map<number, Map<string, MergedContact>>()
+  events.forEach((prepared, index) => {
+    if (!prepared.ok) return
+    const { listId, emailAddress, values } = prepared.event
+    let contacts = lists.get(listId)
+    if (!contacts) lists.set(listId, (contacts = new Map()))
+    const key = emailAddress.toLowerCase()
+    const contact = contacts.get(key)
+    if (!contact) {
+      contacts.set(key, { emailAddress, values: new Map(values), eventIndexes: [index] })
+      return
+    }
+    for (const [id, value] of values) contact.values.set(id, value)
+    contact.eventIndexes.push(index)
+  })
+
+  const imports: PlannedImport[] = []
+  for (const [listId, contacts] of lists) {
+    const merged = [...contacts.values()]
+    for (let start = 0; start < merged.length; start += maxContacts) {
+      const chunk = merged.slice(start, start + maxContacts)
+      imports.push({
+        listId,
+        contacts: chunk.map(({ emailAddress, values }) => ({
+          emailAddress,
+          segmentationFieldValues: [...values].map(([segmentationFieldId, value]) => ({ segmentationFieldId, value }))
+        })),
+        eventIndexes: chunk.map((contact) => contact.eventIndexes)
+      })
+    }
+  }
+  return imports
+}
+
+/**
+ * One result per input event, in input order: refused events carry their reason; the others carry the outcome
+ * of the import that held their contact.
+ */
+export function toMultiStatus(
+  events: PreparedEvent[],
+  imports: PlannedImport[],
+  outcomes: ImportOutcome[]
+): MultiStatusResponse {
+  const response = new MultiStatusResponse()
+  events.forEach((prepared, index) => {
+    if (!prepared.ok) {
+      response.setErrorResponseAtIndex(index, {
+        status: 400,
+        errortype: 'PAYLOAD_VALIDATION_FAILED',
+        errormessage: prepared.message
+      })
+    }
+  })
+  imports.forEach((planned, i) => {
+    const outcome = outcomes[i]
+    planned.eventIndexes.forEach((indexes, c) => {
+      const sent = planned.contacts[c]
+      for (const index of indexes) {
+        if (outcome.ok) {
+          response.setSuccessResponseAtIndex(index, { status: outcome.status, sent, body: outcome.body })
+        } else {
+          const { status, errortype, message, body } = outcome.failure
+          response.setErrorResponseAtIndex(index, {
+            status,
+            errortype,
+            errormessage: message,
+            sent,
+            ...(body === undefined ? {} : { body })
+          })
+        }
+      }
+    })
+  })
+  return response
+}

@@ -1,0 +1,31 @@
+import { PayloadValidationError } from '@segment/actions-core'
+import type { ActionDefinition } from '@segment/actions-core'
+import { failureToError } from '../listrak/errors'
+import type { Settings } from '../generated-types'
+import { fields } from './fields'
+import type { Payload } from './generated-types'
+import { planImports, prepareEvent, toMultiStatus } from './imports'
+import { sendImports } from './send'
+
+const action: ActionDefinition<Settings, Payload> = {
+  title: 'Update Email Contact Profile Fields',
+  description:
+    'One or more list imports will be started to update the specified contact profile fields on the specified list.',
+  fields,
+
+  perform: async (request, { payload, audienceMembership }) => {
+    const prepared = prepareEvent(payload, audienceMembership)
+    if (!prepared.ok) throw new PayloadValidationError(prepared.message)
+    const [outcome] = await sendImports(request, planImports([prepared]))
+    if (!outcome.ok) throw failureToError(outcome.failure)
+    return outcome.body
+  },
+
+  performBatch: async (request, { payload, audienceMembership }) => {
+    const prepared = payload.map((event, i) => prepareEvent(event, audienceMembership?.[i]))
+    const imports = planImports(prepared)
+    return toMultiStatus(prepared, imports, await sendImports(request, imports))
+  }
+}
+
+export default action
