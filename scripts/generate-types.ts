@@ -19,8 +19,8 @@ async function render(fields: Fields, name: string, file: string): Promise<strin
   return prettier.format(types, { ...options, filepath: file })
 }
 
-/** Every generated-types.ts the destination needs, by path, as `npm run types` writes them. */
-export async function renderGeneratedTypes(): Promise<Map<string, string>> {
+/** Every generated-types.ts the destination needs, by path. */
+async function renderGeneratedTypes(): Promise<Map<string, string>> {
   const files = new Map<string, string>()
   const settingsFile = path.join(SRC, 'generated-types.ts')
   files.set(settingsFile, await render(destination.authentication?.fields as Fields, 'Settings', settingsFile))
@@ -31,16 +31,27 @@ export async function renderGeneratedTypes(): Promise<Map<string, string>> {
   return files
 }
 
-if (require.main === module) {
-  renderGeneratedTypes()
-    .then(async (files) => {
-      for (const [file, content] of files) {
-        await fs.writeFile(file, content)
-        console.log(`wrote ${path.relative(process.cwd(), file)}`)
-      }
-    })
-    .catch((error) => {
-      console.error(error)
-      process.exitCode = 1
-    })
+/** Writes the files; with `--check`, only lists the stale ones and fails if there are any. */
+async function main(check: boolean): Promise<number> {
+  const stale: string[] = []
+  for (const [file, content] of await renderGeneratedTypes()) {
+    const current = await fs.readFile(file, 'utf8').catch(() => '')
+    if (current === content) continue
+    stale.push(path.relative(process.cwd(), file))
+    if (!check) await fs.writeFile(file, content)
+  }
+  if (check && stale.length > 0) {
+    console.error(`Stale generated types (run \`npm run types\`): ${stale.join(', ')}`)
+    return 1
+  }
+  console.log(stale.length > 0 ? `wrote ${stale.join(', ')}` : 'generated types are up to date')
+  return 0
 }
+
+main(process.argv.includes('--check')).then(
+  (code) => (process.exitCode = code),
+  (error) => {
+    console.error(error)
+    process.exitCode = 1
+  }
+)

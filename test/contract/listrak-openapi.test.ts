@@ -1,0 +1,91 @@
+import { existsSync, readFileSync } from 'fs'
+import path from 'path'
+import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/listrak/urls'
+import { planImports, prepareEvent } from '../../src/updateEmailContactProfileFields/imports'
+
+/**
+ * Checks what the destination assumes about Listrak against Listrak's own Swagger description, which sits
+ * beside the project (in `../shared/listrak/`) on the team's machines and in CI, but is not part of the package.
+ */
+const SPEC = path.join(__dirname, '..', '..', '..', 'shared', 'listrak', 'listrak-email-openapi.json')
+const present = existsSync(SPEC)
+if (!present) console.warn(`Listrak contract tests skipped: ${SPEC} is not present.`)
+
+type Schema = { type?: string; required?: string[]; properties?: Record<string, Schema>; items?: Schema; $ref?: string }
+type Spec = {
+  host: string
+  basePath: string
+  securityDefinitions: Record<string, { tokenUrl?: string }>
+  paths: Record<
+    string,
+    Record<string, { consumes?: string[]; parameters?: { name: string; in: string; type?: string; format?: string }[] }>
+  >
+  definitions: Record<string, Schema>
+}
+
+/** The few JSON-schema rules Listrak's definitions use: type, required, properties, items, $ref. */
+function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): string[] {
+  if (schema.$ref) return violations(value, spec.definitions[schema.$ref.replace('#/definitions/', '')], spec, at)
+  const problems: string[] = []
+  if (schema.type === 'integer' && !Number.isInteger(value)) problems.push(`${at} is not an integer`)
+  if (schema.type === 'string' && typeof value !== 'string') problems.push(`${at} is not a string`)
+  if (schema.type === 'array') {
+    if (!Array.isArray(value)) return [`${at} is not an array`]
+    value.forEach((item, i) => problems.push(...violations(item, schema.items ?? {}, spec, `${at}[${i}]`)))
+  }
+  if (schema.type === 'object') {
+    const object = value as Record<string, unknown>
+    for (const key of schema.required ?? []) if (!(key in object)) problems.push(`${at}.${key} is missing`)
+    for (const [key, item] of Object.entries(object)) {
+      const property = schema.properties?.[key]
+      if (!property) problems.push(`${at}.${key} is not in the definition`)
+      else problems.push(...violations(item, property, spec, `${at}.${key}`))
+    }
+  }
+  return problems
+}
+
+;(present ? describe : describe.skip)("Listrak's Email API description", () => {
+  const spec = present ? (JSON.parse(readFileSync(SPEC, 'utf8')) as Spec) : ({} as Spec)
+  const importRoute = () => spec.paths['/v1/List/{listId}/Contact/SegmentationField'].post
+
+  it('has the token URL the destination uses by default', () => {
+    expect(Object.values(spec.securityDefinitions).map((d) => d.tokenUrl)).toContain(DEFAULT_AUTH_URL)
+  })
+
+  it('has the API base the destination uses by default', () => {
+    expect(`https://${spec.host}${spec.basePath}/v1`).toBe(DEFAULT_API_URL)
+  })
+
+  it('takes JSON at the import route, with an int32 list ID in the path', () => {
+    expect(importRoute().consumes).toEqual(['application/json'])
+    expect(importRoute().parameters).toContainEqual(
+      expect.objectContaining({ name: 'listId', in: 'path', type: 'integer', format: 'int32' })
+    )
+  })
+
+  it('accepts the import body the destination builds', () => {
+    const prepared = [
+      prepareEvent({
+        listId: 12345,
+        emailAddress: 'a@example.com',
+        profileFieldValues: { '6789': 'on', '6790': false },
+        enable_batching: true
+      }),
+      prepareEvent({
+        listId: 12345,
+        emailAddress: 'b@example.com',
+        profileFieldValues: { '6789': 'off' },
+        enable_batching: true
+      })
+    ]
+    const [planned] = planImports(prepared)
+    const body = importRoute().parameters?.find((p) => p.in === 'body') as unknown as { schema: Schema }
+    expect(violations(planned.contacts, body.schema, spec)).toEqual([])
+  })
+
+  it('describes the error envelope and ResourceCreated the destination reads', () => {
+    expect(Object.keys(spec.definitions.Error.properties ?? {}).sort()).toEqual(['error', 'message', 'status'])
+    expect(spec.definitions.ResourceCreated.properties?.resourceId?.type).toBe('string')
+  })
+})

@@ -1,0 +1,188 @@
+import nock from 'nock'
+import destination from '../../src'
+import { audienceTrack } from '../engage-events'
+import {
+  ACCESS_TOKEN,
+  API,
+  AUTH,
+  CLIENT_SECRET,
+  importPath,
+  isolateNetwork,
+  newIntegration,
+  runBatch,
+  settings
+} from './fixtures'
+
+isolateNetwork()
+
+const tokenForm = {
+  grant_type: 'client_credentials',
+  client_id: settings.client_id,
+  client_secret: CLIENT_SECRET
+}
+
+/** A token endpoint that accepts only the form-encoded client-credentials grant, with no Authorization header. */
+const tokenEndpoint = () =>
+  nock(AUTH, { badheaders: ['authorization'] })
+    .post('/OAuth2/Token', tokenForm)
+    .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
+
+const invalidCredentials = {
+  status: 401,
+  error: 'ERROR_INVALID_CREDENTIALS',
+  // A server that echoes the secret back must not get it into our messages.
+  message: `Invalid client credentials for client_secret=${CLIENT_SECRET}.`
+}
+
+describe('destination definition', () => {
+  it('is Listrak (Actions), cloud mode, with OAuth2 client-credential settings', () => {
+    expect(destination).toMatchObject({ name: 'Listrak (Actions)', slug: 'actions-listrak', mode: 'cloud' })
+    expect(destination.authentication).toMatchObject({
+      scheme: 'oauth2',
+      fields: {
+        client_id: { label: 'API Client ID', type: 'string', required: true },
+        client_secret: { label: 'API Client Secret', type: 'password', required: true }
+      }
+    })
+  })
+})
+
+describe('refreshAccessToken', () => {
+  it('fetches a token with the client-credentials grant and no Authorization header', async () => {
+    const scope = tokenEndpoint().reply(200, { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 3600 })
+    // Settings that still carry an old token: extendRequest would add it to every request.
+    const withOldToken = { ...settings, oauth: { access_token: 'old-token' } }
+    const tokens = await newIntegration().refreshAccessToken(withOldToken, {
+      accessToken: 'old-token',
+      refreshToken: '',
+      clientId: '',
+      clientSecret: ''
+    })
+    expect(tokens).toEqual({ accessToken: 'fresh-token' })
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('goes to LISTRAK_AUTH_URL when it is set', async () => {
+    process.env.LISTRAK_AUTH_URL = 'http://127.0.0.1:9/custom/token'
+    try {
+      const scope = nock('http://127.0.0.1:9').post('/custom/token').reply(200, { access_token: 't' })
+      await newIntegration().refreshAccessToken(settings, {
+        accessToken: '',
+        refreshToken: '',
+        clientId: '',
+        clientSecret: ''
+      })
+      expect(scope.isDone()).toBe(true)
+    } finally {
+      delete process.env.LISTRAK_AUTH_URL
+    }
+  })
+
+  it('refuses an answer without an access token', async () => {
+    tokenEndpoint().reply(200, { token_type: 'Bearer' })
+    await expect(
+      newIntegration().refreshAccessToken(settings, {
+        accessToken: '',
+        refreshToken: '',
+        clientId: '',
+        clientSecret: ''
+      })
+    ).rejects.toThrow('without an access token')
+  })
+
+  it("reports wrong credentials with Listrak's reason, never the secret", async () => {
+    tokenEndpoint().reply(401, invalidCredentials)
+    const error = await newIntegration()
+      .refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
+      .catch((e: Error) => e)
+    expect(error).toMatchObject({ name: 'InvalidAuthenticationError', status: 401 })
+    expect((error as Error).message).toContain('ERROR_INVALID_CREDENTIALS: Invalid client credentials')
+    expect((error as Error).message).not.toContain(CLIENT_SECRET)
+  })
+
+  it('makes a failing token endpoint retryable', async () => {
+    tokenEndpoint().reply(503, 'Service Unavailable')
+    await expect(
+      newIntegration().refreshAccessToken(settings, {
+        accessToken: '',
+        refreshToken: '',
+        clientId: '',
+        clientSecret: ''
+      })
+    ).rejects.toMatchObject({ name: 'RetryableError', status: 503 })
+  })
+})
+
+describe('testAuthentication', () => {
+  it('accepts good credentials', async () => {
+    const scope = tokenEndpoint().reply(200, { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 3600 })
+    await expect(newIntegration().testAuthentication(settings)).resolves.not.toThrow()
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it("refuses bad credentials with Listrak's message and without the secret", async () => {
+    tokenEndpoint().reply(401, invalidCredentials)
+    const error = (await newIntegration()
+      .testAuthentication(settings)
+      .catch((e: Error) => e)) as Error
+    expect(error.message).toContain('ERROR_INVALID_CREDENTIALS: Invalid client credentials')
+    expect(error.message).not.toContain(CLIENT_SECRET)
+  })
+
+  it('refuses missing settings before calling Listrak', async () => {
+    await expect(newIntegration().testAuthentication({ client_id: 'x' } as never)).rejects.toThrow(/client_secret/)
+  })
+})
+
+describe('API requests', () => {
+  it('carry the bearer token', async () => {
+    const scope = nock(API)
+      .post(importPath(12345))
+      .matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`)
+      .reply(201, { status: 201, resourceId: 'r' })
+    await runBatch([audienceTrack('jane@example.com', 'my_audience', true)])
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it('go to LISTRAK_API_URL when it is set', async () => {
+    process.env.LISTRAK_API_URL = 'http://127.0.0.1:9/email/v1/'
+    try {
+      const scope = nock('http://127.0.0.1:9').post('/email/v1/List/12345/Contact/SegmentationField').reply(201, {})
+      const [result] = await runBatch([audienceTrack('jane@example.com', 'my_audience', true)])
+      expect(result.status).toBe(201)
+      expect(scope.isDone()).toBe(true)
+    } finally {
+      delete process.env.LISTRAK_API_URL
+    }
+  })
+})
+
+describe('secrets', () => {
+  it('never appear in an error message or a result', async () => {
+    const seen: string[] = []
+    const capture = (e: unknown) => seen.push(String(e), JSON.stringify(e))
+
+    tokenEndpoint().reply(401, invalidCredentials)
+    await newIntegration().testAuthentication(settings).catch(capture)
+    tokenEndpoint().reply(400, { error: 'invalid_client', error_description: `bad secret ${CLIENT_SECRET}` })
+    await newIntegration()
+      .refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
+      .catch(capture)
+    nock(AUTH)
+      .post('/OAuth2/Token')
+      .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
+    await newIntegration()
+      .refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
+      .catch(capture)
+    for (const status of [400, 401, 404, 429, 500]) {
+      nock(API).post(importPath(12345)).reply(status, { status, error: 'ERROR_X', message: 'nope' })
+      seen.push(JSON.stringify(await runBatch([audienceTrack('jane@example.com', 'my_audience', true)])))
+    }
+
+    expect(seen.length).toBeGreaterThan(5)
+    for (const text of seen) {
+      expect(text).not.toContain(CLIENT_SECRET)
+      expect(text).not.toContain(ACCESS_TOKEN)
+    }
+  })
+})
