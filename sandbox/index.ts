@@ -1,0 +1,66 @@
+import type { AddressInfo } from 'net'
+import { FaultsUpdate, parseFaults } from './faults'
+import { DEFAULT_FIXTURE, Fixture, FixtureInput, loadFixtureFile, parseFixture } from './fixture'
+import { buildServer, ServerLimits } from './server'
+import { SandboxState } from './state'
+
+export interface SandboxOptions {
+  /** Port to listen on; 0 (the default) picks a free one. */
+  port?: number
+  /** Address to bind; loopback unless said otherwise. */
+  host?: string
+  /** A fixture object, or the path of a JSON fixture file; the built-in fixture by default. */
+  fixture?: FixtureInput | string
+  /** Token lifetime in seconds (default one hour). */
+  tokenTtlSeconds?: number
+  faults?: FaultsUpdate
+  limits?: Partial<ServerLimits>
+  /** How many imports and requests the inspection routes keep (default 10,000 each). */
+  historyLimit?: number
+}
+
+export interface Sandbox {
+  url: string
+  authUrl: string
+  apiUrl: string
+  state: SandboxState
+  stop(): Promise<void>
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  bodyLimitBytes: 16 * 1024 * 1024,
+  importMaxContacts: 5000,
+  importMaxBytes: 4 * 1024 * 1024
+}
+
+function resolveFixture(fixture: SandboxOptions['fixture']): Fixture {
+  if (fixture === undefined) return DEFAULT_FIXTURE
+  return typeof fixture === 'string' ? loadFixtureFile(fixture) : parseFixture(fixture)
+}
+
+/** Starts an in-memory stand-in for Listrak's token and Email API endpoints. */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const state = new SandboxState({
+    fixture: resolveFixture(options.fixture),
+    faults: parseFaults(options.faults ?? {}),
+    tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
+    historyLimit: options.historyLimit ?? 10_000
+  })
+  const app = buildServer(state, { ...DEFAULT_LIMITS, ...options.limits })
+  await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' })
+  const { address, port } = app.server.address() as AddressInfo
+  const host = address.includes(':') ? `[${address}]` : address
+  const url = `http://${host}:${port}`
+  return {
+    url,
+    authUrl: `${url}/OAuth2/Token`,
+    apiUrl: `${url}/email/v1`,
+    state,
+    stop: async () => {
+      await app.close()
+    }
+  }
+}
+
+export type { Fixture, FixtureInput } from './fixture'
+export type { Faults, FaultsUpdate } from './faults'
