@@ -38,9 +38,17 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body))
 
+  // When each request started, and whether it is one of Listrak's (those count in the stats and get faults).
+  const started = new WeakMap<FastifyRequest, { at: number; listrak: boolean }>()
+
   app.addHook('onRequest', async (request, reply) => {
-    ;(request as { startedAt?: number }).startedAt = performance.now()
-    if (!LISTRAK_PATH.test(request.url)) return
+    const listrak = LISTRAK_PATH.test(request.url)
+    started.set(request, { at: performance.now(), listrak })
+    if (!listrak) return
+    const { stats } = state
+    stats.requests++
+    stats.inFlight++
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
     const { delayMs, action } = state.faults.decide()
     if (delayMs > 0) await sleep(delayMs)
     if (action === 'drop') {
@@ -56,13 +64,15 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   })
 
   const record = (request: FastifyRequest, status: number | 'dropped') => {
-    const startedAt = (request as { startedAt?: number }).startedAt ?? performance.now()
+    const start = started.get(request) ?? { at: performance.now(), listrak: false }
+    // A reset while requests are in flight zeroes the gauge; never let it go below zero.
+    if (start.listrak) state.stats.inFlight = Math.max(0, state.stats.inFlight - 1)
     state.requests.push({
       at: new Date().toISOString(),
       method: request.method,
       path: request.url,
       status,
-      durationMs: Math.round((performance.now() - startedAt) * 10) / 10
+      durationMs: Math.round((performance.now() - start.at) * 10) / 10
     })
   }
   app.addHook('onResponse', async (request, reply) => record(request, reply.statusCode))
@@ -201,13 +211,14 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     if (Array.isArray(body) && body.length > limits.importMaxContacts) return oversized()
     const result = validateImport(list.summary.listId, list.fields, body)
     if (!result.ok) return sendError(reply, result.error)
-    const { resourceId } = state.applyImport(list.summary.listId, result.contacts)
+    const { resourceId } = state.applyImport(list.summary.listId, result.contacts, raw.length)
     return reply.code(201).send({ status: 201, resourceId })
   })
 
   // Inspection and control, outside Listrak's paths.
   app.get('/_sandbox/imports', async () => state.imports.toJSON())
   app.get('/_sandbox/requests', async () => state.requests.toJSON())
+  app.get('/_sandbox/stats', async () => state.stats)
   app.get<{ Params: { listId: string } }>('/_sandbox/lists/:listId/contacts', async (request, reply) => {
     const listId = parseId(request.params.listId)
     if (listId === undefined || !state.lists.has(listId)) {

@@ -74,6 +74,19 @@ export interface SandboxStateOptions {
   historyLimit: number
 }
 
+function emptyStats() {
+  return {
+    requests: 0,
+    inFlight: 0,
+    maxInFlight: 0,
+    tokensIssued: 0,
+    imports: 0,
+    importedContacts: 0,
+    largestImportContacts: 0,
+    largestImportBytes: 0
+  }
+}
+
 export type TokenCheck = 'ok' | 'unknown' | 'expired' | 'used-up'
 
 /** The sandbox's in-memory Listrak account: lists and fields, contacts' values, tokens, history and faults. */
@@ -85,6 +98,8 @@ export class SandboxState {
   readonly requests: History<RequestRecord>
   readonly faults: FaultInjector
   private tokens = new Map<string, { expiresAt: number; uses: number }>()
+  /** Counters over the sandbox's life since the last reset; not capped like the histories. */
+  stats = emptyStats()
 
   constructor(private readonly options: SandboxStateOptions) {
     this.imports = new History(options.historyLimit)
@@ -119,6 +134,7 @@ export class SandboxState {
     this.requests.clear()
     this.faults.clear()
     this.faults.set(this.options.faults)
+    this.stats = emptyStats()
   }
 
   checkCredentials(clientId: string, clientSecret: string): boolean {
@@ -126,6 +142,7 @@ export class SandboxState {
   }
 
   issueToken(): { access_token: string; token_type: 'Bearer'; expires_in: number } {
+    this.stats.tokensIssued++
     const token = randomBytes(24).toString('base64url')
     this.tokens.set(token, { expiresAt: Date.now() + this.options.tokenTtlSeconds * 1000, uses: 0 })
     return { access_token: token, token_type: 'Bearer', expires_in: this.options.tokenTtlSeconds }
@@ -142,7 +159,11 @@ export class SandboxState {
     return 'ok'
   }
 
-  applyImport(listId: number, contacts: ContactSegmentationFieldValues[]): ImportRecord {
+  applyImport(listId: number, contacts: ContactSegmentationFieldValues[], bytes: number): ImportRecord {
+    this.stats.imports++
+    this.stats.importedContacts += contacts.length
+    this.stats.largestImportContacts = Math.max(this.stats.largestImportContacts, contacts.length)
+    this.stats.largestImportBytes = Math.max(this.stats.largestImportBytes, bytes)
     let stored = this.contacts.get(listId)
     if (!stored) this.contacts.set(listId, (stored = new Map()))
     for (const { emailAddress, segmentationFieldValues } of contacts) {

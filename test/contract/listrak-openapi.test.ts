@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'fs'
 import path from 'path'
+import { startSandbox } from '../../sandbox'
+import { contactSegmentationFieldValue, contactSegmentationFieldValues, ERROR } from '../../sandbox/contract'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/listrak/urls'
 import { planImports, prepareEvent } from '../../src/updateEmailContactProfileFields/imports'
+import { client, contact } from '../sandbox/client'
 
 /**
- * Checks what the destination assumes about Listrak against Listrak's own Swagger description, which sits
+ * Checks what the destination and the sandbox assume about Listrak against Listrak's own Swagger description, which sits
  * beside the project (in `../shared/listrak/`) on the team's machines and in CI, but is not part of the package.
  */
 const SPEC = path.join(__dirname, '..', '..', '..', 'shared', 'listrak', 'listrak-email-openapi.json')
@@ -18,7 +21,14 @@ type Spec = {
   securityDefinitions: Record<string, { tokenUrl?: string }>
   paths: Record<
     string,
-    Record<string, { consumes?: string[]; parameters?: { name: string; in: string; type?: string; format?: string }[] }>
+    Record<
+      string,
+      {
+        consumes?: string[]
+        parameters?: { name: string; in: string; type?: string; format?: string }[]
+        responses: Record<string, { examples?: Record<string, { error?: string }> }>
+      }
+    >
   >
   definitions: Record<string, Schema>
 }
@@ -29,6 +39,7 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
   const problems: string[] = []
   if (schema.type === 'integer' && !Number.isInteger(value)) problems.push(`${at} is not an integer`)
   if (schema.type === 'string' && typeof value !== 'string') problems.push(`${at} is not a string`)
+  if (schema.type === 'boolean' && typeof value !== 'boolean') problems.push(`${at} is not a boolean`)
   if (schema.type === 'array') {
     if (!Array.isArray(value)) return [`${at} is not an array`]
     value.forEach((item, i) => problems.push(...violations(item, schema.items ?? {}, spec, `${at}[${i}]`)))
@@ -87,5 +98,59 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
   it('describes the error envelope and ResourceCreated the destination reads', () => {
     expect(Object.keys(spec.definitions.Error.properties ?? {}).sort()).toEqual(['error', 'message', 'status'])
     expect(spec.definitions.ResourceCreated.properties?.resourceId?.type).toBe('string')
+  })
+})
+
+;(present ? describe : describe.skip)("the sandbox against Listrak's Email API description", () => {
+  const spec = present ? (JSON.parse(readFileSync(SPEC, 'utf8')) as Spec) : ({} as Spec)
+  const definition = (name: string) => ({ $ref: `#/definitions/${name}` })
+
+  it('enforces the import body as ContactSegmentationFieldValues[] defines it', () => {
+    const contactDefinition = spec.definitions.ContactSegmentationFieldValues
+    expect(Object.keys(contactSegmentationFieldValues.shape).sort()).toEqual(
+      Object.keys(contactDefinition.properties ?? {}).sort()
+    )
+    expect(contactDefinition.required?.sort()).toEqual(['emailAddress', 'segmentationFieldValues'])
+    const valueDefinition = spec.definitions.ContactSegmentationFieldValue
+    expect(Object.keys(contactSegmentationFieldValue.shape).sort()).toEqual(
+      Object.keys(valueDefinition.properties ?? {}).sort()
+    )
+  })
+
+  it("uses the error codes of Listrak's examples for the import route", () => {
+    const route = spec.paths['/v1/List/{listId}/Contact/SegmentationField'].post
+    const codes = Object.values(route.responses)
+      .map((r) => r.examples?.['application/json']?.error)
+      .filter(Boolean)
+    expect(codes.length).toBeGreaterThan(0)
+    for (const code of codes) expect(Object.values(ERROR)).toContain(code)
+  })
+
+  it('answers in the shapes Listrak defines', async () => {
+    const sandbox = await startSandbox()
+    try {
+      const api = client(sandbox)
+      const token = await api.token()
+      const auth = { headers: { authorization: `Bearer ${token}` } }
+      const answers: [string, unknown][] = [
+        ['Collection[List]', (await api.call('GET', '/email/v1/List', auth)).json],
+        [
+          'Collection[SegmentationFieldGroup]',
+          (await api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup', auth)).json
+        ],
+        [
+          'Collection[SegmentationField]',
+          (await api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup/501/SegmentationField', auth)).json
+        ],
+        ['ResourceCreated', (await api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)).json],
+        ['Error', (await api.importContacts(999, [contact('a@example.com', [6789, 'on'])], token)).json],
+        ['Error', (await api.importContacts(12345, 'nope', token)).json],
+        ['Error', (await api.call('GET', '/email/v1/List')).json]
+      ]
+      for (const [name, answer] of answers)
+        expect([name, violations(answer, definition(name), spec)]).toEqual([name, []])
+    } finally {
+      await sandbox.stop()
+    }
   })
 })

@@ -1,0 +1,211 @@
+import { Destination } from '@segment/actions-core'
+import type { SegmentEvent } from '@segment/actions-core'
+import destination from '../../src'
+import { MAX_CONCURRENT_IMPORTS } from '../../src/updateEmailContactProfileFields/send'
+import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
+import { audienceIdentify, audienceTrack } from '../engage-events'
+
+/** The destination, registered in actions-core's real Destination, talking to the sandbox over loopback. */
+
+let sandbox: Sandbox
+
+async function start(options: SandboxOptions = {}) {
+  sandbox = await startSandbox(options)
+  process.env.LISTRAK_AUTH_URL = sandbox.authUrl
+  process.env.LISTRAK_API_URL = sandbox.apiUrl
+}
+
+afterEach(async () => {
+  delete process.env.LISTRAK_AUTH_URL
+  delete process.env.LISTRAK_API_URL
+  await sandbox?.stop()
+})
+
+const defaults = {
+  emailAddress: {
+    '@if': {
+      exists: { '@path': '$.context.traits.email' },
+      then: { '@path': '$.context.traits.email' },
+      else: { '@path': '$.traits.email' }
+    }
+  },
+  traits_or_props: {
+    '@if': { exists: { '@path': '$.properties' }, then: { '@path': '$.properties' }, else: { '@path': '$.traits' } }
+  },
+  segment_audience_key: { '@path': '$.context.personas.computation_key' },
+  event_name: { '@path': '$.event' },
+  enable_batching: true
+}
+
+const subscription = (subscribe: string, mapping: Record<string, unknown>) => ({
+  subscribe,
+  partnerAction: 'updateEmailContactProfileFields',
+  mapping: { ...defaults, ...mapping }
+})
+
+/** Settings as a runtime holds them: the demo credentials, no token yet (the first 401 fetches one). */
+const settingsWith = (...subscriptions: ReturnType<typeof subscription>[]) => ({
+  client_id: 'demo-client-id',
+  client_secret: 'demo-client-secret',
+  oauth: {},
+  subscriptions
+})
+
+type Multistatus = { status: number; errormessage?: string }[]
+
+async function send(events: Partial<SegmentEvent>[], settings: ReturnType<typeof settingsWith>) {
+  const results = (await new Destination(destination).onBatch(events as SegmentEvent[], settings as never)) as {
+    multistatus?: Multistatus
+  }[]
+  return results.map((r) => r.multistatus ?? [])
+}
+
+async function contacts(listId: number) {
+  const response = await fetch(`${sandbox.url}/_sandbox/lists/${listId}/contacts`)
+  const body = (await response.json()) as { contacts: { emailAddress: string; fields: Record<string, string> }[] }
+  return Object.fromEntries(body.contacts.map((c) => [c.emailAddress, c.fields]))
+}
+
+const stats = async () => (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as Record<string, number>
+
+describe('destination → sandbox over loopback', () => {
+  it('syncs an audience with one useAudienceKey mapping: Entered on, Exited off', async () => {
+    await start()
+    const settings = settingsWith(
+      subscription('context.personas.computation_key = "my_audience"', {
+        listId: 12345,
+        profileFieldValues: { '6789': 'useAudienceKey' }
+      })
+    )
+    const [first] = await send(
+      [
+        audienceTrack('jane@example.com', 'my_audience', true),
+        audienceTrack('john@example.com', 'my_audience', true),
+        audienceIdentify('ana@example.com', 'my_audience', true),
+        audienceTrack('other@example.com', 'another_audience', true)
+      ],
+      settings
+    )
+    expect(first.map((r) => r.status)).toEqual([201, 201, 201, 400])
+    const [second] = await send(
+      [
+        audienceTrack('john@example.com', 'my_audience', false),
+        audienceIdentify('ana@example.com', 'my_audience', false)
+      ],
+      settings
+    )
+    expect(second.map((r) => r.status)).toEqual([201, 201])
+
+    expect(await contacts(12345)).toEqual({
+      'jane@example.com': { '6789': 'on' },
+      'john@example.com': { '6789': 'off' },
+      'ana@example.com': { '6789': 'off' }
+    })
+    expect((await stats()).tokensIssued).toBe(1)
+  })
+
+  it('syncs an audience with two mappings, "on" for Entered and "off" for Exited', async () => {
+    await start()
+    const settings = settingsWith(
+      subscription('event = "Audience Entered" and properties.audience_key = "my_audience"', {
+        listId: 12345,
+        profileFieldValues: { '6789': 'on' }
+      }),
+      subscription('event = "Audience Exited" and properties.audience_key = "my_audience"', {
+        listId: 12345,
+        profileFieldValues: { '6789': 'off' }
+      })
+    )
+    await send(
+      [audienceTrack('jane@example.com', 'my_audience', true), audienceTrack('john@example.com', 'my_audience', true)],
+      settings
+    )
+    await send([audienceTrack('john@example.com', 'my_audience', false)], settings)
+    expect(await contacts(12345)).toEqual({
+      'jane@example.com': { '6789': 'on' },
+      'john@example.com': { '6789': 'off' }
+    })
+  })
+
+  it(`imports many lists concurrently, never more than ${MAX_CONCURRENT_IMPORTS} requests at once`, async () => {
+    const lists = Array.from({ length: 10 }, (_, i) => ({
+      listId: 1000 + i,
+      listName: `List ${i}`,
+      segmentationFieldGroups: [
+        {
+          segmentationFieldGroupId: 1,
+          segmentationFieldGroupName: 'Engage Audiences',
+          segmentationFields: [{ segmentationFieldId: 6789, segmentationFieldName: 'a', dataType: 'CheckBox' as const }]
+        }
+      ]
+    }))
+    await start({
+      fixture: { credentials: [{ clientId: 'demo-client-id', clientSecret: 'demo-client-secret' }], lists },
+      faults: { latencyMs: 30 }
+    })
+    const events = Array.from({ length: 30 }, (_, i) => {
+      const event = audienceTrack(`user${i}@example.com`, 'my_audience', true)
+      return { ...event, properties: { ...event.properties, list: 1000 + (i % 10) } }
+    })
+    const settings = settingsWith(
+      subscription('type = "track"', {
+        listId: { '@path': '$.properties.list' },
+        profileFieldValues: { '6789': 'useAudienceKey' }
+      })
+    )
+    // Fetch the token first, so the measured requests are the imports alone.
+    await send([events[0]], settings)
+    const [results] = await send(events, settings)
+    expect(results.every((r) => r.status === 201)).toBe(true)
+    const after = await stats()
+    expect(after.imports).toBe(11)
+    expect(after.maxInFlight).toBe(MAX_CONCURRENT_IMPORTS)
+  })
+
+  it('keeps working when tokens stop after two uses: each 401 fetches a new token', async () => {
+    await start({ faults: { tokenMaxUses: 2 } })
+    const settings = settingsWith(
+      subscription('context.personas.computation_key = "my_audience"', {
+        listId: 12345,
+        profileFieldValues: { '6789': 'useAudienceKey' }
+      })
+    )
+    for (let i = 0; i < 5; i++) {
+      const [results] = await send([audienceTrack(`u${i}@example.com`, 'my_audience', true)], settings)
+      expect(results[0].status).toBe(201)
+    }
+    expect(Object.keys(await contacts(12345))).toHaveLength(5)
+    expect((await stats()).tokensIssued).toBe(3)
+  })
+
+  it("reports Listrak's refusal of a field that is not on the list, per event", async () => {
+    await start()
+    const settings = settingsWith(
+      subscription('type = "track"', { listId: 12345, profileFieldValues: { '8801': 'on' } })
+    )
+    const [results] = await send([audienceTrack('jane@example.com', 'my_audience', true)], settings)
+    expect(results[0].status).toBe(400)
+    expect(results[0].errormessage).toContain('ERROR_INVALID_PARAMETER')
+    expect(results[0].errormessage).toContain('8801 is not a profile field of list 12345')
+  })
+
+  it('reports a sandbox that is down as retryable for every event', async () => {
+    await start()
+    await sandbox.stop()
+    const settings = settingsWith(
+      subscription('type = "track"', { listId: 12345, profileFieldValues: { '6789': 'on' } })
+    )
+    const [results] = await send(
+      [audienceTrack('jane@example.com', 'my_audience', true), audienceTrack('john@example.com', 'my_audience', true)],
+      settings
+    )
+    expect(results).toEqual([
+      expect.objectContaining({
+        status: 500,
+        errortype: 'RETRYABLE_ERROR',
+        errormessage: expect.stringContaining('ECONNREFUSED')
+      }),
+      expect.objectContaining({ status: 500, errortype: 'RETRYABLE_ERROR' })
+    ])
+  })
+})
