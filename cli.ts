@@ -1,7 +1,15 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander'
+import path from 'path'
+import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
+import { startRuntime } from './runtime'
+import { createLogger } from './runtime/logger'
+import { formatSummary, replay } from './runtime/replay'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
+
+/** The config `npm start` uses, shipped with the package: one useAudienceKey mapping for list 12345. */
+const EXAMPLE_CONFIG = path.join(__dirname, '..', 'examples', 'config.json')
 
 function number(value: string): number {
   const n = Number(value)
@@ -15,9 +23,97 @@ function latency(value: string): number | [number, number] {
   return number(value)
 }
 
+function port(value: string): number {
+  const n = number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number')
+  return n
+}
+
+function curlExample(url: string, config: RuntimeConfig): string {
+  const event = {
+    userId: 'user-jane',
+    event: 'Audience Entered',
+    properties: { audience_key: 'my_audience', my_audience: true },
+    context: {
+      traits: { email: 'jane@example.com' },
+      personas: { computation_key: 'my_audience', computation_class: 'audience' }
+    }
+  }
+  const auth = config.ingest.writeKey ? ` -u '${config.ingest.writeKey}:'` : ''
+  return `curl -s${auth} ${url}/v1/track -H 'content-type: application/json' -d '${JSON.stringify(event)}'`
+}
+
 const program = new Command('listrak-actions').description(
-  'Listrak (Actions) for Segment: a local Listrak sandbox, and tools around the destination.'
+  'Listrak (Actions) for Segment: a local runtime that delivers Segment events to Listrak, a replay command and a Listrak sandbox.'
 )
+
+program
+  .command('serve')
+  .description(
+    "Receive Segment events over HTTP (Segment's Tracking API), match them against subscriptions and deliver them to Listrak. " +
+      'Without Listrak credentials it starts the embedded sandbox and delivers there.'
+  )
+  .option('--config <file>', 'runtime config (JSON)', EXAMPLE_CONFIG)
+  .option('--host <host>', 'address to bind (default: the config, else 127.0.0.1)')
+  .option('--port <port>', 'port to listen on (default: PORT, the config, else 3000)', port)
+  .option('--sandbox-port <port>', "the embedded sandbox's port (default: the runtime's port + 1)", port)
+  .action(async (options) => {
+    const config = loadConfigFile(options.config)
+    if (options.host) config.ingest.host = options.host
+    const envPort = process.env.PORT ? port(process.env.PORT) : undefined
+    config.ingest.port = options.port ?? envPort ?? config.ingest.port
+    const runtime = await startRuntime(config, { sandboxPort: options.sandboxPort })
+    const lines = [`Listrak (Actions) runtime listening on ${runtime.url} (config ${options.config})`]
+    if (runtime.sandbox) {
+      lines.push(
+        `No Listrak credentials configured (settings.client_id/client_secret or LISTRAK_CLIENT_ID/LISTRAK_CLIENT_SECRET):`,
+        `delivering to the embedded Listrak sandbox at ${runtime.sandbox.url} with its demo credentials.`
+      )
+    } else {
+      lines.push(`Delivering to Listrak at ${process.env.LISTRAK_API_URL ?? 'https://api.listrak.com/email/v1'}.`)
+    }
+    lines.push('Send an Audience Entered event:', `  ${curlExample(runtime.url, config)}`)
+    if (runtime.sandbox)
+      lines.push('Then see the contact:', `  curl -s ${runtime.sandbox.url}/_sandbox/lists/12345/contacts`)
+    lines.push(
+      `Stats: ${runtime.url}/stats   Health: ${runtime.url}/health   Dead letters: ${config.delivery.deadLetterFile}`
+    )
+    console.log(lines.join('\n'))
+
+    const stop = async (signal: string) => {
+      runtime.logger.info({ signal }, 'stopping: no new events; delivering what was accepted')
+      const summary = await runtime.stop()
+      console.log(
+        `Stopped. accepted ${summary.accepted}, matched ${summary.matched}, delivered ${summary.delivered}, ` +
+          `refused ${summary.refused}, retried ${summary.retried}, dead-lettered ${summary.deadLettered}` +
+          (summary.deadLettered ? ` (see ${config.delivery.deadLetterFile})` : '')
+      )
+      process.exit(0)
+    }
+    process.once('SIGINT', () => void stop('SIGINT'))
+    process.once('SIGTERM', () => void stop('SIGTERM'))
+  })
+
+program
+  .command('replay <file>')
+  .description(
+    'Stream a file of Segment events (NDJSON, a JSON array or { "batch": [...] }) through the same pipeline as serve, then print a summary.'
+  )
+  .option('--config <file>', 'runtime config (JSON)', EXAMPLE_CONFIG)
+  .option('--verbose', 'log every delivery')
+  .action(async (file: string, options) => {
+    const config = loadConfigFile(options.config)
+    const summary = await replay(file, config, {
+      logger: createLogger(process.stderr, options.verbose ? 'info' : 'warn'),
+      progress: process.stdout.isTTY ? 'bar' : 'lines'
+    })
+    if (summary.sandboxUrl) {
+      console.log('No Listrak credentials configured: the events went to the embedded sandbox (stopped now).')
+    } else if (!hasCredentials(config)) {
+      console.log('No Listrak credentials configured.')
+    }
+    console.log(formatSummary(summary))
+  })
 
 program
   .command('sandbox')
@@ -75,6 +171,6 @@ program
   })
 
 program.parseAsync().catch((error: Error) => {
-  console.error(`listrak-actions: ${error.message}`)
+  console.error(error instanceof ConfigError ? error.message : `listrak-actions: ${error.message}`)
   process.exit(1)
 })

@@ -1,4 +1,4 @@
-import type { DestinationDefinition } from '@segment/actions-core'
+import type { DestinationDefinition, RefreshAccessTokenResult } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import { requestAccessToken } from './listrak/token'
 import updateEmailContactProfileFields from './updateEmailContactProfileFields'
@@ -33,9 +33,10 @@ const destination: DestinationDefinition<Settings> = {
     testAuthentication: async (request, { settings }) => {
       await requestAccessToken(request, settings)
     },
+    // `expiresIn` is beyond actions-core's result type: runtimes that cache tokens read it, others ignore it.
     refreshAccessToken: async (request, { settings }) => {
-      const { accessToken } = await requestAccessToken(request, settings)
-      return { accessToken }
+      const token: RefreshAccessTokenResult & { expiresIn?: number } = await requestAccessToken(request, settings)
+      return token
     }
   },
 

@@ -84,7 +84,7 @@ export function planImports(events: PreparedEvent[], maxContacts = MAX_CONTACTS_
 
 /**
  * One result per input event, in input order: refused events carry their reason; the others carry the outcome
- * of the import that held their contact.
+ * of the import that held their contact, and as `sent` that contact with its list.
  */
 export function toMultiStatus(
   events: PreparedEvent[],
@@ -104,7 +104,7 @@ export function toMultiStatus(
   imports.forEach((planned, i) => {
     const outcome = outcomes[i]
     planned.eventIndexes.forEach((indexes, c) => {
-      const sent = planned.contacts[c]
+      const sent = { listId: planned.listId, ...planned.contacts[c] }
       for (const index of indexes) {
         if (outcome.ok) {
           response.setSuccessResponseAtIndex(index, { status: outcome.status, sent, body: outcome.body })

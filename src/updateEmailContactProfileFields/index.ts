@@ -18,7 +18,7 @@ const action: ActionDefinition<Settings, Payload> = {
     if (!prepared.ok) throw new PayloadValidationError(prepared.message)
     const [outcome] = await sendImports(request, planImports([prepared]))
     if (!outcome.ok) throw failureToError(outcome.failure)
-    return outcome.body
+    return { listId: prepared.event.listId, ...outcome.body }
   },
 
   performBatch: async (request, { payload, audienceMembership }) => {

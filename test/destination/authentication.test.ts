@@ -58,7 +58,7 @@ describe('refreshAccessToken', () => {
       clientId: '',
       clientSecret: ''
     })
-    expect(tokens).toEqual({ accessToken: 'fresh-token' })
+    expect(tokens).toEqual({ accessToken: 'fresh-token', expiresIn: 3600 })
     expect(scope.isDone()).toBe(true)
   })
 

@@ -106,7 +106,11 @@ describe('toMultiStatus', () => {
     expect(results).toEqual([
       {
         status: 201,
-        sent: { emailAddress: 'a@example.com', segmentationFieldValues: [{ segmentationFieldId: 1, value: 'off' }] },
+        sent: {
+          listId: 1,
+          emailAddress: 'a@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 1, value: 'off' }]
+        },
         body: { status: 201, resourceId: 'r1' }
       },
       {
@@ -118,11 +122,19 @@ describe('toMultiStatus', () => {
         status: 503,
         errortype: 'SERVICE_UNAVAILABLE',
         errormessage: 'down',
-        sent: { emailAddress: 'b@example.com', segmentationFieldValues: [{ segmentationFieldId: 1, value: 'on' }] }
+        sent: {
+          listId: 2,
+          emailAddress: 'b@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 1, value: 'on' }]
+        }
       },
       {
         status: 201,
-        sent: { emailAddress: 'a@example.com', segmentationFieldValues: [{ segmentationFieldId: 1, value: 'off' }] },
+        sent: {
+          listId: 1,
+          emailAddress: 'a@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 1, value: 'off' }]
+        },
         body: { status: 201, resourceId: 'r1' }
       }
     ])

@@ -1,0 +1,109 @@
+import { readFileSync } from 'fs'
+import path from 'path'
+import { z } from 'zod'
+
+const subscriptionSchema = z
+  .object({
+    name: z.string().min(1),
+    /** Segment's subscription FQL, e.g. `context.personas.computation_key = "my_audience"`. */
+    subscribe: z.string().min(1),
+    partnerAction: z.literal('updateEmailContactProfileFields'),
+    mapping: z.record(z.string(), z.unknown()),
+    enabled: z.boolean().default(true)
+  })
+  .strict()
+
+const port = z.number().int().min(0).max(65535)
+
+export const configSchema = z
+  .object({
+    /** The destination settings; `LISTRAK_CLIENT_ID` / `LISTRAK_CLIENT_SECRET` fill or override them. */
+    settings: z
+      .object({ client_id: z.string().min(1).optional(), client_secret: z.string().min(1).optional() })
+      .strict()
+      .prefault({}),
+    /** Listrak's URLs; default to Listrak's own, or to the embedded sandbox when no credentials are given. */
+    listrak: z.object({ authUrl: z.url().optional(), apiUrl: z.url().optional() }).strict().prefault({}),
+    subscriptions: z.array(subscriptionSchema).min(1),
+    ingest: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: port.default(3000),
+        /** When set, requests must carry it as the HTTP Basic user name, as Segment's API expects. */
+        writeKey: z.string().min(1).optional(),
+        maxBodyBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(500 * 1024),
+        maxEventBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(32 * 1024)
+      })
+      .strict()
+      .prefault({}),
+    delivery: z
+      .object({
+        /** Events per batch, unless a mapping sets `batch_size`. */
+        batchSize: z.number().int().min(1).max(10_000).default(1000),
+        flushIntervalMs: z.number().int().min(1).default(1000),
+        /** Events waiting for delivery or retry, over all subscriptions; beyond it ingest answers 503. */
+        maxQueue: z.number().int().min(1).default(100_000),
+        /** Batches (or single events) in flight at once. */
+        concurrency: z.number().int().min(1).max(64).default(4),
+        maxAttempts: z.number().int().min(1).max(20).default(5),
+        retryBaseMs: z.number().int().min(0).default(500),
+        retryMaxMs: z.number().int().min(0).default(30_000),
+        deadLetterFile: z.string().min(1).default('dead-letters.ndjson'),
+        /** How long shutdown waits for deliveries before dead-lettering what is left. */
+        shutdownTimeoutMs: z.number().int().min(0).default(30_000)
+      })
+      .strict()
+      .prefault({})
+  })
+  .strict()
+
+export type RuntimeConfig = z.output<typeof configSchema>
+export type RuntimeConfigInput = z.input<typeof configSchema>
+export type SubscriptionConfig = RuntimeConfig['subscriptions'][number]
+
+export class ConfigError extends Error {}
+
+/** Validates a config; errors name the path of each bad key. Credentials come from the environment too. */
+export function parseConfig(input: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  const result = configSchema.safeParse(input)
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(root)'}: ${issue.message}`)
+    throw new ConfigError(`Invalid ${source}:\n${problems.join('\n')}`)
+  }
+  const config = result.data
+  config.settings = {
+    ...config.settings,
+    ...(env.LISTRAK_CLIENT_ID ? { client_id: env.LISTRAK_CLIENT_ID } : {}),
+    ...(env.LISTRAK_CLIENT_SECRET ? { client_secret: env.LISTRAK_CLIENT_SECRET } : {})
+  }
+  if (Boolean(config.settings.client_id) !== Boolean(config.settings.client_secret)) {
+    throw new ConfigError(
+      `Invalid ${source}: settings.client_id and settings.client_secret go together (or LISTRAK_CLIENT_ID and LISTRAK_CLIENT_SECRET); give both or neither.`
+    )
+  }
+  return config
+}
+
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new ConfigError(`Cannot read config ${file}: ${(error as Error).message}`)
+  }
+  const config = parseConfig(json, `config ${file}`, env)
+  // A relative dead-letter path is relative to where the command runs, as users expect of a CLI.
+  config.delivery.deadLetterFile = path.resolve(config.delivery.deadLetterFile)
+  return config
+}
+
+export const hasCredentials = (config: RuntimeConfig) =>
+  Boolean(config.settings.client_id && config.settings.client_secret)

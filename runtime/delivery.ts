@@ -1,0 +1,117 @@
+import type { Destination, SegmentEvent } from '@segment/actions-core'
+import type { CompiledSubscription } from './subscriptions'
+import type { FetchedToken, TokenCache } from './tokens'
+
+export type OutcomeKind = 'delivered' | 'refused' | 'retryable'
+
+export interface Outcome {
+  kind: OutcomeKind
+  status: number
+  /** What went wrong, for refused and retryable events. */
+  reason?: string
+  errortype?: string
+  /** The list the event's contact went to, when it was sent. */
+  listId?: number
+  resourceId?: string
+}
+
+/** 401 (after actions-core's own token refresh), 408, 429 and 5xx are worth another try; other 4xx are final. */
+export function classify(status: number): OutcomeKind {
+  if (status >= 200 && status < 300) return 'delivered'
+  if (status === 401 || status === 408 || status === 429 || status >= 500) return 'retryable'
+  return 'refused'
+}
+
+interface ResultNode {
+  status: number
+  errortype?: string
+  errormessage?: string
+  sent?: { listId?: number }
+  body?: { resourceId?: string }
+}
+
+function fromNode(node: ResultNode | undefined): Outcome {
+  if (!node) return { kind: 'retryable', status: 500, reason: 'actions-core returned no result for this event' }
+  const outcome: Outcome = { kind: classify(node.status), status: node.status }
+  if (node.errormessage) outcome.reason = node.errormessage
+  if (node.errortype) outcome.errortype = node.errortype
+  if (typeof node.sent?.listId === 'number') outcome.listId = node.sent.listId
+  if (node.body?.resourceId) outcome.resourceId = node.body.resourceId
+  return outcome
+}
+
+function fromError(error: unknown): Outcome {
+  const err = error as { status?: number; code?: string; message?: string }
+  const status = typeof err?.status === 'number' ? err.status : 500
+  return { kind: classify(status), status, reason: err?.message ?? String(error), errortype: err?.code }
+}
+
+/**
+ * Delivers events for one subscription through actions-core's Destination (`onBatch` or `onEvent`, which
+ * match the subscription's FQL, map, validate and call the action), and turns what comes back into one
+ * outcome per event.
+ */
+export class Deliverer {
+  constructor(
+    private readonly destination: Destination,
+    private readonly settings: Record<string, unknown>,
+    private readonly tokens: TokenCache
+  ) {}
+
+  async deliver(subscription: CompiledSubscription, events: SegmentEvent[]): Promise<Outcome[]> {
+    let token: string
+    try {
+      token = await this.tokens.get()
+    } catch (error) {
+      return events.map(() => fromError(error))
+    }
+    const settings = {
+      ...this.settings,
+      oauth: { access_token: token },
+      subscription: {
+        subscribe: subscription.subscribe,
+        partnerAction: subscription.partnerAction,
+        mapping: subscription.mapping
+      }
+    }
+    const options = { onTokenRefresh: (fresh: FetchedToken) => this.tokens.accept(fresh) }
+    try {
+      const outcomes = subscription.batching
+        ? await this.batch(events, settings, options)
+        : [await this.single(events[0], settings, options)]
+      if (outcomes.some((o) => o.status === 401)) this.tokens.invalidate(token)
+      return outcomes
+    } catch (error) {
+      return events.map(() => fromError(error))
+    } finally {
+      // actions-core keeps every response for debugging; a long-running runtime must not.
+      this.destination.responses.length = 0
+    }
+  }
+
+  private async batch(events: SegmentEvent[], settings: object, options: object): Promise<Outcome[]> {
+    const [result] = (await this.destination.onBatch(events, settings as never, options)) as {
+      multistatus?: ResultNode[]
+      output?: string
+    }[]
+    if (!result?.multistatus) {
+      return events.map(() => ({ kind: 'refused', status: 400, reason: result?.output ?? 'no result' }) as Outcome)
+    }
+    return events.map((_, i) => fromNode(result.multistatus?.[i]))
+  }
+
+  private async single(event: SegmentEvent, settings: object, options: object): Promise<Outcome> {
+    try {
+      const results = (await this.destination.onEvent(event, settings as never, options)) as {
+        output?: string
+        data?: { status?: number; listId?: number; resourceId?: string }
+      }[]
+      const executed = results.find((r) => r.output === 'Action Executed')
+      if (!executed) return { kind: 'refused', status: 400, reason: results[0]?.output ?? 'not delivered' }
+      const { status = 201, listId, resourceId } = executed.data ?? {}
+      return { kind: 'delivered', status, listId, resourceId }
+    } catch (error) {
+      return fromError(error)
+    }
+  }
+}

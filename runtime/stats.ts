@@ -1,0 +1,71 @@
+export interface OutcomeCounts {
+  delivered: number
+  refused: number
+  retried: number
+  deadLettered: number
+}
+
+const counts = (): OutcomeCounts => ({ delivered: 0, refused: 0, retried: 0, deadLettered: 0 })
+
+/** The runtime's counters, as `/stats` and the closing summaries show them. */
+export class RuntimeStats {
+  startedAt = Date.now()
+  /** Events taken in (they passed validation). */
+  accepted = 0
+  /** Events refused at the door (bad shape, too large), by reason. */
+  invalid = 0
+  /** Events that matched no enabled subscription. */
+  unmatched = 0
+  /** (event, subscription) pairs that matched. */
+  matched = 0
+  totals = counts()
+  perSubscription = new Map<string, OutcomeCounts & { matched: number }>()
+  perList = new Map<string, OutcomeCounts>()
+  /** Refusals and give-ups by status and error type, with one example message each. */
+  reasons = new Map<string, { count: number; example: string }>()
+  /** Import requests accepted by Listrak, per list. */
+  imports = new Map<string, Set<string>>()
+
+  subscription(name: string) {
+    let entry = this.perSubscription.get(name)
+    if (!entry) this.perSubscription.set(name, (entry = { ...counts(), matched: 0 }))
+    return entry
+  }
+
+  count(kind: keyof OutcomeCounts, subscription: string, listId: number | undefined, n = 1): void {
+    this.totals[kind] += n
+    this.subscription(subscription)[kind] += n
+    const list = listId === undefined ? '(not sent)' : String(listId)
+    let entry = this.perList.get(list)
+    if (!entry) this.perList.set(list, (entry = counts()))
+    entry[kind] += n
+  }
+
+  reason(key: string, message: string): void {
+    const entry = this.reasons.get(key)
+    if (entry) entry.count++
+    else this.reasons.set(key, { count: 1, example: message })
+  }
+
+  importAccepted(listId: number, resourceId: string): void {
+    let ids = this.imports.get(String(listId))
+    if (!ids) this.imports.set(String(listId), (ids = new Set()))
+    ids.add(resourceId)
+  }
+
+  toJSON(queueDepth: number) {
+    return {
+      uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
+      accepted: this.accepted,
+      invalid: this.invalid,
+      unmatched: this.unmatched,
+      matched: this.matched,
+      ...this.totals,
+      queueDepth,
+      perSubscription: Object.fromEntries(this.perSubscription),
+      perList: Object.fromEntries(this.perList),
+      importsPerList: Object.fromEntries([...this.imports].map(([list, ids]) => [list, ids.size])),
+      reasons: Object.fromEntries(this.reasons)
+    }
+  }
+}

@@ -1,0 +1,52 @@
+import type { InputField, SegmentEvent } from '@segment/actions-core'
+import { parseFql, validate } from '@segment/destination-subscriptions'
+import type { Subscription as Fql } from '@segment/destination-subscriptions'
+import { ConfigError, RuntimeConfig, SubscriptionConfig } from './config'
+
+export interface CompiledSubscription {
+  name: string
+  subscribe: string
+  partnerAction: string
+  /** The configured mapping over the action's field defaults, as Segment stores a saved mapping. */
+  mapping: Record<string, unknown>
+  batching: boolean
+  batchSize: number
+  matches(event: SegmentEvent): boolean
+}
+
+/** Parses every enabled subscription's FQL once, at start; a bad one is a config error naming it. */
+export function compileSubscriptions(
+  config: RuntimeConfig,
+  fields: Record<string, InputField>
+): CompiledSubscription[] {
+  const defaults = Object.fromEntries(
+    Object.entries(fields)
+      .filter(([, field]) => field.default !== undefined)
+      .map(([key, field]) => [key, field.default])
+  )
+  const names = new Set<string>()
+  return config.subscriptions.flatMap((subscription: SubscriptionConfig, index) => {
+    if (names.has(subscription.name)) {
+      throw new ConfigError(`Invalid config: subscriptions.${index}.name: "${subscription.name}" is used twice.`)
+    }
+    names.add(subscription.name)
+    if (!subscription.enabled) return []
+    const fql: Fql = parseFql(subscription.subscribe)
+    if ('error' in fql) {
+      throw new ConfigError(`Invalid config: subscriptions.${index}.subscribe: ${fql.error.message}`)
+    }
+    const mapping = { ...defaults, ...subscription.mapping }
+    const batchSize = typeof mapping.batch_size === 'number' ? mapping.batch_size : config.delivery.batchSize
+    return [
+      {
+        name: subscription.name,
+        subscribe: subscription.subscribe,
+        partnerAction: subscription.partnerAction,
+        mapping,
+        batching: mapping.enable_batching === true,
+        batchSize: Math.max(1, Math.floor(batchSize)),
+        matches: (event: SegmentEvent) => validate(fql, event)
+      }
+    ]
+  })
+}
