@@ -16,7 +16,9 @@ function importsOf(file: string): string[] {
 describe('layout', () => {
   it.each([
     ['src', 'sandbox'],
-    ['sandbox', 'src']
+    ['src', 'runtime'],
+    ['sandbox', 'src'],
+    ['sandbox', 'runtime']
   ])('%s imports nothing from %s', (dir, forbidden) => {
     for (const file of sources(dir)) {
       for (const target of importsOf(file)) {

@@ -1,0 +1,62 @@
+import { mkdtempSync, writeFileSync } from 'fs'
+import os from 'os'
+import path from 'path'
+import pino from 'pino'
+import { parseConfig } from '../../runtime/config'
+import { formatSummary, replay } from '../../runtime/replay'
+import { audienceIdentify, audienceTrack } from '../engage-events'
+import { configFile } from './harness'
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'replay-'))
+const events = [
+  audienceTrack('jane@example.com', 'my_audience', true),
+  audienceIdentify('ana@example.com', 'my_audience', true),
+  audienceTrack('john@example.com', 'my_audience', false)
+]
+
+function config() {
+  const parsed = parseConfig(configFile('config.json'), 'example', {})
+  parsed.delivery.deadLetterFile = path.join(dir, 'dead.ndjson')
+  return parsed
+}
+
+const run = (file: string) => replay(file, config(), { logger: pino({ level: 'silent' }), progress: 'none' })
+
+describe('replay', () => {
+  it.each([
+    ['NDJSON', 'events.ndjson', events.map((e) => JSON.stringify(e)).join('\n') + '\n'],
+    ['a JSON array', 'events.json', JSON.stringify(events, null, 2)],
+    ['a { batch } document', 'batch.json', JSON.stringify({ batch: events }, null, 2)],
+    ['a one-line { batch } document', 'batch-line.json', JSON.stringify({ batch: events })]
+  ])('reads %s and delivers every event', async (_, name, content) => {
+    const file = path.join(dir, name)
+    writeFileSync(file, content)
+    const summary = await run(file)
+    expect(summary).toMatchObject({ read: 3, accepted: 3, matched: 3, delivered: 3, deadLettered: 0 })
+    expect(summary.importsPerList).toEqual({ '12345': 1 })
+  })
+
+  it('counts lines that are not events by reason, and goes on', async () => {
+    const file = path.join(dir, 'mixed.ndjson')
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(events[0]),
+        '{"type": ',
+        JSON.stringify({ type: 'track', userId: 'u' }),
+        '',
+        JSON.stringify(events[2])
+      ].join('\n')
+    )
+    const summary = await run(file)
+    expect(summary).toMatchObject({ read: 4, accepted: 2, delivered: 2 })
+    expect(Object.keys(summary.invalid)).toEqual([
+      expect.stringMatching(/^line 2: not JSON/),
+      expect.stringContaining('event')
+    ])
+    const table = formatSummary(summary)
+    expect(table).toMatch(/^read\s+4$/m)
+    expect(table).toMatch(/^delivered\s+2$/m)
+    expect(table).toMatch(/^imports, list 12345\s+1 \(2 events\)$/m)
+  })
+})

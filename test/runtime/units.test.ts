@@ -1,0 +1,142 @@
+import destination from '../../src'
+import { parseConfig } from '../../runtime/config'
+import { parseEvent } from '../../runtime/events'
+import { compileSubscriptions } from '../../runtime/subscriptions'
+import { TokenCache } from '../../runtime/tokens'
+
+const subscription = {
+  name: 'a',
+  subscribe: 'context.personas.computation_key = "my_audience"',
+  partnerAction: 'updateEmailContactProfileFields',
+  mapping: { listId: 12345, profileFieldValues: { '6789': 'useAudienceKey' } }
+}
+
+describe('runtime config', () => {
+  it('fills defaults and takes credentials from the environment', () => {
+    const config = parseConfig({ subscriptions: [subscription] }, 'config', {
+      LISTRAK_CLIENT_ID: 'id',
+      LISTRAK_CLIENT_SECRET: 'secret'
+    })
+    expect(config.settings).toEqual({ client_id: 'id', client_secret: 'secret' })
+    expect(config.ingest).toMatchObject({ host: '127.0.0.1', port: 3000, maxBodyBytes: 512000, maxEventBytes: 32768 })
+    expect(config.delivery).toMatchObject({ batchSize: 1000, flushIntervalMs: 1000, maxAttempts: 5 })
+  })
+
+  it('names the path of every bad key', () => {
+    expect(() =>
+      parseConfig(
+        { subscriptions: [{ ...subscription, partnerAction: 'x' }], delivery: { batchSize: 0, typo: 1 } },
+        'c',
+        {}
+      )
+    ).toThrow(/subscriptions\.0\.partnerAction: .*\n.*delivery\.batchSize: .*\n.*delivery: Unrecognized key: "typo"/)
+  })
+
+  it('wants both credentials or neither', () => {
+    expect(() => parseConfig({ subscriptions: [subscription] }, 'c', { LISTRAK_CLIENT_ID: 'id' })).toThrow(
+      'go together'
+    )
+  })
+
+  it('refuses FQL that does not parse, naming the subscription', () => {
+    const config = parseConfig(
+      { subscriptions: [subscription, { ...subscription, name: 'b', subscribe: 'type = = "x' }] },
+      'c',
+      {}
+    )
+    expect(() => compileSubscriptions(config, destination.actions.updateEmailContactProfileFields.fields)).toThrow(
+      /subscriptions\.1\.subscribe/
+    )
+  })
+
+  it('merges the action field defaults under each mapping and leaves disabled subscriptions out', () => {
+    const config = parseConfig(
+      { subscriptions: [subscription, { ...subscription, name: 'off', enabled: false }] },
+      'c',
+      {}
+    )
+    const [compiled, ...rest] = compileSubscriptions(config, destination.actions.updateEmailContactProfileFields.fields)
+    expect(rest).toEqual([])
+    expect(compiled).toMatchObject({ batching: true, batchSize: 1000 })
+    expect(compiled.mapping).toMatchObject({
+      listId: 12345,
+      segment_audience_key: { '@path': '$.context.personas.computation_key' },
+      enable_batching: true
+    })
+    expect(
+      compiled.matches({ type: 'track', context: { personas: { computation_key: 'my_audience' } } } as never)
+    ).toBe(true)
+    expect(compiled.matches({ type: 'track', context: { personas: { computation_key: 'other' } } } as never)).toBe(
+      false
+    )
+  })
+})
+
+describe('incoming events', () => {
+  it('adds messageId and receivedAt, and takes the type from the endpoint', () => {
+    const parsed = parseEvent({ userId: 'u', event: 'Audience Entered' }, 32768, 'track')
+    expect(parsed).toEqual({
+      ok: true,
+      event: {
+        userId: 'u',
+        event: 'Audience Entered',
+        type: 'track',
+        messageId: expect.any(String),
+        receivedAt: expect.any(String)
+      }
+    })
+  })
+
+  it.each([
+    [{ type: 'track', userId: 'u' }, 'event:'],
+    [{ type: 'identify' }, 'userId or anonymousId is required'],
+    [{ type: 'group', userId: 'u' }, 'groupId'],
+    [{ type: 'alias', userId: 'u' }, 'previousId'],
+    [{ type: 'shout', userId: 'u' }, 'type'],
+    [{ type: 'identify', userId: 'u', traits: [] }, 'traits'],
+    ['not an object', 'must be a JSON object'],
+    [{ type: 'identify', userId: 'u', traits: { blob: 'x'.repeat(40_000) } }, 'the limit is 32768 bytes']
+  ])('refuses %j with a reason', (input, reason) => {
+    const parsed = parseEvent(input, 32768)
+    expect(parsed.ok).toBe(false)
+    expect(!parsed.ok && parsed.reason).toContain(reason)
+  })
+})
+
+describe('TokenCache', () => {
+  it('fetches once for concurrent callers and reuses the token until shortly before it expires', async () => {
+    let now = 0
+    let n = 0
+    const fetchToken = jest.fn(async () => ({ accessToken: `t${++n}`, expiresIn: 100 }))
+    const cache = new TokenCache(fetchToken, () => now)
+    expect(await Promise.all([cache.get(), cache.get(), cache.get()])).toEqual(['t1', 't1', 't1'])
+    now = 89_000
+    expect(await cache.get()).toBe('t1')
+    now = 91_000
+    expect(await cache.get()).toBe('t2')
+    expect(fetchToken).toHaveBeenCalledTimes(2)
+  })
+
+  it('fetches a new token after the current one was refused, and takes tokens actions-core fetched', async () => {
+    let n = 0
+    const cache = new TokenCache(async () => ({ accessToken: `t${++n}` }))
+    expect(await cache.get()).toBe('t1')
+    cache.invalidate('t0')
+    expect(await cache.get()).toBe('t1')
+    cache.invalidate('t1')
+    expect(await cache.get()).toBe('t2')
+    cache.accept({ accessToken: 'from-core', expiresIn: 3600 })
+    expect(await cache.get()).toBe('from-core')
+  })
+
+  it('lets the next caller try again after a failed fetch', async () => {
+    let fail = true
+    const cache = new TokenCache(async () => {
+      if (fail) throw new Error('down')
+      return { accessToken: 'ok' }
+    })
+    await expect(cache.get()).rejects.toThrow('down')
+    fail = false
+    expect(await cache.get()).toBe('ok')
+  })
+})
