@@ -16,6 +16,7 @@ import { compileSubscriptions } from './subscriptions'
 import { FetchedToken, TokenCache } from './tokens'
 
 const ACTION = 'updateEmailContactProfileFields'
+const EMBEDDED_SANDBOX_HISTORY = 200
 
 export interface PipelineParts {
   pipeline: Pipeline
@@ -41,7 +42,8 @@ export async function createPipeline(
   if (hasCredentials(config)) {
     setListrakUrls(config.listrak.authUrl, config.listrak.apiUrl)
   } else {
-    sandbox = await startSandbox({ port: options.sandboxPort ?? 0 })
+    // A short history keeps a long replay's memory flat: each recorded import holds all its contacts.
+    sandbox = await startSandbox({ port: options.sandboxPort ?? 0, historyLimit: EMBEDDED_SANDBOX_HISTORY })
     setListrakUrls(sandbox.authUrl, sandbox.apiUrl)
     settings.client_id = DEFAULT_FIXTURE.credentials[0].clientId
     settings.client_secret = DEFAULT_FIXTURE.credentials[0].clientSecret

@@ -72,9 +72,9 @@ export class Pipeline {
     return this.queued + events <= this.options.maxQueue
   }
 
-  /** Resolves once `events` more fit in the queue: how a producer that can wait (replay) is held back. */
-  waitForCapacity(events = 1): Promise<void> {
-    return this.until(() => this.hasCapacity(Math.min(events, this.options.maxQueue)))
+  /** Resolves once fewer than `depth` events are queued: how a producer that can wait (replay) is held back. */
+  waitForDepthBelow(depth: number): Promise<void> {
+    return this.until(() => this.queued < depth)
   }
 
   /** Queues an accepted event for each enabled subscription it matches; returns how many matched. */

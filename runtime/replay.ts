@@ -33,6 +33,8 @@ export interface ReplayOptions {
 }
 
 const PROGRESS_LINE_MS = 2000
+/** Batches' worth of events replay keeps queued: enough to keep deliveries busy, little enough for flat memory. */
+const REPLAY_WINDOW_BATCHES = 4
 
 /** Streams a file of Segment events through the same pipeline as `serve`, in-process, and sums up what happened. */
 export async function replay(file: string, config: RuntimeConfig, options: ReplayOptions): Promise<ReplaySummary> {
@@ -41,6 +43,7 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
   const parts = await createPipeline(config, { logger: options.logger })
   const { pipeline, stats } = parts
   const invalid: Record<string, number> = {}
+  const window = Math.min(config.delivery.maxQueue, REPLAY_WINDOW_BATCHES * config.delivery.batchSize)
   let read = 0
   const startedAt = performance.now()
 
@@ -71,7 +74,7 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
         invalid[reason] = (invalid[reason] ?? 0) + 1
         continue
       }
-      if (!pipeline.hasCapacity()) await pipeline.waitForCapacity()
+      if (pipeline.depth >= window) await pipeline.waitForDepthBelow(window)
       pipeline.accept(parsed.event)
       if (read % 1000 === 0) report()
     }

@@ -146,7 +146,7 @@ describe('Pipeline', () => {
     for (let i = 1; i <= 3; i++) pipeline.accept(event(i))
     expect(pipeline.hasCapacity()).toBe(false)
     // The full batch is in flight; its events leave the queue when it settles.
-    await pipeline.waitForCapacity()
+    await pipeline.waitForDepthBelow(1)
     expect(pipeline.hasCapacity(3)).toBe(true)
   })
 
