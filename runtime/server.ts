@@ -1,11 +1,12 @@
 import { Destination } from '@segment/actions-core'
-import type { DestinationDefinition } from '@segment/actions-core'
+import type { DestinationDefinition, InputField } from '@segment/actions-core'
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { EVENT_TYPES, parseEvent } from './events'
 import { exchangesOf } from './exchanges'
 import type { Pipeline } from './pipeline'
 import type { RuntimeStats } from './stats'
+import { withFieldDefaults } from './subscriptions'
 
 export interface IngestOptions {
   writeKey?: string
@@ -142,15 +143,10 @@ function registerDeveloperRoutes(app: FastifyInstance, definition: DestinationDe
     app.post(`/${slug}`, async (request) => {
       const body = (request.body ?? {}) as Body
       const destination = fresh()
-      const defaults = Object.fromEntries(
-        Object.entries(action.fields)
-          .filter(([, field]) => field.default !== undefined)
-          .map(([key, field]) => [key, field.default])
-      )
       const bundle = {
         data: body.payload ?? {},
         settings: body.settings ?? {},
-        mapping: { ...defaults, ...body.mapping },
+        mapping: withFieldDefaults(action.fields as Record<string, InputField>, body.mapping),
         auth: body.auth ?? {}
       }
       const runtimeAction = destination.actions[slug]

@@ -14,16 +14,19 @@ export interface CompiledSubscription {
   matches(event: SegmentEvent): boolean
 }
 
+/** A mapping over the action's field defaults, as Segment stores a saved mapping. */
+export function withFieldDefaults(fields: Record<string, InputField>, mapping: Record<string, unknown> = {}) {
+  const defaults = Object.entries(fields).flatMap(([key, field]) =>
+    field.default === undefined ? [] : [[key, field.default]]
+  )
+  return { ...Object.fromEntries(defaults), ...mapping }
+}
+
 /** Parses every enabled subscription's FQL once, at start; a bad one is a config error naming it. */
 export function compileSubscriptions(
   config: RuntimeConfig,
   fields: Record<string, InputField>
 ): CompiledSubscription[] {
-  const defaults = Object.fromEntries(
-    Object.entries(fields)
-      .filter(([, field]) => field.default !== undefined)
-      .map(([key, field]) => [key, field.default])
-  )
   const names = new Set<string>()
   return config.subscriptions.flatMap((subscription: SubscriptionConfig, index) => {
     if (names.has(subscription.name)) {
@@ -35,7 +38,7 @@ export function compileSubscriptions(
     if ('error' in fql) {
       throw new ConfigError(`Invalid config: subscriptions.${index}.subscribe: ${fql.error.message}`)
     }
-    const mapping = { ...defaults, ...subscription.mapping }
+    const mapping = withFieldDefaults(fields, subscription.mapping)
     const batchSize = typeof mapping.batch_size === 'number' ? mapping.batch_size : config.delivery.batchSize
     return [
       {

@@ -1,6 +1,7 @@
 import { Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
+import { withFieldDefaults } from '../../runtime/subscriptions'
 import { MAX_CONCURRENT_IMPORTS } from '../../src/updateEmailContactProfileFields/send'
 import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
 import { audienceIdentify, audienceTrack } from '../engage-events'
@@ -21,26 +22,10 @@ afterEach(async () => {
   await sandbox?.stop()
 })
 
-const defaults = {
-  emailAddress: {
-    '@if': {
-      exists: { '@path': '$.context.traits.email' },
-      then: { '@path': '$.context.traits.email' },
-      else: { '@path': '$.traits.email' }
-    }
-  },
-  traits_or_props: {
-    '@if': { exists: { '@path': '$.properties' }, then: { '@path': '$.properties' }, else: { '@path': '$.traits' } }
-  },
-  segment_audience_key: { '@path': '$.context.personas.computation_key' },
-  event_name: { '@path': '$.event' },
-  enable_batching: true
-}
-
 const subscription = (subscribe: string, mapping: Record<string, unknown>) => ({
   subscribe,
   partnerAction: 'updateEmailContactProfileFields',
-  mapping: { ...defaults, ...mapping }
+  mapping: withFieldDefaults(destination.actions.updateEmailContactProfileFields.fields, mapping)
 })
 
 /** Settings as a runtime holds them: the demo credentials, no token yet (the first 401 fetches one). */

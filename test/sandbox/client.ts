@@ -1,4 +1,4 @@
-import type { Sandbox } from '../../sandbox'
+import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
 
 /** A thin HTTP client for tests: real requests over loopback, JSON answers. */
 export function client(sandbox: Sandbox) {
@@ -39,3 +39,16 @@ export const contact = (emailAddress: string, ...fields: [number, string][]) => 
   emailAddress,
   segmentationFieldValues: fields.map(([segmentationFieldId, value]) => ({ segmentationFieldId, value }))
 })
+
+/** A sandbox per test: `start()` in the test or a `beforeEach`, stopped after each test. */
+export function useSandbox() {
+  const current = {} as { sandbox: Sandbox; api: ReturnType<typeof client> }
+  const start = async (options: SandboxOptions = {}) => {
+    current.sandbox = await startSandbox(options)
+    current.api = client(current.sandbox)
+  }
+  afterEach(async () => {
+    await current.sandbox?.stop()
+  })
+  return { current, start }
+}

@@ -1,23 +1,13 @@
-import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
-import { client, contact } from './client'
+import { startSandbox } from '../../sandbox'
+import { contact, useSandbox } from './client'
 
-let sandbox: Sandbox
-let api: ReturnType<typeof client>
-
-async function start(options: SandboxOptions = {}) {
-  sandbox = await startSandbox(options)
-  api = client(sandbox)
-}
-
-afterEach(async () => {
-  await sandbox?.stop()
-})
+const { current: box, start } = useSandbox()
 
 describe('token endpoint', () => {
   beforeEach(() => start())
 
   it('issues a bearer token for the right credentials', async () => {
-    const answer = await api.call('POST', '/OAuth2/Token', {
+    const answer = await box.api.call('POST', '/OAuth2/Token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=client_credentials&client_id=demo-client-id&client_secret=demo-client-secret'
     })
@@ -30,7 +20,7 @@ describe('token endpoint', () => {
     ['a wrong client ID', 'grant_type=client_credentials&client_id=x&client_secret=demo-client-secret'],
     ['missing credentials', 'grant_type=client_credentials']
   ])('refuses %s with ERROR_INVALID_CREDENTIALS', async (_, body) => {
-    const answer = await api.call('POST', '/OAuth2/Token', {
+    const answer = await box.api.call('POST', '/OAuth2/Token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body
     })
@@ -39,7 +29,7 @@ describe('token endpoint', () => {
   })
 
   it('refuses another grant type', async () => {
-    const answer = await api.call('POST', '/OAuth2/Token', {
+    const answer = await box.api.call('POST', '/OAuth2/Token', {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=password&client_id=demo-client-id&client_secret=demo-client-secret'
     })
@@ -47,7 +37,7 @@ describe('token endpoint', () => {
   })
 
   it('refuses a body that is not form-encoded', async () => {
-    const answer = await api.call('POST', '/OAuth2/Token', {
+    const answer = await box.api.call('POST', '/OAuth2/Token', {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         grant_type: 'client_credentials',
@@ -63,17 +53,17 @@ describe('POST /email/v1/List/{listId}/Contact/SegmentationField', () => {
   beforeEach(() => start({ limits: { importMaxContacts: 3, importMaxBytes: 2000, bodyLimitBytes: 10_000 } }))
 
   it('applies an accepted import to the contact store and records it', async () => {
-    const token = await api.token()
-    const answer = await api.importContacts(
+    const token = await box.api.token()
+    const answer = await box.api.importContacts(
       12345,
       [contact('Jane@Example.com', [6789, 'on'], [6790, 'off']), contact('john@example.com', [6789, 'off'])],
       token
     )
     expect(answer.status).toBe(201)
     expect(answer.json).toEqual({ status: 201, resourceId: expect.any(String) })
-    await api.importContacts(12345, [contact('jane@example.com', [6790, 'on'], [7001, 'Downtown'])], token)
+    await box.api.importContacts(12345, [contact('jane@example.com', [6790, 'on'], [7001, 'Downtown'])], token)
 
-    const contacts = await api.call('GET', '/_sandbox/lists/12345/contacts')
+    const contacts = await box.api.call('GET', '/_sandbox/lists/12345/contacts')
     expect(contacts.json).toEqual({
       listId: 12345,
       contacts: [
@@ -81,7 +71,7 @@ describe('POST /email/v1/List/{listId}/Contact/SegmentationField', () => {
         { emailAddress: 'john@example.com', fields: { '6789': 'off' } }
       ]
     })
-    const imports = await api.call('GET', '/_sandbox/imports')
+    const imports = await box.api.call('GET', '/_sandbox/imports')
     expect(imports.json).toMatchObject({ total: 2, dropped: 0 })
     expect(imports.json.data?.[0]).toMatchObject({
       resourceId: answer.json.resourceId,
@@ -93,7 +83,7 @@ describe('POST /email/v1/List/{listId}/Contact/SegmentationField', () => {
 
   it('refuses a request without a valid token', async () => {
     for (const token of ['', 'not-a-token']) {
-      const answer = await api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
+      const answer = await box.api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
       expect(answer.json).toEqual({
         status: 401,
         error: 'ERROR_UNAUTHORIZED',
@@ -103,24 +93,24 @@ describe('POST /email/v1/List/{listId}/Contact/SegmentationField', () => {
   })
 
   it('refuses a body that is not JSON by content type', async () => {
-    const answer = await api.importContacts(12345, '[]', await api.token(), 'text/plain')
+    const answer = await box.api.importContacts(12345, '[]', await box.api.token(), 'text/plain')
     expect(answer.json).toMatchObject({ status: 415, error: 'ERROR_UNSUPPORTED_CONTENT_TYPE' })
   })
 
   it('answers 404 for an unknown list and 400 for a list ID that is not one', async () => {
-    const token = await api.token()
-    expect((await api.importContacts(999, [contact('a@example.com', [6789, 'on'])], token)).json).toMatchObject({
+    const token = await box.api.token()
+    expect((await box.api.importContacts(999, [contact('a@example.com', [6789, 'on'])], token)).json).toMatchObject({
       status: 404,
       error: 'ERROR_UNABLE_TO_LOCATE_RESOURCE'
     })
-    expect((await api.importContacts('abc', [contact('a@example.com', [6789, 'on'])], token)).json).toMatchObject({
+    expect((await box.api.importContacts('abc', [contact('a@example.com', [6789, 'on'])], token)).json).toMatchObject({
       status: 400,
       error: 'ERROR_INVALID_PARAMETER'
     })
   })
 
   it('refuses a body that does not parse', async () => {
-    const answer = await api.importContacts(12345, '[{"emailAddress":', await api.token())
+    const answer = await box.api.importContacts(12345, '[{"emailAddress":', await box.api.token())
     expect(answer.json).toMatchObject({ status: 400, error: 'ERROR_MALFORMED_REQUEST_BODY' })
   })
 
@@ -147,52 +137,52 @@ describe('POST /email/v1/List/{listId}/Contact/SegmentationField', () => {
     ],
     ['a text value over the field length', [contact('a@example.com', [7001, 'x'.repeat(51)])], 'at most 50 characters']
   ])('refuses %s with ERROR_INVALID_PARAMETER naming it', async (_, body, named) => {
-    const answer = await api.importContacts(12345, body, await api.token())
+    const answer = await box.api.importContacts(12345, body, await box.api.token())
     expect(answer.json).toMatchObject({ status: 400, error: 'ERROR_INVALID_PARAMETER' })
     expect(answer.json.message).toContain(named)
   })
 
   it('refuses a contact that sets a field twice', async () => {
-    const answer = await api.importContacts(
+    const answer = await box.api.importContacts(
       12345,
       [contact('a@example.com', [6789, 'on'], [6789, 'off'])],
-      await api.token()
+      await box.api.token()
     )
     expect(answer.json).toMatchObject({ status: 400, error: 'ERROR_SEGMENTATION_FIELD_DEFINED_TWICE' })
   })
 
   it('changes nothing when it refuses an import', async () => {
-    const token = await api.token()
-    await api.importContacts(
+    const token = await box.api.token()
+    await box.api.importContacts(
       12345,
       [contact('a@example.com', [6789, 'on']), contact('b@example.com', [6789, 'maybe'])],
       token
     )
-    expect((await api.call('GET', '/_sandbox/lists/12345/contacts')).json.contacts).toEqual([])
+    expect((await box.api.call('GET', '/_sandbox/lists/12345/contacts')).json.contacts).toEqual([])
   })
 
   it('answers 404, as Listrak does, to more contacts or bytes than the import limit', async () => {
-    const token = await api.token()
+    const token = await box.api.token()
     const four = ['a', 'b', 'c', 'd'].map((n) => contact(`${n}@example.com`, [6789, 'on']))
-    expect((await api.importContacts(12345, four, token)).json).toMatchObject({
+    expect((await box.api.importContacts(12345, four, token)).json).toMatchObject({
       status: 404,
       error: 'ERROR_UNABLE_TO_LOCATE_RESOURCE'
     })
     const long = [contact(`${'x'.repeat(2100)}@example.com`, [6789, 'on'])]
-    expect((await api.importContacts(12345, long, token)).status).toBe(404)
+    expect((await box.api.importContacts(12345, long, token)).status).toBe(404)
   })
 
   it('answers 413 to a body over the body limit', async () => {
-    const answer = await api.importContacts(12345, 'x'.repeat(20_000), await api.token())
+    const answer = await box.api.importContacts(12345, 'x'.repeat(20_000), await box.api.token())
     expect(answer.json).toMatchObject({ status: 413, error: 'ERROR_REQUEST_TOO_LARGE' })
   })
 
   it('refuses an expired token', async () => {
-    await sandbox.stop()
+    await box.sandbox.stop()
     await start({ tokenTtlSeconds: 0.05 })
-    const token = await api.token()
+    const token = await box.api.token()
     await new Promise((resolve) => setTimeout(resolve, 80))
-    const answer = await api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
+    const answer = await box.api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
     expect(answer.json).toMatchObject({ status: 401, error: 'ERROR_UNAUTHORIZED' })
   })
 })
@@ -201,8 +191,8 @@ describe('lists and profile fields', () => {
   beforeEach(() => start())
 
   it("lists the account's lists in a Collection envelope", async () => {
-    const token = await api.token()
-    const answer = await api.call('GET', '/email/v1/List', { headers: { authorization: `Bearer ${token}` } })
+    const token = await box.api.token()
+    const answer = await box.api.call('GET', '/email/v1/List', { headers: { authorization: `Bearer ${token}` } })
     expect(answer.json.status).toBe(200)
     expect(
       answer.json.data?.map((l) => [(l as { listId: number }).listId, (l as { listName: string }).listName])
@@ -213,8 +203,8 @@ describe('lists and profile fields', () => {
   })
 
   it("lists a list's profile field groups and each group's fields", async () => {
-    const auth = { headers: { authorization: `Bearer ${await api.token()}` } }
-    const groups = await api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup', auth)
+    const auth = { headers: { authorization: `Bearer ${await box.api.token()}` } }
+    const groups = await box.api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup', auth)
     expect(groups.json).toEqual({
       status: 200,
       data: [
@@ -222,7 +212,7 @@ describe('lists and profile fields', () => {
         { segmentationFieldGroupId: 502, segmentationFieldGroupName: 'Preferences', position: 2 }
       ]
     })
-    const fields = await api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup/501/SegmentationField', auth)
+    const fields = await box.api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup/501/SegmentationField', auth)
     expect(fields.json).toEqual({
       status: 200,
       data: [
@@ -247,16 +237,16 @@ describe('lists and profile fields', () => {
   })
 
   it('answers 404 for an unknown list or group, and 401 without a token', async () => {
-    const auth = { headers: { authorization: `Bearer ${await api.token()}` } }
-    expect((await api.call('GET', '/email/v1/List/999/SegmentationFieldGroup', auth)).status).toBe(404)
+    const auth = { headers: { authorization: `Bearer ${await box.api.token()}` } }
+    expect((await box.api.call('GET', '/email/v1/List/999/SegmentationFieldGroup', auth)).status).toBe(404)
     expect(
-      (await api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup/601/SegmentationField', auth)).status
+      (await box.api.call('GET', '/email/v1/List/12345/SegmentationFieldGroup/601/SegmentationField', auth)).status
     ).toBe(404)
-    expect((await api.call('GET', '/email/v1/List')).status).toBe(401)
+    expect((await box.api.call('GET', '/email/v1/List')).status).toBe(401)
   })
 
   it('answers an unknown route in the error envelope', async () => {
-    const answer = await api.call('GET', '/email/v1/Nothing')
+    const answer = await box.api.call('GET', '/email/v1/Nothing')
     expect(answer.json).toMatchObject({ status: 404, error: 'ERROR_UNKNOWN_ROUTE' })
   })
 })
@@ -264,9 +254,9 @@ describe('lists and profile fields', () => {
 describe('inspection', () => {
   it('records every request with its status, capped and saying so', async () => {
     await start({ historyLimit: 3 })
-    const token = await api.token()
-    for (let i = 0; i < 4; i++) await api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
-    const requests = await api.call('GET', '/_sandbox/requests')
+    const token = await box.api.token()
+    for (let i = 0; i < 4; i++) await box.api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
+    const requests = await box.api.call('GET', '/_sandbox/requests')
     expect(requests.json).toMatchObject({ total: 5, kept: 3, dropped: 2, note: expect.stringContaining('newest 3') })
     expect(requests.json.data?.[2]).toMatchObject({
       method: 'POST',
@@ -277,13 +267,13 @@ describe('inspection', () => {
 
   it('resets to the fixture', async () => {
     await start()
-    const token = await api.token()
-    await api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
-    await api.call('POST', '/_sandbox/reset')
-    expect((await api.call('GET', '/_sandbox/lists/12345/contacts')).json.contacts).toEqual([])
-    expect((await api.call('GET', '/_sandbox/imports')).json.total).toBe(0)
+    const token = await box.api.token()
+    await box.api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)
+    await box.api.call('POST', '/_sandbox/reset')
+    expect((await box.api.call('GET', '/_sandbox/lists/12345/contacts')).json.contacts).toEqual([])
+    expect((await box.api.call('GET', '/_sandbox/imports')).json.total).toBe(0)
     // Tokens are forgotten too.
-    expect((await api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)).status).toBe(401)
+    expect((await box.api.importContacts(12345, [contact('a@example.com', [6789, 'on'])], token)).status).toBe(401)
   })
 
   it('loads another fixture and refuses a bad one with the path of the bad key', async () => {
@@ -293,8 +283,8 @@ describe('inspection', () => {
         lists: [{ listId: 1, listName: 'One', segmentationFieldGroups: [] }]
       }
     })
-    const token = await api.token('grant_type=client_credentials&client_id=c&client_secret=s')
-    const lists = await api.call('GET', '/email/v1/List', { headers: { authorization: `Bearer ${token}` } })
+    const token = await box.api.token('grant_type=client_credentials&client_id=c&client_secret=s')
+    const lists = await box.api.call('GET', '/email/v1/List', { headers: { authorization: `Bearer ${token}` } })
     expect(lists.json.data).toHaveLength(1)
     await expect(startSandbox({ fixture: { credentials: [], lists: [{ listId: -1 }] } as never })).rejects.toThrow(
       /credentials: .*; lists\.0\.listId/
