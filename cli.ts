@@ -2,7 +2,8 @@
 import { Command, InvalidArgumentError } from 'commander'
 import path from 'path'
 import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
-import { startRuntime } from './runtime'
+import { CheckFailedError, createPipeline, startRuntime } from './runtime'
+import { checkConfig, formatCheck, isProblem } from './runtime/check'
 import { createLogger } from './runtime/logger'
 import { formatSummary, replay } from './runtime/replay'
 import { startSandbox } from './sandbox'
@@ -57,12 +58,13 @@ program
   .option('--host <host>', 'address to bind (default: the config, else 127.0.0.1)')
   .option('--port <port>', 'port to listen on (default: PORT, the config, else 3000)', port)
   .option('--sandbox-port <port>', "the embedded sandbox's port (default: the runtime's port + 1)", port)
+  .option('--no-check', 'skip the check of the config against the Listrak account at start')
   .action(async (options) => {
     const config = loadConfigFile(options.config)
     if (options.host) config.ingest.host = options.host
     const envPort = process.env.PORT ? port(process.env.PORT) : undefined
     config.ingest.port = options.port ?? envPort ?? config.ingest.port
-    const runtime = await startRuntime(config, { sandboxPort: options.sandboxPort })
+    const runtime = await startRuntime(config, { sandboxPort: options.sandboxPort, check: options.check })
     const lines = [`Listrak (Actions) runtime listening on ${runtime.url} (config ${options.config})`]
     if (runtime.sandbox) {
       lines.push(
@@ -72,6 +74,13 @@ program
     } else {
       lines.push(`Delivering to Listrak at ${process.env.LISTRAK_API_URL ?? 'https://api.listrak.com/email/v1'}.`)
     }
+    if (runtime.check)
+      lines.push(
+        'Config check:',
+        ...formatCheck(runtime.check)
+          .split('\n')
+          .map((l) => `  ${l}`)
+      )
     lines.push('Send an Audience Entered event:', `  ${curlExample(runtime.url, config)}`)
     if (runtime.sandbox)
       lines.push('Then see the contact:', `  curl -s ${runtime.sandbox.url}/_sandbox/lists/12345/contacts`)
@@ -92,6 +101,30 @@ program
     }
     process.once('SIGINT', () => void stop('SIGINT'))
     process.once('SIGTERM', () => void stop('SIGTERM'))
+  })
+
+program
+  .command('check')
+  .description(
+    'Check a config against the Listrak account: credentials, lists, and that every mapped profile field exists and is a check box. ' +
+      'Exits non-zero when anything is wrong.'
+  )
+  .option('--config <file>', 'runtime config (JSON)', EXAMPLE_CONFIG)
+  .option(
+    '--sample <file>',
+    'Segment events whose audience keys to match against the lists (NDJSON, JSON array or batch)'
+  )
+  .action(async (options) => {
+    const config = loadConfigFile(options.config)
+    const parts = await createPipeline(config, { logger: createLogger(process.stderr, 'warn') })
+    try {
+      if (parts.sandbox) console.log(`No Listrak credentials configured: checking against the embedded sandbox.`)
+      const rows = await checkConfig(config, parts.settings, options.sample)
+      console.log(formatCheck(rows))
+      process.exitCode = rows.some(isProblem) ? 1 : 0
+    } finally {
+      await parts.close()
+    }
   })
 
 program
@@ -171,6 +204,7 @@ program
   })
 
 program.parseAsync().catch((error: Error) => {
-  console.error(error instanceof ConfigError ? error.message : `listrak-actions: ${error.message}`)
+  const known = error instanceof ConfigError || error instanceof CheckFailedError
+  console.error(known ? error.message : `listrak-actions: ${error.message}`)
   process.exit(1)
 })

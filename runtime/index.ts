@@ -5,6 +5,7 @@ import type { AddressInfo } from 'net'
 import definition from '../src'
 import { startSandbox, Sandbox } from '../sandbox'
 import { DEFAULT_FIXTURE } from '../sandbox/fixture'
+import { checkConfig, CheckRow, formatCheck, isProblem } from './check'
 import { hasCredentials, RuntimeConfig } from './config'
 import { DeadLetterFile } from './dead-letters'
 import { Deliverer } from './delivery'
@@ -25,6 +26,8 @@ export interface PipelineParts {
   deadLetters: DeadLetterFile
   /** Set when no credentials were configured and the embedded sandbox stands in for Listrak. */
   sandbox?: Sandbox
+  /** The destination settings in use (the sandbox's demo credentials when it stands in). */
+  settings: { client_id?: string; client_secret?: string }
   /** Settles everything still queued, closes the dead-letter file and the sandbox. */
   close(): Promise<void>
 }
@@ -70,6 +73,7 @@ export async function createPipeline(
     tokens,
     deadLetters,
     sandbox,
+    settings,
     close: async () => {
       await pipeline.drain(config.delivery.shutdownTimeoutMs)
       await deadLetters.close()
@@ -86,9 +90,18 @@ function setListrakUrls(authUrl: string | undefined, apiUrl: string | undefined)
   else delete process.env.LISTRAK_API_URL
 }
 
+/** The config check found problems; its message is the check's table. */
+export class CheckFailedError extends Error {
+  constructor(readonly rows: CheckRow[]) {
+    super(`The config does not fit the Listrak account:\n${formatCheck(rows)}`)
+  }
+}
+
 export interface Runtime extends PipelineParts {
   url: string
   logger: Logger
+  /** The config check's rows, when it ran. */
+  check?: CheckRow[]
   /** Stops ingest, delivers or dead-letters everything accepted, and returns the final stats. */
   stop(): Promise<ReturnType<RuntimeStats['toJSON']>>
 }
@@ -96,11 +109,19 @@ export interface Runtime extends PipelineParts {
 /** Starts the runtime: ingest on HTTP, delivery to Listrak (or the embedded sandbox). */
 export async function startRuntime(
   config: RuntimeConfig,
-  options: { logger?: Logger; sandboxPort?: number } = {}
+  options: { logger?: Logger; sandboxPort?: number; check?: boolean } = {}
 ): Promise<Runtime> {
   const logger = options.logger ?? createLogger()
   const sandboxPort = options.sandboxPort ?? (config.ingest.port === 0 ? 0 : config.ingest.port + 1)
   const parts = await createPipeline(config, { logger, sandboxPort })
+  let check: CheckRow[] | undefined
+  if (options.check) {
+    check = await checkConfig(config, parts.settings)
+    if (check.some(isProblem)) {
+      await parts.close()
+      throw new CheckFailedError(check)
+    }
+  }
   const server = buildServer(
     definition as unknown as DestinationDefinition,
     parts.pipeline,
@@ -121,6 +142,7 @@ export async function startRuntime(
     ...parts,
     url,
     logger,
+    check,
     stop: () =>
       (stopping ??= (async () => {
         await server.close()

@@ -140,6 +140,35 @@ function registerDeveloperRoutes(app: FastifyInstance, definition: DestinationDe
   })
 
   for (const [slug, action] of Object.entries(definition.actions)) {
+    for (const field of Object.keys(action.dynamicFields ?? {})) {
+      app.post(`/${slug}/${field}`, async (request) => {
+        const body = (request.body ?? {}) as Body & { dynamicFieldContext?: { selectedKey?: string } }
+        const destination = fresh()
+        const settings = body.settings ?? {}
+        let auth = body.auth as { accessToken: string; refreshToken: string } | undefined
+        // The Actions Tester may send settings alone; a token is fetched for the call then.
+        if (!auth?.accessToken) {
+          try {
+            const { accessToken } = (await destination.refreshAccessToken(settings as never, {} as never)) ?? {}
+            auth = { accessToken: accessToken ?? '', refreshToken: '' }
+          } catch (error) {
+            return { choices: [], error: { code: '401', message: (error as Error).message } }
+          }
+        }
+        // An object field answers its keys, or the values of the key in dynamicFieldContext.selectedKey.
+        const handler =
+          typeof action.dynamicFields?.[field as never] === 'function'
+            ? field
+            : `${field}.${body.dynamicFieldContext?.selectedKey ? '__values__' : '__keys__'}`
+        return destination.actions[slug].executeDynamicField(handler, {
+          settings,
+          payload: body.payload ?? {},
+          auth,
+          dynamicFieldContext: body.dynamicFieldContext
+        } as never)
+      })
+    }
+
     app.post(`/${slug}`, async (request) => {
       const body = (request.body ?? {}) as Body
       const destination = fresh()

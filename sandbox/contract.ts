@@ -16,6 +16,7 @@ export const ERROR = {
   UNSUPPORTED_METHOD: 'ERROR_UNSUPPORTED_METHOD',
   SEGMENTATION_FIELD_DEFINED_TWICE: 'ERROR_SEGMENTATION_FIELD_DEFINED_TWICE',
   UNKNOWN_ROUTE: 'ERROR_UNKNOWN_ROUTE',
+  SEGMENTATION_FIELD_GROUP_LIMIT_MET: 'ERROR_SEGMENTATION_FIELD_GROUP_LIMIT_MET',
   UNHANDLED_EXCEPTION: 'ERROR_UNHANDLED_EXCEPTION'
 } as const
 
@@ -59,6 +60,12 @@ export const tokenRequest = z.object({
   client_secret: z.string().min(1)
 })
 
+/** The body of `POST /v1/List/{listId}/SegmentationFieldGroup` (`SegmentationFieldGroup`). */
+export const segmentationFieldGroupBody = z.object({
+  segmentationFieldGroupName: z.string().min(1),
+  position: int32
+})
+
 /** The data types a profile field can have. */
 export const SEGMENTATION_FIELD_DATA_TYPES = [
   'Text',
@@ -71,6 +78,14 @@ export const SEGMENTATION_FIELD_DATA_TYPES = [
 ] as const
 
 export type SegmentationFieldDataType = (typeof SEGMENTATION_FIELD_DATA_TYPES)[number]
+
+/** The body of `POST /v1/List/{listId}/SegmentationFieldGroup/{groupId}/SegmentationField` (`SegmentationField`). */
+export const segmentationFieldBody = z.object({
+  segmentationFieldName: z.string().min(1),
+  dataType: z.enum(SEGMENTATION_FIELD_DATA_TYPES),
+  maxLength: int32.refine((n) => n > 0, 'must be positive'),
+  position: int32
+})
 
 /** `SegmentationField` as Listrak returns it. */
 export interface SegmentationField {

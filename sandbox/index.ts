@@ -17,6 +17,8 @@ export interface SandboxOptions {
   limits?: Partial<ServerLimits>
   /** How many imports and requests the inspection routes keep (default 10,000 each). */
   historyLimit?: number
+  /** Profile field groups a list may have (default 20). */
+  fieldGroupLimit?: number
 }
 
 export interface Sandbox {
@@ -44,7 +46,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     fixture: resolveFixture(options.fixture),
     faults: parseFaults(options.faults ?? {}),
     tokenTtlSeconds: options.tokenTtlSeconds ?? 3600,
-    historyLimit: options.historyLimit ?? 10_000
+    historyLimit: options.historyLimit ?? 10_000,
+    fieldGroupLimit: options.fieldGroupLimit ?? 20
   })
   const app = buildServer(state, { ...DEFAULT_LIMITS, ...options.limits })
   await app.listen({ port: options.port ?? 0, host: options.host ?? '127.0.0.1' })

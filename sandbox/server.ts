@@ -1,8 +1,17 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { setTimeout as sleep } from 'timers/promises'
-import { ERROR, ErrorEnvelope, INT32_MAX, SANDBOX_ERROR, tokenRequest } from './contract'
+import {
+  ERROR,
+  ErrorEnvelope,
+  INT32_MAX,
+  SANDBOX_ERROR,
+  segmentationFieldBody,
+  segmentationFieldGroupBody,
+  tokenRequest
+} from './contract'
 import { parseFaults } from './faults'
-import type { SandboxState } from './state'
+import type { Created, SandboxState } from './state'
+import type { z } from 'zod'
 import { validateImport } from './validate-import'
 
 export interface ServerLimits {
@@ -183,6 +192,60 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       }
       const data = [...list.fields.values()].filter((f) => f.segmentationFieldGroupId === groupId)
       return { status: 200, data }
+    }
+  )
+
+  /** A JSON body parsed with `schema`; answers 415 or 400 and returns undefined when it is not one. */
+  const jsonBody = <T>(request: FastifyRequest, reply: FastifyReply, schema: z.ZodType<T>, what: string) => {
+    if (!isJson(request)) {
+      const message = 'Invalid or missing Content-Type header; must be application/json.'
+      sendError(reply, envelope(415, ERROR.UNSUPPORTED_CONTENT_TYPE, message))
+      return undefined
+    }
+    let body: unknown
+    try {
+      body = JSON.parse(((request.body as Buffer | undefined) ?? Buffer.alloc(0)).toString('utf8'))
+    } catch {
+      sendError(reply, envelope(400, ERROR.MALFORMED_REQUEST_BODY, 'Invalid JSON body was supplied.'))
+      return undefined
+    }
+    const parsed = schema.safeParse(body)
+    if (parsed.success) return parsed.data
+    const issue = parsed.error.issues[0]
+    const at = issue.path.length ? `.${issue.path.join('.')}` : ''
+    sendError(
+      reply,
+      envelope(400, ERROR.INVALID_PARAMETER, `An invalid value was supplied for ${what}${at}: ${issue.message}.`)
+    )
+    return undefined
+  }
+
+  const created = (reply: FastifyReply, result: Created) =>
+    result.ok ? reply.code(201).send({ status: 201, resourceId: String(result.id) }) : sendError(reply, result.error)
+
+  app.post<{ Params: { listId: string } }>(`${API}/List/:listId/SegmentationFieldGroup`, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const list = listFrom(request, reply)
+    if (!list) return reply
+    const body = jsonBody(request, reply, segmentationFieldGroupBody, 'segmentationFieldGroupResource')
+    if (!body) return reply
+    return created(reply, state.createGroup(list, body.segmentationFieldGroupName, body.position))
+  })
+
+  app.post<{ Params: { listId: string; groupId: string } }>(
+    `${API}/List/:listId/SegmentationFieldGroup/:groupId/SegmentationField`,
+    async (request, reply) => {
+      if (!authorized(request, reply)) return reply
+      const list = listFrom(request, reply)
+      if (!list) return reply
+      const groupId = parseId(request.params.groupId)
+      if (groupId === undefined || !list.groups.some((g) => g.segmentationFieldGroupId === groupId)) {
+        const message = 'Unable to locate a resource associated with the listId and segmentationFieldGroupId supplied.'
+        return sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, message))
+      }
+      const body = jsonBody(request, reply, segmentationFieldBody, 'segmentationFieldResource')
+      if (!body) return reply
+      return created(reply, state.createField(list, groupId, body))
     }
   )
 

@@ -1,5 +1,13 @@
 import { randomBytes, randomUUID } from 'crypto'
-import type { ContactSegmentationFieldValues, ListSummary, SegmentationField, SegmentationFieldGroup } from './contract'
+import { ERROR } from './contract'
+import type {
+  ContactSegmentationFieldValues,
+  ErrorEnvelope,
+  ListSummary,
+  SegmentationField,
+  SegmentationFieldDataType,
+  SegmentationFieldGroup
+} from './contract'
 import { FaultInjector, FaultsUpdate } from './faults'
 import type { Fixture } from './fixture'
 
@@ -56,7 +64,12 @@ export interface RequestRecord {
   durationMs: number
 }
 
-interface ListState {
+const invalid = (message: string): Created => ({
+  ok: false,
+  error: { status: 400, error: ERROR.INVALID_PARAMETER, message }
+})
+
+export interface ListState {
   summary: ListSummary
   groups: SegmentationFieldGroup[]
   fields: Map<number, SegmentationField>
@@ -72,7 +85,11 @@ export interface SandboxStateOptions {
   faults: FaultsUpdate
   tokenTtlSeconds: number
   historyLimit: number
+  /** Profile field groups a list may have; one more is refused with ERROR_SEGMENTATION_FIELD_GROUP_LIMIT_MET. */
+  fieldGroupLimit: number
 }
+
+export type Created = { ok: true; id: number } | { ok: false; error: ErrorEnvelope }
 
 function emptyStats() {
   return {
@@ -98,6 +115,8 @@ export class SandboxState {
   readonly requests: History<RequestRecord>
   readonly faults: FaultInjector
   private tokens = new Map<string, { expiresAt: number; uses: number }>()
+  private nextGroupId = 1
+  private nextFieldId = 1
   /** Counters over the sandbox's life since the last reset; not capped like the histories. */
   stats = emptyStats()
 
@@ -128,6 +147,10 @@ export class SandboxState {
         return [list.listId, { summary: { listId: list.listId, listName: list.listName, createDate }, groups, fields }]
       })
     )
+    const groupIds = [...this.lists.values()].flatMap((l) => l.groups.map((g) => g.segmentationFieldGroupId))
+    const fieldIds = [...this.lists.values()].flatMap((l) => [...l.fields.keys()])
+    this.nextGroupId = Math.max(1000, ...groupIds) + 1
+    this.nextFieldId = Math.max(10000, ...fieldIds) + 1
     this.contacts = new Map()
     this.tokens.clear()
     this.imports.clear()
@@ -176,6 +199,45 @@ export class SandboxState {
     const record = { resourceId: randomUUID(), listId, receivedAt: new Date().toISOString(), contacts }
     this.imports.push(record)
     return record
+  }
+
+  /** Creates a profile field group; names are unique within a list, and a list holds a limited number. */
+  createGroup(list: ListState, name: string, position: number): Created {
+    if (list.groups.some((g) => g.segmentationFieldGroupName.toLowerCase() === name.toLowerCase())) {
+      return invalid(
+        `An invalid value was supplied for segmentationFieldGroupName: "${name}" already exists on this list.`
+      )
+    }
+    if (list.groups.length >= this.options.fieldGroupLimit) {
+      return {
+        ok: false,
+        error: {
+          status: 400,
+          error: ERROR.SEGMENTATION_FIELD_GROUP_LIMIT_MET,
+          message: `The maximum number of profile field groups (${this.options.fieldGroupLimit}) already exists for the list.`
+        }
+      }
+    }
+    const id = this.nextGroupId++
+    list.groups.push({ segmentationFieldGroupId: id, segmentationFieldGroupName: name, position })
+    return { ok: true, id }
+  }
+
+  /** Creates a profile field in a group; names are unique within a list. */
+  createField(
+    list: ListState,
+    groupId: number,
+    field: { segmentationFieldName: string; dataType: SegmentationFieldDataType; maxLength: number; position: number }
+  ): Created {
+    const name = field.segmentationFieldName.toLowerCase()
+    if ([...list.fields.values()].some((f) => f.segmentationFieldName.toLowerCase() === name)) {
+      return invalid(
+        `An invalid value was supplied for segmentationFieldName: "${field.segmentationFieldName}" already exists on this list.`
+      )
+    }
+    const id = this.nextFieldId++
+    list.fields.set(id, { segmentationFieldId: id, segmentationFieldGroupId: groupId, ...field })
+    return { ok: true, id }
   }
 
   /** A list's contacts with their current profile field values, keyed by field ID. */

@@ -1,6 +1,7 @@
 import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
-import { httpFailure, ListrakFailure, parseJson, transportFailure } from './errors'
+import { callListrak } from './client'
+import type { ListrakFailure } from './errors'
 import { segmentationFieldImportUrl } from './urls'
 
 /** Listrak's `ContactSegmentationFieldValues`: one contact and the profile field values to set on it. */
@@ -9,8 +10,11 @@ export type ContactSegmentationFieldValues = {
   segmentationFieldValues: { segmentationFieldId: number; value: string }[]
 }
 
-// Listrak's `ResourceCreated`. An answer that does not parse still counts as accepted: the status says so.
-const resourceCreated = z.object({ status: z.coerce.number().optional(), resourceId: z.coerce.string().optional() })
+// Listrak's `ResourceCreated`, read leniently: an accepted import whose body says little is still accepted.
+const resourceCreated = z
+  .object({ resourceId: z.coerce.string().optional() })
+  .catch({ resourceId: undefined })
+  .transform(({ resourceId }) => resourceId)
 
 export type ImportOutcome =
   { ok: true; status: number; body: { status: number; resourceId?: string } } | { ok: false; failure: ListrakFailure }
@@ -21,21 +25,14 @@ export async function postSegmentationFieldImport(
   listId: number,
   contacts: ContactSegmentationFieldValues[]
 ): Promise<ImportOutcome> {
-  const subject = `the import for list ${listId}`
-  let response
-  try {
-    response = await request(segmentationFieldImportUrl(listId), {
-      method: 'POST',
-      json: contacts,
-      throwHttpErrors: false,
-      skipResponseCloning: true
-    })
-  } catch (error) {
-    return { ok: false, failure: transportFailure(error, subject) }
-  }
-  const content = (response as { content?: string }).content ?? ''
-  if (!response.ok) return { ok: false, failure: httpFailure(response.status, content, subject) }
-  const created = resourceCreated.safeParse(parseJson(content))
-  const resourceId = created.success ? created.data.resourceId : undefined
-  return { ok: true, status: response.status, body: { status: response.status, ...(resourceId ? { resourceId } : {}) } }
+  const result = await callListrak(
+    request,
+    segmentationFieldImportUrl(listId),
+    { method: 'POST', json: contacts },
+    `the import for list ${listId}`,
+    resourceCreated
+  )
+  if (!result.ok) return result
+  const { status, data: resourceId } = result
+  return { ok: true, status, body: { status, ...(resourceId ? { resourceId } : {}) } }
 }

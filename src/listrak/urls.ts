@@ -14,3 +14,7 @@ export function apiUrl(): string {
 export function segmentationFieldImportUrl(listId: number): string {
   return `${apiUrl()}/List/${listId}/Contact/SegmentationField`
 }
+
+export const listsUrl = () => `${apiUrl()}/List`
+export const fieldGroupsUrl = (listId: number) => `${apiUrl()}/List/${listId}/SegmentationFieldGroup`
+export const fieldsUrl = (listId: number, groupId: number) => `${fieldGroupsUrl(listId)}/${groupId}/SegmentationField`

@@ -9,7 +9,8 @@ export const fields: ActionDefinition<Settings, Payload>['fields'] = {
     label: 'List ID',
     description: `Identifier used to locate the list. Find this under ${API_ID_HINT}.`,
     type: 'integer',
-    required: true
+    required: true,
+    dynamic: true
   },
   emailAddress: {
     label: 'Email Address',
@@ -33,8 +34,26 @@ export const fields: ActionDefinition<Settings, Payload>['fields'] = {
       '(deactivates this field in Listrak), or "useAudienceKey" (Listrak sets the field based on the Segment ' +
       'Audience payload\'s audience_key boolean value: "true" activates the field, "false" deactivates it).',
     type: 'object',
-    required: true,
-    defaultObjectUI: 'keyvalue:only'
+    // Optional only when the field comes from the audience key; an event that resolves no field is refused.
+    required: { conditions: [{ fieldKey: 'audienceProfileField', operator: 'is', value: 'off' }] },
+    defaultObjectUI: 'keyvalue:only',
+    dynamic: true
+  },
+  audienceProfileField: {
+    label: 'Profile field from audience key',
+    description:
+      'Sync every audience with this one mapping: the profile field is the check-box field of the list named like ' +
+      'the event\'s audience key (compared without case, spaces, "_" and "-"), set on or off by the audience ' +
+      'membership. "Match" refuses events whose field does not exist; "match or create" creates it in a profile ' +
+      'field group "Segment Audiences". Profile Field Values may then be empty; its entries still apply.',
+    type: 'string',
+    required: false,
+    choices: [
+      { label: 'Off: use Profile Field Values only', value: 'off' },
+      { label: 'Match: the check-box field named like the audience key', value: 'match' },
+      { label: 'Match or create: create the field when it does not exist', value: 'match_or_create' }
+    ],
+    default: 'off'
   },
   traits_or_props: {
     label: 'Traits or Properties',

@@ -1,7 +1,15 @@
 import { MultiStatusResponse } from '@segment/actions-core'
+import type { ListrakFailure } from '../listrak/errors'
 import type { ContactSegmentationFieldValues, ImportOutcome } from '../listrak/import'
+import type { FieldResolution } from './audience-fields'
 import type { Payload } from './generated-types'
-import { CheckboxValue, normalizeEmail, resolveMembership, resolveProfileFieldValues } from './profile-fields'
+import {
+  CheckboxValue,
+  Membership,
+  normalizeEmail,
+  resolveMembership,
+  resolveProfileFieldValues
+} from './profile-fields'
 
 /** Contacts in one import request: Listrak refuses large payloads (with a 404), so imports are cut here. */
 export const MAX_CONTACTS_PER_IMPORT = 1000
@@ -12,22 +20,65 @@ export interface ValidEvent {
   values: Map<number, CheckboxValue>
 }
 
-export type PreparedEvent = { ok: true; event: ValidEvent } | { ok: false; message: string }
+export type PreparedEvent =
+  | {
+      ok: true
+      event: ValidEvent
+      /** Set when the profile field comes from the audience key: which audience, and in or out. */
+      audience?: { key: string; member: boolean }
+    }
+  | { ok: false; message: string; failure?: ListrakFailure }
 
-/** Validates one mapped event and resolves its profile field values. */
+const AUDIENCE_FIELD = 'Profile field from audience key'
+
+/** Validates one mapped event and resolves its profile field values, all but the audience key's field. */
 export function prepareEvent(payload: Payload, resolvedMembership?: boolean): PreparedEvent {
   const email = normalizeEmail(payload.emailAddress)
   if (!email.ok) return email
-  const resolution = resolveProfileFieldValues(payload.profileFieldValues ?? {}, () =>
-    resolveMembership({
+  let membership: Membership | undefined
+  const memberOf = () =>
+    (membership ??= resolveMembership({
       traitsOrProps: payload.traits_or_props,
       audienceKey: payload.segment_audience_key,
       resolvedMembership,
       eventName: payload.event_name
-    })
-  )
+    }))
+  const fromAudience = (payload.audienceProfileField ?? 'off') !== 'off'
+  const resolution = resolveProfileFieldValues(payload.profileFieldValues ?? {}, memberOf, { allowEmpty: fromAudience })
   if (!resolution.ok) return resolution
-  return { ok: true, event: { listId: payload.listId, emailAddress: email.email, values: resolution.values } }
+  const event = { listId: payload.listId, emailAddress: email.email, values: resolution.values }
+  if (!fromAudience) return { ok: true, event }
+  const key = payload.segment_audience_key?.trim()
+  if (!key) {
+    return {
+      ok: false,
+      message: `${AUDIENCE_FIELD}: the event has no audience key (segment_audience_key, context.personas.computation_key by default).`
+    }
+  }
+  const member = memberOf()
+  if (!member.ok)
+    return { ok: false, message: `${AUDIENCE_FIELD}: ${member.reason.replace(/^"useAudienceKey" needs/, 'it needs')}.` }
+  return { ok: true, event, audience: { key, member: member.member } }
+}
+
+/**
+ * Adds each event's audience field, found (or created) per list, to its values; an explicit entry in Profile
+ * Field Values for the same field wins. An event whose field could not be had takes the reason instead.
+ */
+export function applyAudienceFields(
+  events: PreparedEvent[],
+  resolutions: Map<number, Map<string, FieldResolution>>
+): PreparedEvent[] {
+  return events.map((prepared) => {
+    if (!prepared.ok || !prepared.audience) return prepared
+    const { event, audience } = prepared
+    const resolution = resolutions.get(event.listId)?.get(audience.key)
+    if (!resolution) return { ok: false, message: `${AUDIENCE_FIELD}: no field was looked up for "${audience.key}".` }
+    if (!resolution.ok) return { ok: false, message: resolution.failure.message, failure: resolution.failure }
+    const values = new Map(event.values)
+    if (!values.has(resolution.fieldId)) values.set(resolution.fieldId, audience.member ? 'on' : 'off')
+    return { ok: true, event: { ...event, values } }
+  })
 }
 
 export interface PlannedImport {
@@ -94,10 +145,12 @@ export function toMultiStatus(
   const response = new MultiStatusResponse()
   events.forEach((prepared, index) => {
     if (!prepared.ok) {
+      const { status, errortype, body } = prepared.failure ?? { status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED' }
       response.setErrorResponseAtIndex(index, {
-        status: 400,
-        errortype: 'PAYLOAD_VALIDATION_FAILED',
-        errormessage: prepared.message
+        status,
+        errortype,
+        errormessage: prepared.message,
+        ...(body === undefined ? {} : { body })
       })
     }
   })

@@ -4,7 +4,9 @@ import { failureToError } from '../listrak/errors'
 import type { Settings } from '../generated-types'
 import { fields } from './fields'
 import type { Payload } from './generated-types'
-import { planImports, prepareEvent, toMultiStatus } from './imports'
+import { dynamicFields } from './dynamic-fields'
+import { prepareEvents } from './audience-fields'
+import { planImports, toMultiStatus } from './imports'
 import { sendImports } from './send'
 
 const action: ActionDefinition<Settings, Payload> = {
@@ -13,16 +15,20 @@ const action: ActionDefinition<Settings, Payload> = {
     'One or more list imports will be started to update the specified contact profile fields on the specified list.',
   fields,
 
-  perform: async (request, { payload, audienceMembership }) => {
-    const prepared = prepareEvent(payload, audienceMembership)
-    if (!prepared.ok) throw new PayloadValidationError(prepared.message)
+  dynamicFields,
+
+  perform: async (request, { payload, audienceMembership, settings }) => {
+    const [prepared] = await prepareEvents(request, settings, [payload], [audienceMembership])
+    if (!prepared.ok) {
+      throw prepared.failure ? failureToError(prepared.failure) : new PayloadValidationError(prepared.message)
+    }
     const [outcome] = await sendImports(request, planImports([prepared]))
     if (!outcome.ok) throw failureToError(outcome.failure)
     return { listId: prepared.event.listId, ...outcome.body }
   },
 
-  performBatch: async (request, { payload, audienceMembership }) => {
-    const prepared = payload.map((event, i) => prepareEvent(event, audienceMembership?.[i]))
+  performBatch: async (request, { payload, audienceMembership, settings }) => {
+    const prepared = await prepareEvents(request, settings, payload, audienceMembership ?? [])
     const imports = planImports(prepared)
     return toMultiStatus(prepared, imports, await sendImports(request, imports))
   }

@@ -69,7 +69,8 @@ export type Resolution = { ok: true; values: Map<number, CheckboxValue> } | { ok
  */
 export function resolveProfileFieldValues(
   profileFieldValues: Record<string, unknown>,
-  membership: () => Membership
+  membership: () => Membership,
+  { allowEmpty = false } = {}
 ): Resolution {
   const values = new Map<number, CheckboxValue>()
   const problems: string[] = []
@@ -94,7 +95,7 @@ export function resolveProfileFieldValues(
     else problems.push(`field ${id}: ${audience.reason}`)
   }
   if (problems.length > 0) return { ok: false, message: `Profile Field Values: ${problems.join('; ')}.` }
-  if (values.size === 0) {
+  if (values.size === 0 && !allowEmpty) {
     return {
       ok: false,
       message: `Profile Field Values is empty: map at least one profile field ID to "on", "off" or "${USE_AUDIENCE_KEY}".`
@@ -116,4 +117,9 @@ export function normalizeEmail(raw: unknown): { ok: true; email: string } | { ok
 function quote(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value)
   return text.length > MAX_QUOTED_VALUE ? `${text.slice(0, MAX_QUOTED_VALUE)}…` : text
+}
+
+/** Profile field names and audience keys match without case, spaces, `_` and `-`: "My Audience" is "my_audience". */
+export function normalizeFieldName(name: string): string {
+  return name.toLowerCase().replace(/[\s_-]+/g, '')
 }

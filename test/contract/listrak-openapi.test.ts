@@ -1,7 +1,13 @@
 import { existsSync, readFileSync } from 'fs'
 import path from 'path'
 import { startSandbox } from '../../sandbox'
-import { contactSegmentationFieldValue, contactSegmentationFieldValues, ERROR } from '../../sandbox/contract'
+import {
+  contactSegmentationFieldValue,
+  contactSegmentationFieldValues,
+  ERROR,
+  segmentationFieldBody,
+  segmentationFieldGroupBody
+} from '../../sandbox/contract'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/listrak/urls'
 import { planImports, prepareEvent } from '../../src/updateEmailContactProfileFields/imports'
 import { client, contact } from '../sandbox/client'
@@ -115,6 +121,18 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
     expect(Object.keys(contactSegmentationFieldValue.shape).sort()).toEqual(
       Object.keys(valueDefinition.properties ?? {}).sort()
     )
+  })
+
+  it.each([
+    ['SegmentationFieldGroup', segmentationFieldGroupBody.shape],
+    ['SegmentationField', segmentationFieldBody.shape]
+  ])('takes a %s to create as Listrak defines it: every writable member, the required ones required', (name, shape) => {
+    const defined = spec.definitions[name] as Schema & { properties: Record<string, { readOnly?: boolean }> }
+    const writable = Object.entries(defined.properties)
+      .filter(([, p]) => !p.readOnly)
+      .map(([key]) => key)
+    expect(Object.keys(shape).sort()).toEqual(writable.sort())
+    expect([...(defined.required ?? [])].sort()).toEqual(Object.keys(shape).sort())
   })
 
   it("uses the error codes of Listrak's examples for the import route", () => {

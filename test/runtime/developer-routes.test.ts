@@ -74,3 +74,46 @@ describe('developer routes', () => {
     expect(answer).toMatchObject({ error: { statusCode: 400, message: expect.stringContaining('key "nope"') } })
   })
 })
+
+describe('dynamic-field routes', () => {
+  it('POST /updateEmailContactProfileFields/listId offers the lists, fetching a token from the settings', async () => {
+    const answer = await json(await h.post('/updateEmailContactProfileFields/listId', { settings: demo, payload: {} }))
+    expect(answer).toEqual({
+      choices: [
+        { label: 'Newsletter (12345)', value: '12345' },
+        { label: 'Promotions (67890)', value: '67890' }
+      ]
+    })
+  })
+
+  it('POST /updateEmailContactProfileFields/profileFieldValues offers keys, or values with dynamicFieldContext', async () => {
+    const keys = await json(
+      await h.post('/updateEmailContactProfileFields/profileFieldValues', {
+        settings: demo,
+        payload: { listId: 12345 }
+      })
+    )
+    expect((keys.choices as { value: string }[]).map((c) => c.value)).toEqual(['6789', '6790'])
+    const values = await json(
+      await h.post('/updateEmailContactProfileFields/profileFieldValues', {
+        settings: demo,
+        payload: { listId: 12345 },
+        dynamicFieldContext: { selectedKey: '6789' }
+      })
+    )
+    expect((values.choices as { value: string }[]).map((c) => c.value)).toEqual(['on', 'off', 'useAudienceKey'])
+  })
+
+  it('answers bad credentials as a dynamic-field error', async () => {
+    const answer = await json(
+      await h.post('/updateEmailContactProfileFields/listId', {
+        settings: { ...demo, client_secret: 'nope' },
+        payload: {}
+      })
+    )
+    expect(answer).toMatchObject({
+      choices: [],
+      error: { message: expect.stringContaining('ERROR_INVALID_CREDENTIALS') }
+    })
+  })
+})

@@ -10,7 +10,11 @@ export const configFile = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'examples', name), 'utf8')) as RuntimeConfigInput
 
 /** Starts the runtime on free loopback ports with its log lines captured; stop it with `runtime.stop()`. */
-export async function startTestRuntime(input: RuntimeConfigInput, env: NodeJS.ProcessEnv = {}) {
+export async function startTestRuntime(
+  input: RuntimeConfigInput,
+  env: NodeJS.ProcessEnv = {},
+  options: { check?: boolean } = {}
+) {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'runtime-'))
   const config = parseConfig(input, 'test config', env)
   config.ingest.port = 0
@@ -22,7 +26,11 @@ export async function startTestRuntime(input: RuntimeConfigInput, env: NodeJS.Pr
       done()
     }
   })
-  const runtime: Runtime = await startRuntime(config, { logger: pino({ level: 'info' }, sink), sandboxPort: 0 })
+  const runtime: Runtime = await startRuntime(config, {
+    logger: pino({ level: 'info' }, sink),
+    sandboxPort: 0,
+    check: options.check
+  })
   const post = (route: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${runtime.url}${route}`, {
       method: 'POST',

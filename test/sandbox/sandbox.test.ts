@@ -291,3 +291,109 @@ describe('inspection', () => {
     )
   })
 })
+
+describe('creating profile field groups and fields', () => {
+  beforeEach(() => start({ fieldGroupLimit: 3 }))
+
+  const post = async (path: string, body: unknown) => {
+    const token = await box.api.token()
+    return box.api.call('POST', path, {
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    })
+  }
+
+  it('creates a group and a check-box field in it, then lists them', async () => {
+    const group = await post('/email/v1/List/12345/SegmentationFieldGroup', {
+      segmentationFieldGroupName: 'Segment Audiences',
+      position: 3
+    })
+    expect(group.status).toBe(201)
+    expect(group.json).toEqual({ status: 201, resourceId: expect.stringMatching(/^\d+$/) })
+    const groupId = Number(group.json.resourceId)
+    const field = await post(`/email/v1/List/12345/SegmentationFieldGroup/${groupId}/SegmentationField`, {
+      segmentationFieldName: 'high_value',
+      dataType: 'CheckBox',
+      maxLength: 3,
+      position: 1
+    })
+    expect(field.status).toBe(201)
+    const auth = { headers: { authorization: `Bearer ${await box.api.token()}` } }
+    const fields = await box.api.call(
+      'GET',
+      `/email/v1/List/12345/SegmentationFieldGroup/${groupId}/SegmentationField`,
+      auth
+    )
+    expect(fields.json.data).toEqual([
+      {
+        segmentationFieldId: Number(field.json.resourceId),
+        segmentationFieldName: 'high_value',
+        segmentationFieldGroupId: groupId,
+        dataType: 'CheckBox',
+        maxLength: 3,
+        position: 1
+      }
+    ])
+    // The new field takes imports at once.
+    const imported = await box.api.importContacts(
+      12345,
+      [contact('a@example.com', [Number(field.json.resourceId), 'on'])],
+      await box.api.token()
+    )
+    expect(imported.status).toBe(201)
+  })
+
+  it('refuses a name the list already has, for groups and for fields', async () => {
+    const group = await post('/email/v1/List/12345/SegmentationFieldGroup', {
+      segmentationFieldGroupName: 'engage audiences',
+      position: 1
+    })
+    expect(group.json).toMatchObject({
+      status: 400,
+      error: 'ERROR_INVALID_PARAMETER',
+      message: expect.stringContaining('already exists')
+    })
+    const field = await post('/email/v1/List/12345/SegmentationFieldGroup/501/SegmentationField', {
+      segmentationFieldName: 'My_Audience',
+      dataType: 'CheckBox',
+      maxLength: 3,
+      position: 9
+    })
+    expect(field.json).toMatchObject({ status: 400, error: 'ERROR_INVALID_PARAMETER' })
+  })
+
+  it('refuses a group over the limit with ERROR_SEGMENTATION_FIELD_GROUP_LIMIT_MET', async () => {
+    expect(
+      (await post('/email/v1/List/12345/SegmentationFieldGroup', { segmentationFieldGroupName: 'Third', position: 3 }))
+        .status
+    ).toBe(201)
+    const over = await post('/email/v1/List/12345/SegmentationFieldGroup', {
+      segmentationFieldGroupName: 'Fourth',
+      position: 4
+    })
+    expect(over.json).toMatchObject({ status: 400, error: 'ERROR_SEGMENTATION_FIELD_GROUP_LIMIT_MET' })
+  })
+
+  it('refuses bodies that do not follow the definitions, and unknown groups', async () => {
+    const noName = await post('/email/v1/List/12345/SegmentationFieldGroup', { position: 1 })
+    expect(noName.json).toMatchObject({
+      status: 400,
+      error: 'ERROR_INVALID_PARAMETER',
+      message: expect.stringContaining('segmentationFieldGroupName')
+    })
+    const badType = await post('/email/v1/List/12345/SegmentationFieldGroup/501/SegmentationField', {
+      segmentationFieldName: 'x',
+      dataType: 'Checkbox',
+      maxLength: 3,
+      position: 1
+    })
+    expect(badType.json).toMatchObject({ status: 400, message: expect.stringContaining('dataType') })
+    const unknown = await post('/email/v1/List/12345/SegmentationFieldGroup/601/SegmentationField', {
+      segmentationFieldName: 'x',
+      dataType: 'CheckBox',
+      maxLength: 3,
+      position: 1
+    })
+    expect(unknown.status).toBe(404)
+  })
+})

@@ -1,0 +1,171 @@
+import { createRequestClient } from '@segment/actions-core'
+import type { InputField, RequestClient } from '@segment/actions-core'
+import definition from '../src'
+import { CHECKBOX, getLists, getProfileFields, ProfileField } from '../src/listrak/profile-fields'
+import { requestAccessToken } from '../src/listrak/token'
+import { normalizeFieldName, parseProfileFieldId } from '../src/updateEmailContactProfileFields/profile-fields'
+import type { RuntimeConfig } from './config'
+import { openEventFile } from './event-file'
+import { parseEvent } from './events'
+import { compileSubscriptions, CompiledSubscription } from './subscriptions'
+
+export type CheckStatus = 'ok' | 'error' | 'skipped' | 'match' | 'create' | 'fail'
+
+export interface CheckRow {
+  subscription: string
+  list: string
+  field: string
+  status: CheckStatus
+  reason: string
+}
+
+export const isProblem = (row: CheckRow) => row.status === 'error' || row.status === 'fail'
+
+const fields = definition.actions.updateEmailContactProfileFields.fields as Record<string, InputField>
+
+/** Audience keys of the sample events each subscription matches. */
+async function sampleAudienceKeys(file: string, subscriptions: CompiledSubscription[], maxEventBytes: number) {
+  const keys = new Map<string, Set<string>>(subscriptions.map((s) => [s.name, new Set<string>()]))
+  const source = await openEventFile(file)
+  for await (const item of source.items) {
+    if (!item.ok) continue
+    const parsed = parseEvent(item.value, maxEventBytes)
+    if (!parsed.ok) continue
+    const key = (parsed.event.context as { personas?: { computation_key?: unknown } } | undefined)?.personas
+      ?.computation_key
+    if (typeof key !== 'string' || !key) continue
+    for (const subscription of subscriptions) {
+      if (subscription.matches(parsed.event)) keys.get(subscription.name)?.add(key)
+    }
+  }
+  return keys
+}
+
+/**
+ * Checks a config against the Listrak account before traffic flows: the credentials work, every subscription's
+ * list exists, and every mapped profile field exists on it and is a check box. In audience-field mode, the
+ * audience keys of a sample file are matched against the list's fields.
+ */
+export async function checkConfig(
+  config: RuntimeConfig,
+  settings: { client_id?: string; client_secret?: string },
+  sampleFile?: string
+): Promise<CheckRow[]> {
+  const row = (subscription: string, list: string, field: string, status: CheckStatus, reason: string): CheckRow => ({
+    subscription,
+    list,
+    field,
+    status,
+    reason
+  })
+  let request: RequestClient
+  try {
+    const { accessToken } = await requestAccessToken(createRequestClient(), {
+      client_id: settings.client_id ?? '',
+      client_secret: settings.client_secret ?? ''
+    })
+    request = createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })
+  } catch (error) {
+    return [row('(all)', '', '', 'error', (error as Error).message)]
+  }
+  const lists = await getLists(request)
+  if (!lists.ok) return [row('(all)', '', '', 'error', lists.failure.message)]
+  const listNames = new Map(lists.data.map((l) => [l.listId, l.listName]))
+  const subscriptions = compileSubscriptions(config, fields)
+  const samples = sampleFile
+    ? await sampleAudienceKeys(sampleFile, subscriptions, config.ingest.maxEventBytes)
+    : undefined
+  const fieldsOf = new Map<number, Promise<Awaited<ReturnType<typeof getProfileFields>>>>()
+
+  const rows: CheckRow[] = []
+  for (const subscription of subscriptions) {
+    const { name, mapping } = subscription
+    const listId = typeof mapping.listId === 'number' ? mapping.listId : Number(mapping.listId)
+    if (!Number.isInteger(listId) || listId <= 0) {
+      rows.push(
+        row(
+          name,
+          JSON.stringify(mapping.listId),
+          '',
+          'skipped',
+          'the list comes from each event; it is checked when events arrive'
+        )
+      )
+      continue
+    }
+    const list = `${listNames.get(listId) ?? '?'} (${listId})`
+    if (!listNames.has(listId)) {
+      rows.push(row(name, String(listId), '', 'error', `list ${listId} does not exist for these API credentials`))
+      continue
+    }
+    if (!fieldsOf.has(listId)) fieldsOf.set(listId, getProfileFields(request, listId))
+    const result = await (fieldsOf.get(listId) as ReturnType<typeof getProfileFields>)
+    if (!result.ok) {
+      rows.push(row(name, list, '', 'error', result.failure.message))
+      continue
+    }
+    const byId = new Map(result.data.fields.map((f) => [f.segmentationFieldId, f]))
+    const label = (f: ProfileField) =>
+      `${f.group.segmentationFieldGroupName} › ${f.segmentationFieldName} (${f.segmentationFieldId})`
+    const values = mapping.profileFieldValues as Record<string, unknown> | undefined
+    const mode = mapping.audienceProfileField ?? 'off'
+    // A mapping directive ({ "@path": … }) instead of literal keys: the fields come from each event.
+    if (values && !Object.keys(values).some((k) => k.startsWith('@'))) {
+      for (const key of Object.keys(values)) {
+        const id = parseProfileFieldId(key)
+        const found = id === undefined ? undefined : byId.get(id)
+        if (id === undefined) rows.push(row(name, list, key, 'error', `"${key}" is not a profile field ID`))
+        else if (!found) rows.push(row(name, list, key, 'error', `list ${listId} has no profile field ${id}`))
+        else if (found.dataType !== CHECKBOX) {
+          rows.push(row(name, list, label(found), 'error', `a ${found.dataType} field; only check boxes take on/off`))
+        } else rows.push(row(name, list, label(found), 'ok', 'check box'))
+      }
+    } else if (values !== undefined) {
+      rows.push(row(name, list, '', 'skipped', 'Profile Field Values come from each event'))
+    }
+    if (mode === 'off') {
+      if (!values || Object.keys(values).length === 0) {
+        rows.push(row(name, list, '', 'error', 'no profile field is mapped'))
+      }
+      continue
+    }
+    const keys = samples?.get(name)
+    if (!keys) {
+      rows.push(
+        row(
+          name,
+          list,
+          '(audience key)',
+          'ok',
+          `fields found${mode === 'match' ? '' : ' or created'} per audience; give --sample to preview`
+        )
+      )
+      continue
+    }
+    for (const key of keys) {
+      const found = result.data.fields.find(
+        (f) => f.dataType === CHECKBOX && normalizeFieldName(f.segmentationFieldName) === normalizeFieldName(key)
+      )
+      if (found) rows.push(row(name, list, label(found), 'match', `audience "${key}"`))
+      else if (mode === 'match_or_create')
+        rows.push(row(name, list, key, 'create', `audience "${key}": a check box will be created`))
+      else rows.push(row(name, list, key, 'fail', `audience "${key}": no check-box field of that name`))
+    }
+  }
+  return rows
+}
+
+export function formatCheck(rows: CheckRow[]): string {
+  const header: CheckRow = {
+    subscription: 'subscription',
+    list: 'list',
+    field: 'field',
+    status: 'status' as CheckStatus,
+    reason: 'reason'
+  }
+  const columns: (keyof CheckRow)[] = ['subscription', 'list', 'field', 'status', 'reason']
+  const widths = columns.map((c) => Math.max(...[header, ...rows].map((r) => r[c].length)))
+  const line = (r: CheckRow) =>
+    columns.map((c, i) => (i === columns.length - 1 ? r[c] : r[c].padEnd(widths[i]))).join('  ')
+  return [line(header), ...rows.map(line)].join('\n')
+}

@@ -1,0 +1,100 @@
+import { createTestIntegration } from '@segment/actions-core'
+import destination from '../../src'
+import { startSandbox, Sandbox } from '../../sandbox'
+
+/** Lists and profile fields offered by name, read from the (sandbox) Listrak account over loopback. */
+
+let sandbox: Sandbox
+let accessToken: string
+
+beforeEach(async () => {
+  sandbox = await startSandbox()
+  process.env.LISTRAK_AUTH_URL = sandbox.authUrl
+  process.env.LISTRAK_API_URL = sandbox.apiUrl
+  const answer = await fetch(sandbox.authUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials&client_id=demo-client-id&client_secret=demo-client-secret'
+  })
+  accessToken = ((await answer.json()) as { access_token: string }).access_token
+})
+afterEach(async () => {
+  delete process.env.LISTRAK_AUTH_URL
+  delete process.env.LISTRAK_API_URL
+  await sandbox.stop()
+})
+
+const settings = { client_id: 'demo-client-id', client_secret: 'demo-client-secret' }
+const dynamic = (field: string, payload: object = {}, token = accessToken) =>
+  createTestIntegration(destination).testDynamicField('updateEmailContactProfileFields', field, {
+    settings,
+    payload,
+    auth: { accessToken: token, refreshToken: '' }
+  })
+
+describe('dynamic fields', () => {
+  it('offers the lists by name and ID', async () => {
+    expect(await dynamic('listId')).toEqual({
+      choices: [
+        { label: 'Newsletter (12345)', value: '12345' },
+        { label: 'Promotions (67890)', value: '67890' }
+      ]
+    })
+  })
+
+  it("offers the chosen list's check-box fields, labelled with their group, and leaves other types out", async () => {
+    expect(await dynamic('profileFieldValues.__keys__', { listId: 12345 })).toEqual({
+      choices: [
+        { label: 'Engage Audiences › my_audience (6789)', value: '6789' },
+        { label: 'Engage Audiences › vip_customers (6790)', value: '6790' }
+      ]
+    })
+  })
+
+  it('asks for a list first', async () => {
+    expect(await dynamic('profileFieldValues.__keys__', {})).toEqual({
+      choices: [],
+      error: { code: '400', message: 'Choose a List ID first: the profile fields come from the chosen list.' }
+    })
+  })
+
+  it('offers on, off and useAudienceKey as values, each saying what it does', async () => {
+    const answer = (await dynamic('profileFieldValues.__values__', { listId: 12345 })) as {
+      choices: { value: string; label: string }[]
+    }
+    expect(answer.choices.map((c) => c.value)).toEqual(['on', 'off', 'useAudienceKey'])
+    expect(answer.choices[2].label).toContain('in the audience')
+  })
+
+  it.each([
+    ['a bad token', 'listId', {}, 'bad-token', '401', 'ERROR_UNAUTHORIZED'],
+    [
+      'an unknown list',
+      'profileFieldValues.__keys__',
+      { listId: 999 },
+      undefined,
+      '404',
+      'ERROR_UNABLE_TO_LOCATE_RESOURCE'
+    ]
+  ])(
+    "answers %s with Listrak's code and message, not an exception",
+    async (_, field, payload, token, code, listrakCode) => {
+      const answer = (await dynamic(field, payload, token)) as {
+        choices: unknown[]
+        error: { code: string; message: string }
+      }
+      expect(answer.choices).toEqual([])
+      expect(answer.error.code).toBe(code)
+      expect(answer.error.message).toContain(listrakCode)
+    }
+  )
+
+  it('answers a Listrak 5xx as an error too', async () => {
+    await fetch(`${sandbox.url}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ failNext: { count: 1, status: 503 } })
+    })
+    const answer = (await dynamic('listId')) as { error: { code: string; message: string } }
+    expect(answer.error).toEqual({ code: '503', message: expect.stringContaining('HTTP 503 ERROR_INJECTED_FAULT') })
+  })
+})

@@ -1,0 +1,109 @@
+import { execFile } from 'child_process'
+import path from 'path'
+import { promisify } from 'util'
+import { checkConfig, formatCheck, isProblem } from '../../runtime/check'
+import { parseConfig, RuntimeConfigInput } from '../../runtime/config'
+import { CheckFailedError } from '../../runtime'
+import { startSandbox, Sandbox } from '../../sandbox'
+import { configFile, startTestRuntime } from './harness'
+
+const root = path.join(__dirname, '..', '..')
+const demo = { client_id: 'demo-client-id', client_secret: 'demo-client-secret' }
+let sandbox: Sandbox
+
+beforeEach(async () => {
+  sandbox = await startSandbox()
+  process.env.LISTRAK_AUTH_URL = sandbox.authUrl
+  process.env.LISTRAK_API_URL = sandbox.apiUrl
+})
+afterEach(async () => {
+  delete process.env.LISTRAK_AUTH_URL
+  delete process.env.LISTRAK_API_URL
+  await sandbox.stop()
+})
+
+const subscription = (mapping: Record<string, unknown>, name = 'sub') => ({
+  name,
+  subscribe: 'type = "track"',
+  partnerAction: 'updateEmailContactProfileFields' as const,
+  mapping
+})
+const check = (input: RuntimeConfigInput, settings = demo, sample?: string) =>
+  checkConfig(parseConfig(input, 'test', {}), settings, sample)
+
+describe('check', () => {
+  it.each(['config.json', 'config.two-mappings.json', 'config.every-audience.json'])(
+    'passes on examples/%s',
+    async (name) => {
+      const rows = await check(configFile(name))
+      expect(rows.filter(isProblem)).toEqual([])
+      expect(rows.length).toBeGreaterThan(0)
+    }
+  )
+
+  it('fails on an unknown list, an unknown field and a text field, each with its reason', async () => {
+    const rows = await check({
+      subscriptions: [
+        subscription({ listId: 999, profileFieldValues: { '6789': 'on' } }, 'unknown list'),
+        subscription({ listId: 12345, profileFieldValues: { '4242': 'on', '7001': 'on', '6789': 'on' } }, 'fields')
+      ]
+    })
+    expect(rows.map(({ subscription: s, field, status, reason }) => [s, field, status, reason])).toEqual([
+      ['unknown list', '', 'error', 'list 999 does not exist for these API credentials'],
+      ['fields', '4242', 'error', 'list 12345 has no profile field 4242'],
+      ['fields', 'Engage Audiences › my_audience (6789)', 'ok', 'check box'],
+      ['fields', 'Preferences › favorite_store (7001)', 'error', 'a Text field; only check boxes take on/off']
+    ])
+    expect(formatCheck(rows).split('\n')[0]).toMatch(/^subscription\s+list\s+field\s+status\s+reason$/)
+  })
+
+  it('reports bad credentials once, with Listrak’s reason', async () => {
+    const rows = await check(configFile('config.json'), { ...demo, client_secret: 'wrong' })
+    expect(rows).toEqual([
+      expect.objectContaining({ status: 'error', reason: expect.stringContaining('ERROR_INVALID_CREDENTIALS') })
+    ])
+  })
+
+  it('previews which audiences of a sample would match, be created, or fail', async () => {
+    const sample = path.join(root, 'examples', 'events', 'five-audiences.ndjson')
+    const create = await check(configFile('config.every-audience.json'), demo, sample)
+    expect(create.map((r) => [r.field.replace(/ \(\d+\)$/, ''), r.status])).toEqual([
+      ['Engage Audiences › my_audience', 'match'],
+      ['Engage Audiences › vip_customers', 'match'],
+      ['cart_abandoners', 'create'],
+      ['high_value', 'create'],
+      ['newsletter_fans', 'create']
+    ])
+    const input = configFile('config.every-audience.json')
+    input.subscriptions[0].mapping.audienceProfileField = 'match'
+    const match = await check(input, demo, sample)
+    expect(match.filter(isProblem).map((r) => r.field)).toEqual(['cart_abandoners', 'high_value', 'newsletter_fans'])
+  })
+})
+
+describe('check at start and on the command line', () => {
+  it('serve refuses a broken config with the table', async () => {
+    await expect(
+      startTestRuntime(
+        { subscriptions: [subscription({ listId: 999, profileFieldValues: { '6789': 'on' } })] },
+        {},
+        { check: true }
+      )
+    ).rejects.toThrow(CheckFailedError)
+  })
+
+  it('`listrak-actions check` exits non-zero on problems and zero on the example', async () => {
+    const cli = path.join(root, 'dist', 'cli.js')
+    const ok = await promisify(execFile)(process.execPath, [
+      cli,
+      'check',
+      '--config',
+      path.join(root, 'examples', 'config.json')
+    ])
+    expect(ok.stdout).toMatch(/ok\s+check box/)
+    const bad = path.join(root, 'test', 'runtime', 'fixtures', 'broken-config.json')
+    const failed = await promisify(execFile)(process.execPath, [cli, 'check', '--config', bad]).catch((e) => e)
+    expect(failed.code).toBe(1)
+    expect(failed.stdout).toContain('a Text field; only check boxes take on/off')
+  })
+})
