@@ -33,6 +33,28 @@ const eventSchema = z
 
 export type Parsed = { ok: true; event: SegmentEvent } | { ok: false; reason: string }
 
+/** Deeper than any real event; deeper input only exists to break recursive code further down. */
+export const MAX_EVENT_DEPTH = 32
+
+/**
+ * What is wrong with the event's structure, if anything: nesting beyond `MAX_EVENT_DEPTH`, or a `__proto__` key,
+ * which actions-core's mapping would drop without a word (and which only prototype-pollution attempts send).
+ */
+function structureProblem(value: unknown): string | undefined {
+  const stack: [unknown, number, string][] = [[value, 0, '']]
+  while (stack.length > 0) {
+    const [current, depth, at] = stack.pop() as [unknown, number, string]
+    if (typeof current !== 'object' || current === null) continue
+    if (depth >= MAX_EVENT_DEPTH) return `the event is nested deeper than ${MAX_EVENT_DEPTH} levels`
+    for (const [key, child] of Object.entries(current)) {
+      const path = at ? `${at}.${key}` : key
+      if (key === '__proto__') return `${path}: the key "__proto__" is not allowed`
+      stack.push([child, depth + 1, path])
+    }
+  }
+  return undefined
+}
+
 /**
  * Validates one incoming event and completes it as Segment does: a `messageId` and `receivedAt` when it lacks
  * them. `type` is the endpoint's, if the event came through a typed endpoint.
@@ -41,6 +63,8 @@ export function parseEvent(input: unknown, maxEventBytes: number, type?: EventTy
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return { ok: false, reason: 'an event must be a JSON object' }
   }
+  const problem = structureProblem(input)
+  if (problem) return { ok: false, reason: problem }
   const candidate = type ? { ...input, type } : input
   const size = Buffer.byteLength(JSON.stringify(candidate))
   if (size > maxEventBytes) {

@@ -1,0 +1,181 @@
+import type { SegmentEvent } from '@segment/actions-core'
+import fc from 'fast-check'
+import nock from 'nock'
+import { API, isolateNetwork, newIntegration, settings, auth } from '../destination/fixtures'
+import { MAX_CONTACTS_PER_IMPORT } from '../../src/updateEmailContactProfileFields/imports'
+
+/**
+ * Properties of whole batches through actions-core's real mapping, validation and performBatch, with Listrak's
+ * import endpoint recorded (nock). The expected imports come from a small model written here, independently of
+ * the destination's code.
+ */
+
+isolateNetwork()
+
+const LISTS = [111, 222, 333]
+const FIELD_IDS = ['6789', '6790', '7001']
+
+const email = fc.oneof(
+  fc.constantFrom('jane@example.com', 'JANE@example.com', ' jane@example.com ', 'john@example.com', 'ana@example.org'),
+  fc.constantFrom(
+    'not-an-email',
+    '',
+    'jane@',
+    '@example.com',
+    'ja ne@example.com',
+    'jäne@exämple.com',
+    'a\u0000b@example.com'
+  )
+)
+const value = fc.constantFrom<unknown>(
+  'on',
+  'off',
+  ' ON ',
+  'Off',
+  true,
+  false,
+  'true',
+  'FALSE',
+  'useAudienceKey',
+  'maybe',
+  1,
+  null
+)
+const key = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom(...FIELD_IDS) },
+  fc.constantFrom('', '0', '-3', '12abc', 'test', '99999999999')
+)
+const event = fc.record({
+  email,
+  listId: fc.constantFrom(...LISTS),
+  fields: fc.dictionary(key, value, { minKeys: 0, maxKeys: 3 }),
+  member: fc.constantFrom<boolean | undefined>(true, false, undefined)
+})
+
+type Generated = { email: string; listId: number; fields: Record<string, unknown>; member: boolean | undefined }
+
+const toSegment = (e: Generated): Partial<SegmentEvent> => ({
+  type: 'track',
+  event: 'Profile Sync',
+  properties: {
+    list: e.listId,
+    fields: e.fields as never,
+    ...(e.member === undefined ? {} : { my_audience: e.member })
+  },
+  context: {
+    traits: { email: e.email },
+    personas: { computation_key: 'my_audience', computation_class: 'audience' }
+  } as never
+})
+
+const mapping = {
+  listId: { '@path': '$.properties.list' },
+  profileFieldValues: { '@path': '$.properties.fields' }
+}
+
+/** The model: what one event should set, or undefined when it must be refused. */
+function expectedValues(e: Generated): Map<string, string> | undefined {
+  // actions-core's `format: email` check runs before the action, so surrounding spaces are refused there.
+  if (!/^[a-z0-9.]+@[a-z0-9]+\.[a-z]+$/i.test(e.email)) return undefined
+  const out = new Map<string, string>()
+  for (const [k, raw] of Object.entries(e.fields)) {
+    if (!FIELD_IDS.includes(k)) return undefined
+    const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw
+    if (v === 'on' || v === true || v === 'true') out.set(k, 'on')
+    else if (v === 'off' || v === false || v === 'false') out.set(k, 'off')
+    else if (v === 'useaudiencekey' && e.member !== undefined) out.set(k, e.member ? 'on' : 'off')
+    else return undefined
+  }
+  return out.size > 0 ? out : undefined
+}
+
+type Contact = { emailAddress: string; segmentationFieldValues: { segmentationFieldId: number; value: string }[] }
+
+async function run(events: Generated[]) {
+  const sent = new Map<number, Contact[][]>()
+  for (const listId of LISTS) {
+    nock(API)
+      .post(`/email/v1/List/${listId}/Contact/SegmentationField`, (body) => {
+        sent.set(listId, [...(sent.get(listId) ?? []), body as Contact[]])
+        return true
+      })
+      .times(100)
+      .reply(201, { status: 201, resourceId: `r${listId}` })
+  }
+  const integration = newIntegration()
+  await integration.testBatchAction('updateEmailContactProfileFields', {
+    events: events.map(toSegment) as SegmentEvent[],
+    mapping: mapping as never,
+    settings,
+    auth,
+    useDefaultMappings: true
+  })
+  nock.cleanAll()
+  const [{ multistatus }] = integration.results as { multistatus: { status: number; sent?: unknown }[] }[]
+  return { sent, multistatus }
+}
+
+/** Per list: lower-cased address → field → value, as the imports would leave it. */
+const fold = (sent: Map<number, Contact[][]>) =>
+  new Map(
+    [...sent].map(([listId, bodies]) => {
+      const contacts = new Map<string, Record<string, string>>()
+      for (const c of bodies.flat()) {
+        const current = contacts.get(c.emailAddress.toLowerCase()) ?? {}
+        for (const v of c.segmentationFieldValues) current[v.segmentationFieldId] = v.value
+        contacts.set(c.emailAddress.toLowerCase(), current)
+      }
+      return [listId, contacts]
+    })
+  )
+
+describe('batches, as properties', () => {
+  it('answer every event once, in order, and send exactly the merged valid events', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 40 }), async (events) => {
+        const { sent, multistatus } = await run(events)
+        expect(multistatus).toHaveLength(events.length)
+
+        const expected = new Map<number, Map<string, Record<string, string>>>()
+        events.forEach((e, i) => {
+          const values = expectedValues(e)
+          expect([i, multistatus[i].status]).toEqual([i, values ? 201 : 400])
+          if (!values) return
+          const list = expected.get(e.listId) ?? new Map<string, Record<string, string>>()
+          const address = e.email.trim().toLowerCase()
+          list.set(address, { ...list.get(address), ...Object.fromEntries([...values].map(([k, v]) => [k, v])) })
+          expected.set(e.listId, list)
+        })
+        expect(fold(sent)).toEqual(expected)
+
+        for (const bodies of sent.values()) {
+          for (const body of bodies) {
+            expect(body.length).toBeLessThanOrEqual(MAX_CONTACTS_PER_IMPORT)
+            // One contact per address per request, and no field twice in a contact.
+            const addresses = body.map((c) => c.emailAddress.toLowerCase())
+            expect(new Set(addresses).size).toBe(addresses.length)
+            for (const c of body) {
+              const ids = c.segmentationFieldValues.map((v) => v.segmentationFieldId)
+              expect(new Set(ids).size).toBe(ids.length)
+              expect(c.segmentationFieldValues.every((v) => v.value === 'on' || v.value === 'off')).toBe(true)
+            }
+          }
+        }
+        expect(JSON.stringify([...sent.values()])).not.toContain('useAudienceKey')
+      }),
+      { numRuns: 60 }
+    )
+  })
+
+  it('send the same for the valid events whether refused events are in the batch or not', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(event, { minLength: 1, maxLength: 30 }), async (events) => {
+        const valid = events.filter((e) => expectedValues(e))
+        const withRefused = await run(events)
+        const without = await run(valid)
+        expect(fold(withRefused.sent)).toEqual(fold(without.sent))
+      }),
+      { numRuns: 40 }
+    )
+  })
+})
