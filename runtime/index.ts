@@ -40,6 +40,8 @@ export async function createPipeline(
   config: RuntimeConfig,
   options: { logger: Logger; sandboxPort?: number }
 ): Promise<PipelineParts> {
+  // Config errors first, before anything is started that would need stopping.
+  const subscriptions = compileSubscriptions(config, definition.actions[ACTION].fields as Record<string, InputField>)
   let sandbox: Sandbox | undefined
   const settings = { ...config.settings }
   if (hasCredentials(config)) {
@@ -56,7 +58,6 @@ export async function createPipeline(
   const tokens = new TokenCache(
     () => destination.refreshAccessToken(settings as never, {} as never) as Promise<FetchedToken>
   )
-  const subscriptions = compileSubscriptions(config, definition.actions[ACTION].fields as Record<string, InputField>)
   const stats = new RuntimeStats()
   const deadLetters = new DeadLetterFile(config.delivery.deadLetterFile)
   const pipeline = new Pipeline(
