@@ -10,7 +10,7 @@ import {
   tokenRequest
 } from './contract'
 import { parseFaults } from './faults'
-import type { Created, SandboxState } from './state'
+import type { Created, ListState, SandboxState } from './state'
 import type { z } from 'zod'
 import { validateImport } from './validate-import'
 
@@ -124,6 +124,19 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     return list
   }
 
+  /** The list's profile field group named in the path; answers 404 and returns undefined when there is none. */
+  const groupFrom = (
+    request: FastifyRequest<{ Params: { groupId: string } }>,
+    reply: FastifyReply,
+    list: ListState
+  ): number | undefined => {
+    const groupId = parseId(request.params.groupId)
+    if (groupId !== undefined && list.groups.some((g) => g.segmentationFieldGroupId === groupId)) return groupId
+    const message = 'Unable to locate a resource associated with the listId and segmentationFieldGroupId supplied.'
+    sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, message))
+    return undefined
+  }
+
   app.post('/OAuth2/Token', async (request, reply) => {
     if (!/^application\/x-www-form-urlencoded\b/i.test(request.headers['content-type'] ?? '')) {
       const message = 'The token request must be application/x-www-form-urlencoded.'
@@ -185,11 +198,8 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       if (!authorized(request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
-      const groupId = parseId(request.params.groupId)
-      if (groupId === undefined || !list.groups.some((g) => g.segmentationFieldGroupId === groupId)) {
-        const message = 'Unable to locate a resource associated with the listId and segmentationFieldGroupId supplied.'
-        return sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, message))
-      }
+      const groupId = groupFrom(request, reply, list)
+      if (groupId === undefined) return reply
       const data = [...list.fields.values()].filter((f) => f.segmentationFieldGroupId === groupId)
       return { status: 200, data }
     }
@@ -238,11 +248,8 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       if (!authorized(request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
-      const groupId = parseId(request.params.groupId)
-      if (groupId === undefined || !list.groups.some((g) => g.segmentationFieldGroupId === groupId)) {
-        const message = 'Unable to locate a resource associated with the listId and segmentationFieldGroupId supplied.'
-        return sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, message))
-      }
+      const groupId = groupFrom(request, reply, list)
+      if (groupId === undefined) return reply
       const body = jsonBody(request, reply, segmentationFieldBody, 'segmentationFieldResource')
       if (!body) return reply
       return created(reply, state.createField(list, groupId, body))
