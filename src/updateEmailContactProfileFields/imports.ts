@@ -6,6 +6,7 @@ import type { Payload } from './generated-types'
 import {
   CheckboxValue,
   Membership,
+  membershipUnknown,
   normalizeEmail,
   resolveMembership,
   resolveProfileFieldValues
@@ -56,8 +57,7 @@ export function prepareEvent(payload: Payload, resolvedMembership?: boolean): Pr
     }
   }
   const member = memberOf()
-  if (!member.ok)
-    return { ok: false, message: `${AUDIENCE_FIELD}: ${member.reason.replace(/^"useAudienceKey" needs/, 'it needs')}.` }
+  if (!member.ok) return { ok: false, message: `${AUDIENCE_FIELD} ${membershipUnknown(member.reason)}.` }
   return { ok: true, event, audience: { key, member: member.member } }
 }
 

@@ -36,7 +36,12 @@ export interface MembershipSources {
   eventName?: string
 }
 
+/** A membership, or what the event lacks for one ("no audience key …"). */
 export type Membership = { ok: true; member: boolean } | { ok: false; reason: string }
+
+/** Why a field that depends on the membership cannot be set. */
+export const membershipUnknown = (reason: string) =>
+  `needs the event's audience membership, but the event has ${reason}`
 
 /**
  * Whether the contact is in the audience, from the first source that says: the boolean the audience key
@@ -51,14 +56,9 @@ export function resolveMembership(sources: MembershipSources): Membership {
   if (name === 'audience entered') return { ok: true, member: true }
   if (name === 'audience exited') return { ok: true, member: false }
   const keyPart = audienceKey
-    ? `no true/false value at "${audienceKey}" in the event's properties or traits`
+    ? `no true/false value at "${audienceKey}" in its properties or traits`
     : 'no audience key (context.personas.computation_key is missing)'
-  return {
-    ok: false,
-    reason:
-      `"${USE_AUDIENCE_KEY}" needs the event's audience membership, but it has ${keyPart}, ` +
-      `and it is not an "Audience Entered" or "Audience Exited" event`
-  }
+  return { ok: false, reason: `${keyPart}, and it is not an "Audience Entered" or "Audience Exited" event` }
 }
 
 export type Resolution = { ok: true; values: Map<number, CheckboxValue> } | { ok: false; message: string }
@@ -92,7 +92,7 @@ export function resolveProfileFieldValues(
     }
     audience ??= membership()
     if (audience.ok) values.set(id, audience.member ? 'on' : 'off')
-    else problems.push(`field ${id}: ${audience.reason}`)
+    else problems.push(`field ${id}: "${USE_AUDIENCE_KEY}" ${membershipUnknown(audience.reason)}`)
   }
   if (problems.length > 0) return { ok: false, message: `Profile Field Values: ${problems.join('; ')}.` }
   if (values.size === 0 && !allowEmpty) {

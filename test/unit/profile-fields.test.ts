@@ -59,7 +59,11 @@ describe('resolveProfileFieldValues', () => {
 
   it('refuses useAudienceKey when the membership is unknown, saying why', () => {
     const result = resolveProfileFieldValues({ '6789': 'useAudienceKey' }, unknownMembership)
-    expect(result).toEqual({ ok: false, message: 'Profile Field Values: field 6789: no membership here.' })
+    expect(result).toEqual({
+      ok: false,
+      message:
+        'Profile Field Values: field 6789: "useAudienceKey" needs the event\'s audience membership, but the event has no membership here.'
+    })
   })
 
   it.each(['', '0', '-3', '12abc', 'test', '99999999999'])('refuses the key %j, naming it', (key) => {
