@@ -132,11 +132,8 @@ export class ProfileFieldCache {
     const key = `${this.key(clientId, listId)}|${normalizeFieldName(audienceKey)}`
     let creation = this.creations.get(key)
     if (!creation) {
-      creation = this.createField(request, listId, audienceKey, list).then((result) => {
-        // A failed creation may be retried by a later batch; a successful one is in the cached fields.
-        if (!result.ok) this.creations.delete(key)
-        return result
-      })
+      // Settled creations are forgotten: a created field is in the cached fields, a failed one may be tried again.
+      creation = this.createField(request, listId, audienceKey, list).finally(() => this.creations.delete(key))
       this.creations.set(key, creation)
     }
     return creation
