@@ -6,8 +6,8 @@ export type ListrakResult<T> = { ok: true; status: number; data: T } | { ok: fal
 
 /**
  * One call to Listrak's API: sends it, turns a transport error or a non-2xx answer into a `ListrakFailure`
- * that names `subject`, and parses a 2xx body with `schema`. A body that does not parse is a failure too,
- * unless `lenient`, when the status alone says the call succeeded.
+ * that names `subject`, and parses a 2xx body with `schema`. A body that does not parse is a retryable failure;
+ * a schema that must accept anything says so itself (with `.catch`).
  */
 export async function callListrak<T>(
   request: RequestClient,

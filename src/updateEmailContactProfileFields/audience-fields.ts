@@ -31,6 +31,8 @@ interface ListFields {
   fields: ProfileField[]
 }
 
+const isFailure = (fields: ListFields | ListrakFailure): fields is ListrakFailure => 'status' in fields
+
 interface Entry {
   value?: ListFields
   pending?: Promise<ListFields | ListrakFailure>
@@ -94,11 +96,11 @@ export class ProfileFieldCache {
     const find = (list: ListFields, name: string) =>
       list.fields.find((f) => f.dataType === CHECKBOX && normalizeFieldName(f.segmentationFieldName) === name)
     const missing = (list: ListFields) => audienceKeys.some((key) => !find(list, normalizeFieldName(key)))
-    if (!('status' in fields) && missing(fields)) {
+    if (!isFailure(fields) && missing(fields)) {
       fields = await this.fields(request, clientId, listId, MISS_REFRESH_INTERVAL_MS)
     }
     for (const audienceKey of audienceKeys) {
-      if ('status' in fields) {
+      if (isFailure(fields)) {
         results.set(audienceKey, { ok: false, failure: fields })
         continue
       }
