@@ -27,6 +27,10 @@ const tokenEndpoint = () =>
     .post('/OAuth2/Token', tokenForm)
     .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
 
+/** actions-core's refresh with the settings alone, as a runtime calls it before it has a token. */
+const refresh = () =>
+  newIntegration().refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
+
 const invalidCredentials = {
   status: 401,
   error: 'ERROR_INVALID_CREDENTIALS',
@@ -66,12 +70,7 @@ describe('refreshAccessToken', () => {
     process.env.LISTRAK_AUTH_URL = 'http://127.0.0.1:9/custom/token'
     try {
       const scope = nock('http://127.0.0.1:9').post('/custom/token').reply(200, { access_token: 't' })
-      await newIntegration().refreshAccessToken(settings, {
-        accessToken: '',
-        refreshToken: '',
-        clientId: '',
-        clientSecret: ''
-      })
+      await refresh()
       expect(scope.isDone()).toBe(true)
     } finally {
       delete process.env.LISTRAK_AUTH_URL
@@ -80,21 +79,12 @@ describe('refreshAccessToken', () => {
 
   it('refuses an answer without an access token', async () => {
     tokenEndpoint().reply(200, { token_type: 'Bearer' })
-    await expect(
-      newIntegration().refreshAccessToken(settings, {
-        accessToken: '',
-        refreshToken: '',
-        clientId: '',
-        clientSecret: ''
-      })
-    ).rejects.toThrow('without an access token')
+    await expect(refresh()).rejects.toThrow('without an access token')
   })
 
   it("reports wrong credentials with Listrak's reason, never the secret", async () => {
     tokenEndpoint().reply(401, invalidCredentials)
-    const error = await newIntegration()
-      .refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
-      .catch((e: Error) => e)
+    const error = await refresh().catch((e: Error) => e)
     expect(error).toMatchObject({ name: 'InvalidAuthenticationError', status: 401 })
     expect((error as Error).message).toContain('ERROR_INVALID_CREDENTIALS: Invalid client credentials')
     expect((error as Error).message).not.toContain(CLIENT_SECRET)
@@ -102,14 +92,7 @@ describe('refreshAccessToken', () => {
 
   it('makes a failing token endpoint retryable', async () => {
     tokenEndpoint().reply(503, 'Service Unavailable')
-    await expect(
-      newIntegration().refreshAccessToken(settings, {
-        accessToken: '',
-        refreshToken: '',
-        clientId: '',
-        clientSecret: ''
-      })
-    ).rejects.toMatchObject({ name: 'RetryableError', status: 503 })
+    await expect(refresh()).rejects.toMatchObject({ name: 'RetryableError', status: 503 })
   })
 })
 
@@ -165,15 +148,11 @@ describe('secrets', () => {
     tokenEndpoint().reply(401, invalidCredentials)
     await newIntegration().testAuthentication(settings).catch(capture)
     tokenEndpoint().reply(400, { error: 'invalid_client', error_description: `bad secret ${CLIENT_SECRET}` })
-    await newIntegration()
-      .refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
-      .catch(capture)
+    await refresh().catch(capture)
     nock(AUTH)
       .post('/OAuth2/Token')
       .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
-    await newIntegration()
-      .refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
-      .catch(capture)
+    await refresh().catch(capture)
     for (const status of [400, 401, 404, 429, 500]) {
       nock(API).post(importPath(12345)).reply(status, { status, error: 'ERROR_X', message: 'nope' })
       seen.push(JSON.stringify(await runBatch([audienceTrack('jane@example.com', 'my_audience', true)])))
