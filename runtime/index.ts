@@ -84,7 +84,7 @@ export async function createPipeline(
 }
 
 function setListrakUrls(authUrl: string | undefined, apiUrl: string | undefined): void {
-  // The destination reads these on every request (see src/listrak/urls.ts).
+  // The destination reads these on every request (see src/api/urls.ts).
   if (authUrl) process.env.LISTRAK_AUTH_URL = authUrl
   else delete process.env.LISTRAK_AUTH_URL
   if (apiUrl) process.env.LISTRAK_API_URL = apiUrl

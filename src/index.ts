@@ -1,6 +1,6 @@
 import type { DestinationDefinition, RefreshAccessTokenResult } from '@segment/actions-core'
 import type { Settings } from './generated-types'
-import { requestAccessToken } from './listrak/token'
+import { requestAccessToken } from './api/token'
 import updateEmailContactProfileFields from './updateEmailContactProfileFields'
 
 const CREDENTIALS_HINT =

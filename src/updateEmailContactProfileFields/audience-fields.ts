@@ -1,5 +1,5 @@
 import type { RequestClient } from '@segment/actions-core'
-import type { ListrakFailure } from '../listrak/errors'
+import type { ListrakFailure } from '../api/errors'
 import {
   CHECKBOX,
   createCheckboxField,
@@ -7,8 +7,8 @@ import {
   FieldGroup,
   getProfileFields,
   ProfileField
-} from '../listrak/profile-fields'
-import { apiUrl } from '../listrak/urls'
+} from '../api/profile-fields'
+import { apiUrl } from '../api/urls'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { applyAudienceFields, prepareEvent, PreparedEvent } from './imports'

@@ -1,6 +1,6 @@
 import type { ActionDefinition, DynamicFieldResponse } from '@segment/actions-core'
-import type { ListrakFailure } from '../listrak/errors'
-import { CHECKBOX, getLists, getProfileFields } from '../listrak/profile-fields'
+import type { ListrakFailure } from '../api/errors'
+import { CHECKBOX, getLists, getProfileFields } from '../api/profile-fields'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
 import { USE_AUDIENCE_KEY } from './profile-fields'

@@ -1,6 +1,6 @@
 import { MultiStatusResponse } from '@segment/actions-core'
-import type { ListrakFailure } from '../listrak/errors'
-import type { ContactSegmentationFieldValues, ImportOutcome } from '../listrak/import'
+import type { ListrakFailure } from '../api/errors'
+import type { ContactSegmentationFieldValues, ImportOutcome } from '../api/import'
 import type { FieldResolution } from './audience-fields'
 import type { Payload } from './generated-types'
 import {

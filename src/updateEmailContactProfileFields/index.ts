@@ -1,6 +1,6 @@
 import { PayloadValidationError } from '@segment/actions-core'
 import type { ActionDefinition } from '@segment/actions-core'
-import { failureToError } from '../listrak/errors'
+import { failureToError } from '../api/errors'
 import type { Settings } from '../generated-types'
 import { fields } from './fields'
 import type { Payload } from './generated-types'

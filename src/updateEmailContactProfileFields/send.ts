@@ -1,5 +1,5 @@
 import type { RequestClient } from '@segment/actions-core'
-import { ImportOutcome, postSegmentationFieldImport } from '../listrak/import'
+import { ImportOutcome, postSegmentationFieldImport } from '../api/import'
 import type { PlannedImport } from './imports'
 
 /** Imports in flight at once for one batch: enough to overlap round trips without flooding Listrak. */

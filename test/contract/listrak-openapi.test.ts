@@ -8,7 +8,7 @@ import {
   segmentationFieldBody,
   segmentationFieldGroupBody
 } from '../../sandbox/contract'
-import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/listrak/urls'
+import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/api/urls'
 import { planImports, prepareEvent } from '../../src/updateEmailContactProfileFields/imports'
 import { client, contact } from '../sandbox/client'
 

@@ -1,4 +1,4 @@
-import type { ImportOutcome } from '../../src/listrak/import'
+import type { ImportOutcome } from '../../src/api/import'
 import type { Payload } from '../../src/updateEmailContactProfileFields/generated-types'
 import {
   MAX_CONTACTS_PER_IMPORT,
