@@ -9,6 +9,12 @@ import {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
+/** What a Numeric or Date profile field accepts: a finite number; an ISO or US date that JavaScript can read. */
+const FITS: Partial<Record<SegmentationField['dataType'], (value: string) => boolean>> = {
+  Numeric: (value) => value.trim() !== '' && Number.isFinite(Number(value)),
+  Date: (value) => /^(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})/.test(value) && !Number.isNaN(Date.parse(value))
+}
+
 export type ImportValidation =
   { ok: true; contacts: ContactSegmentationFieldValues[] } | { ok: false; error: ErrorEnvelope }
 
@@ -19,7 +25,8 @@ const invalid = (message: string): ImportValidation => ({
 
 /**
  * Checks an import body as Listrak does: the shape of `ContactSegmentationFieldValues[]`, the addresses, that
- * every field exists on the list, that check boxes get `on`/`off`, and that no contact sets a field twice.
+ * every field exists on the list, that check boxes get `on`/`off`, Numeric fields numbers and Date fields dates,
+ * that no value is longer than its field holds, and that no contact sets a field twice.
  * The first problem refuses the whole request.
  */
 export function validateImport(
@@ -64,6 +71,11 @@ export function validateImport(
       if (field.dataType === 'CheckBox' && !CHECKBOX_VALUES.includes(value)) {
         return invalid(
           `An invalid value was supplied for value: ${JSON.stringify(value)} on check-box field ${segmentationFieldId}; use "on" or "off".`
+        )
+      }
+      if (FITS[field.dataType]?.(value) === false) {
+        return invalid(
+          `An invalid value was supplied for value: ${JSON.stringify(value)} is not a valid ${field.dataType} value for field ${segmentationFieldId}.`
         )
       }
       if (value.length > field.maxLength) {

@@ -12,7 +12,8 @@ const group = z.object({ segmentationFieldGroupId: z.number().int(), segmentatio
 const field = z.object({
   segmentationFieldId: z.number().int(),
   segmentationFieldName: z.string(),
-  dataType: z.string()
+  dataType: z.string(),
+  maxLength: z.number().int().optional()
 })
 const created = z.object({ resourceId: z.coerce.number().int().positive() }).transform(({ resourceId }) => resourceId)
 
@@ -20,7 +21,10 @@ export type List = z.infer<typeof list>
 export type FieldGroup = z.infer<typeof group>
 export type ProfileField = z.infer<typeof field> & { group: FieldGroup }
 
+/** Listrak's profile field data types that take a value of their own kind; the others take any text. */
 export const CHECKBOX = 'CheckBox'
+export const NUMERIC = 'Numeric'
+export const DATE = 'Date'
 
 export function getLists(request: RequestClient): Promise<ListrakResult<List[]>> {
   return callListrak(request, listsUrl(), { method: 'GET' }, 'the list of lists', collection(list))

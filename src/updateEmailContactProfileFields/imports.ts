@@ -1,85 +1,9 @@
 import { MultiStatusResponse } from '@segment/actions-core'
-import type { ListrakFailure } from '../api/errors'
 import type { ContactSegmentationFieldValues, ImportOutcome } from '../api/import'
-import type { FieldResolution } from './audience-fields'
-import type { Payload } from './generated-types'
-import {
-  CheckboxValue,
-  Membership,
-  membershipUnknown,
-  normalizeEmail,
-  resolveMembership,
-  resolveProfileFieldValues
-} from './profile-fields'
+import type { PreparedEvent } from './prepare'
 
 /** Contacts in one import request: Listrak refuses large payloads (with a 404), so imports are cut here. */
 export const MAX_CONTACTS_PER_IMPORT = 1000
-
-export interface ValidEvent {
-  listId: number
-  emailAddress: string
-  values: Map<number, CheckboxValue>
-}
-
-export type PreparedEvent =
-  | {
-      ok: true
-      event: ValidEvent
-      /** Set when the profile field comes from the audience key: which audience, and in or out. */
-      audience?: { key: string; member: boolean }
-    }
-  | { ok: false; message: string; failure?: ListrakFailure }
-
-const AUDIENCE_FIELD = 'Profile field from audience key'
-
-/** Validates one mapped event and resolves its profile field values, all but the audience key's field. */
-export function prepareEvent(payload: Payload, resolvedMembership?: boolean): PreparedEvent {
-  const email = normalizeEmail(payload.emailAddress)
-  if (!email.ok) return email
-  let membership: Membership | undefined
-  const memberOf = () =>
-    (membership ??= resolveMembership({
-      traitsOrProps: payload.traits_or_props,
-      audienceKey: payload.segment_audience_key,
-      resolvedMembership,
-      eventName: payload.event_name
-    }))
-  const fromAudience = (payload.audienceProfileField ?? 'off') !== 'off'
-  const resolution = resolveProfileFieldValues(payload.profileFieldValues ?? {}, memberOf, { allowEmpty: fromAudience })
-  if (!resolution.ok) return resolution
-  const event = { listId: payload.listId, emailAddress: email.email, values: resolution.values }
-  if (!fromAudience) return { ok: true, event }
-  const key = payload.segment_audience_key?.trim()
-  if (!key) {
-    return {
-      ok: false,
-      message: `${AUDIENCE_FIELD}: the event has no audience key (segment_audience_key, context.personas.computation_key by default).`
-    }
-  }
-  const member = memberOf()
-  if (!member.ok) return { ok: false, message: `${AUDIENCE_FIELD} ${membershipUnknown(member.reason)}.` }
-  return { ok: true, event, audience: { key, member: member.member } }
-}
-
-/**
- * Adds each event's audience field, found (or created) per list, to its values; an explicit entry in Profile
- * Field Values for the same field wins. An event whose field could not be had takes the reason instead.
- */
-export function applyAudienceFields(
-  events: PreparedEvent[],
-  resolutions: Map<number, Map<string, FieldResolution>>
-): PreparedEvent[] {
-  return events.map((prepared) => {
-    if (!prepared.ok || !prepared.audience) return prepared
-    const { event, audience } = prepared
-    const resolution = resolutions.get(event.listId)?.get(audience.key)
-    if (!resolution) return { ok: false, message: `${AUDIENCE_FIELD}: no field was looked up for "${audience.key}".` }
-    if (!resolution.ok) return { ok: false, message: resolution.failure.message, failure: resolution.failure }
-    const values = new Map(event.values)
-    if (!values.has(resolution.fieldId)) values.set(resolution.fieldId, audience.member ? 'on' : 'off')
-    return { ok: true, event: { ...event, values } }
-  })
-}
 
 export interface PlannedImport {
   listId: number
@@ -90,7 +14,7 @@ export interface PlannedImport {
 
 interface MergedContact {
   emailAddress: string
-  values: Map<number, CheckboxValue>
+  values: Map<number, string>
   eventIndexes: number[]
 }
 

@@ -1,13 +1,17 @@
 import { PayloadValidationError } from '@segment/actions-core'
 import type { ActionDefinition } from '@segment/actions-core'
 import { failureToError } from '../api/errors'
+import { limitRequests } from '../api/limit'
 import type { Settings } from '../generated-types'
 import { fields } from './fields'
 import type { Payload } from './generated-types'
 import { dynamicFields } from './dynamic-fields'
-import { prepareEvents } from './audience-fields'
 import { planImports, toMultiStatus } from './imports'
+import { prepareEvents } from './prepare'
 import { sendImports } from './send'
+
+/** Listrak requests in flight at once for one batch: enough to overlap round trips without flooding Listrak. */
+export const MAX_CONCURRENT_REQUESTS = 4
 
 const action: ActionDefinition<Settings, Payload> = {
   title: 'Update Email Contact Profile Fields',
@@ -17,8 +21,8 @@ const action: ActionDefinition<Settings, Payload> = {
 
   dynamicFields,
 
-  perform: async (request, { payload, audienceMembership, settings }) => {
-    const [prepared] = await prepareEvents(request, settings, [payload], [audienceMembership])
+  perform: async (request, { payload, audienceMembership, settings, logger }) => {
+    const [prepared] = await prepareEvents(request, settings, [payload], [audienceMembership], logger)
     if (!prepared.ok) {
       throw prepared.failure ? failureToError(prepared.failure) : new PayloadValidationError(prepared.message)
     }
@@ -27,8 +31,9 @@ const action: ActionDefinition<Settings, Payload> = {
     return { listId: prepared.event.listId, ...outcome.body }
   },
 
-  performBatch: async (request, { payload, audienceMembership, settings }) => {
-    const prepared = await prepareEvents(request, settings, payload, audienceMembership ?? [])
+  performBatch: async (unlimited, { payload, audienceMembership, settings, logger }) => {
+    const request = limitRequests(unlimited, MAX_CONCURRENT_REQUESTS)
+    const prepared = await prepareEvents(request, settings, payload, audienceMembership ?? [], logger)
     const imports = planImports(prepared)
     return toMultiStatus(prepared, imports, await sendImports(request, imports))
   }

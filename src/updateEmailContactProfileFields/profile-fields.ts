@@ -1,10 +1,19 @@
-export type CheckboxValue = 'on' | 'off'
+/** Pure rules of the action: profile field IDs, the values the mapping gives them, membership, addresses. */
+import { CHECKBOX, DATE, NUMERIC } from '../api/profile-fields'
 
 export const USE_AUDIENCE_KEY = 'useAudienceKey'
 
 /** Listrak's profile field IDs are positive 32-bit integers (`int32` in its API). */
 const MAX_FIELD_ID = 2147483647
 const MAX_QUOTED_VALUE = 60
+
+/** What the action knows of a profile field when the list's definitions could be read. */
+export interface FieldDefinition {
+  segmentationFieldId: number
+  segmentationFieldName: string
+  dataType: string
+  maxLength?: number
+}
 
 /** A profile field ID from a `profileFieldValues` key: digits only, from 1 to 2^31-1; anything else is refused. */
 export function parseProfileFieldId(key: string): number | undefined {
@@ -13,18 +22,12 @@ export function parseProfileFieldId(key: string): number | undefined {
   return id >= 1 && id <= MAX_FIELD_ID ? id : undefined
 }
 
-type ParsedValue = CheckboxValue | typeof USE_AUDIENCE_KEY
-
-function parseValue(raw: unknown): ParsedValue | undefined {
-  if (raw === true) return 'on'
-  if (raw === false) return 'off'
-  if (typeof raw !== 'string') return undefined
-  const value = raw.trim().toLowerCase()
-  if (value === 'on' || value === 'true') return 'on'
-  if (value === 'off' || value === 'false') return 'off'
-  if (value === USE_AUDIENCE_KEY.toLowerCase()) return USE_AUDIENCE_KEY
-  return undefined
-}
+/**
+ * A mapped value before the field's type is known: a boolean, the audience membership (`useAudienceKey`), or
+ * text (a trimmed string, or a number written out).
+ */
+export type MappedValue =
+  { kind: 'boolean'; on: boolean } | { kind: 'audience'; on: boolean } | { kind: 'text'; text: string }
 
 export interface MembershipSources {
   /** The event's `properties` (track) or `traits` (identify). */
@@ -61,18 +64,21 @@ export function resolveMembership(sources: MembershipSources): Membership {
   return { ok: false, reason: `${keyPart}, and it is not an "Audience Entered" or "Audience Exited" event` }
 }
 
-export type Resolution = { ok: true; values: Map<number, CheckboxValue> } | { ok: false; message: string }
+export interface MappedValues {
+  values: Map<number, MappedValue>
+  /** Every problem of the mapping, so one fix makes the event pass. */
+  problems: string[]
+}
 
 /**
- * Turns a `profileFieldValues` mapping into the on/off value of each profile field. Every problem in the
- * mapping is reported at once, so one fix makes the event pass.
+ * Reads a `profileFieldValues` mapping: each key must be a profile field ID, each value a string, a number,
+ * a boolean or `useAudienceKey` (resolved from the membership, asked only when needed).
  */
-export function resolveProfileFieldValues(
+export function readProfileFieldValues(
   profileFieldValues: Record<string, unknown>,
-  membership: () => Membership,
-  { allowEmpty = false } = {}
-): Resolution {
-  const values = new Map<number, CheckboxValue>()
+  membership: () => Membership
+): MappedValues {
+  const values = new Map<number, MappedValue>()
   const problems: string[] = []
   let audience: Membership | undefined
   for (const [key, raw] of Object.entries(profileFieldValues)) {
@@ -81,27 +87,87 @@ export function resolveProfileFieldValues(
       problems.push(`key ${quote(key)} is not a profile field ID (a whole number from 1 to ${MAX_FIELD_ID})`)
       continue
     }
-    const value = parseValue(raw)
-    if (value === undefined) {
-      problems.push(`field ${id} has the value ${quote(raw)}; use "on", "off", true, false or "${USE_AUDIENCE_KEY}"`)
-      continue
+    if (typeof raw === 'boolean') {
+      values.set(id, { kind: 'boolean', on: raw })
+    } else if (typeof raw === 'number' && Number.isFinite(raw)) {
+      values.set(id, { kind: 'text', text: String(raw) })
+    } else if (typeof raw === 'string' && raw.trim().toLowerCase() === USE_AUDIENCE_KEY.toLowerCase()) {
+      audience ??= membership()
+      if (audience.ok) values.set(id, { kind: 'audience', on: audience.member })
+      else problems.push(`field ${id}: "${USE_AUDIENCE_KEY}" ${membershipUnknown(audience.reason)}`)
+    } else if (typeof raw === 'string') {
+      values.set(id, { kind: 'text', text: raw.trim() })
+    } else {
+      problems.push(
+        `field ${id} has the value ${quote(raw)}, which cannot be sent; use text, a number, true, false or "${USE_AUDIENCE_KEY}"`
+      )
     }
-    if (value !== USE_AUDIENCE_KEY) {
-      values.set(id, value)
-      continue
-    }
-    audience ??= membership()
-    if (audience.ok) values.set(id, audience.member ? 'on' : 'off')
-    else problems.push(`field ${id}: "${USE_AUDIENCE_KEY}" ${membershipUnknown(audience.reason)}`)
   }
-  if (problems.length > 0) return { ok: false, message: `Profile Field Values: ${problems.join('; ')}.` }
-  if (values.size === 0 && !allowEmpty) {
+  return { values, problems }
+}
+
+const CHECKBOX_WORDS: Record<string, 'on' | 'off'> = { on: 'on', true: 'on', off: 'off', false: 'off' }
+const NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)$/
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/
+const US_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/
+
+function isCalendarDate(year: number, month: number, day: number): boolean {
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+}
+
+/** A date as Listrak takes it: `YYYY-MM-DD` (optionally with a time) or `MM/DD/YYYY`, on a real calendar day. */
+export function isDate(text: string): boolean {
+  const iso = ISO_DATE.exec(text)
+  if (iso) {
+    const [hours, minutes, seconds] = [iso[4], iso[5], iso[6]].map((part) => Number(part ?? 0))
+    return isCalendarDate(Number(iso[1]), Number(iso[2]), Number(iso[3])) && hours < 24 && minutes < 60 && seconds < 60
+  }
+  const us = US_DATE.exec(text)
+  return us ? isCalendarDate(Number(us[3]), Number(us[1]), Number(us[2])) : false
+}
+
+const describeType = (dataType: string) => (dataType === CHECKBOX ? 'a check box' : `a ${dataType} field`)
+
+/** How messages name a field: its ID, and with its definition its name and type. */
+export const describeField = (id: number, field?: FieldDefinition) =>
+  field ? `field ${id} ("${field.segmentationFieldName}", ${describeType(field.dataType)})` : `field ${id}`
+
+export type FieldValue = { ok: true; value: string } | { ok: false; problem: string }
+
+/**
+ * The string sent to Listrak for one field. Without the field's definition a boolean or `useAudienceKey` is a
+ * check box's "on"/"off", as are the words on/off/true/false; other text goes as it is. With the definition the
+ * value must fit the field: a check box takes only on/off, a Numeric field a number, a Date field a date, and
+ * no value may be longer than the field's `maxLength`; what does not fit is a problem naming field, type and value.
+ */
+export function fieldValue(id: number, mapped: MappedValue, field?: FieldDefinition): FieldValue {
+  const checkbox = mapped.kind === 'text' ? CHECKBOX_WORDS[mapped.text.toLowerCase()] : mapped.on ? 'on' : 'off'
+  if (!field) return { ok: true, value: checkbox ?? (mapped as { text: string }).text }
+  const refuse = (wants: string): FieldValue => ({
+    ok: false,
+    problem: `${describeField(id, field)} takes ${wants}, not ${describeMapped(mapped)}`
+  })
+  if (field.dataType === CHECKBOX) return checkbox ? { ok: true, value: checkbox } : refuse('"on" or "off"')
+  if (mapped.kind === 'audience' && (field.dataType === NUMERIC || field.dataType === DATE)) {
+    return refuse(field.dataType === NUMERIC ? 'a number' : 'a date')
+  }
+  const value = mapped.kind === 'text' ? mapped.text : mapped.kind === 'audience' ? checkbox : String(mapped.on)
+  if (field.dataType === NUMERIC && !NUMBER.test(value)) return refuse('a number')
+  if (field.dataType === DATE && !isDate(value))
+    return refuse('a date (YYYY-MM-DD, optionally with a time, or MM/DD/YYYY)')
+  if (field.maxLength !== undefined && value.length > field.maxLength) {
     return {
       ok: false,
-      message: `Profile Field Values is empty: map at least one profile field ID to "on", "off" or "${USE_AUDIENCE_KEY}".`
+      problem: `${describeField(id, field)} holds at most ${field.maxLength} characters; the value ${quote(value)} has ${value.length}`
     }
   }
-  return { ok: true, values }
+  return { ok: true, value }
+}
+
+function describeMapped(mapped: MappedValue): string {
+  if (mapped.kind === 'audience') return `"${USE_AUDIENCE_KEY}" (the audience membership)`
+  return mapped.kind === 'boolean' ? String(mapped.on) : quote(mapped.text)
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
@@ -114,7 +180,7 @@ export function normalizeEmail(raw: unknown): { ok: true; email: string } | { ok
   return { ok: false, message: `Email Address ${quote(raw)} is not a valid email address.` }
 }
 
-function quote(value: unknown): string {
+export function quote(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value)
   return text.length > MAX_QUOTED_VALUE ? `${text.slice(0, MAX_QUOTED_VALUE)}…` : text
 }

@@ -9,7 +9,9 @@ import {
   segmentationFieldGroupBody
 } from '../../sandbox/contract'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/api/urls'
-import { planImports, prepareEvent } from '../../src/updateEmailContactProfileFields/imports'
+import { planImports } from '../../src/updateEmailContactProfileFields/imports'
+import { finishEvent, PreparedEvent, readEvent } from '../../src/updateEmailContactProfileFields/prepare'
+import type { Payload } from '../../src/updateEmailContactProfileFields/generated-types'
 import { client, contact } from '../sandbox/client'
 
 /**
@@ -82,6 +84,10 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
   })
 
   it('accepts the import body the destination builds', () => {
+    const prepareEvent = (payload: Payload): PreparedEvent => {
+      const read = readEvent(payload)
+      return read.ok ? finishEvent(read, undefined, undefined) : read
+    }
     const prepared = [
       prepareEvent({
         listId: 12345,

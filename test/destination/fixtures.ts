@@ -3,6 +3,7 @@ import type { SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
 import destination from '../../src'
 import type { Settings } from '../../src/generated-types'
+import { listFieldCache } from '../../src/updateEmailContactProfileFields/list-fields'
 
 export const API = 'https://api.listrak.com'
 export const AUTH = 'https://auth.listrak.com'
@@ -21,14 +22,19 @@ export function newIntegration() {
 }
 
 /** Runs a batch through actions-core's real mapping, validation and performBatch; returns one result per event. */
-export async function runBatch(events: Partial<SegmentEvent>[], mapping: Record<string, unknown> = singleMapping) {
+export async function runBatch(
+  events: Partial<SegmentEvent>[],
+  mapping: Record<string, unknown> = singleMapping,
+  logger?: { warn: (message: string) => void }
+) {
   const integration = newIntegration()
   await integration.testBatchAction('updateEmailContactProfileFields', {
     events: events as SegmentEvent[],
     mapping: mapping as never,
     settings,
     auth,
-    useDefaultMappings: true
+    useDefaultMappings: true,
+    ...(logger ? { logger: logger as never } : {})
   })
   const [result] = integration.results as { multistatus: Record<string, unknown>[] }[]
   return result.multistatus
@@ -62,8 +68,33 @@ export function acceptImports(listIds: number[]) {
   return bodies
 }
 
-/** No request leaves the process, and every interceptor a test sets is gone after it. */
+/** A profile field as Listrak lists it: ID, name, data type and maximum length. */
+export type FieldSpec = [id: number, name: string, dataType: string, maxLength: number]
+
+/** Answers the reads of a list's profile field definitions (one group holding `fields`). */
+export function serveProfileFields(listId: number, fields: FieldSpec[]) {
+  return nock(API)
+    .get(`/email/v1/List/${listId}/SegmentationFieldGroup`)
+    .reply(200, { status: 200, data: [{ segmentationFieldGroupId: 1, segmentationFieldGroupName: 'Fields' }] })
+    .get(`/email/v1/List/${listId}/SegmentationFieldGroup/1/SegmentationField`)
+    .reply(200, {
+      status: 200,
+      data: fields.map(([segmentationFieldId, segmentationFieldName, dataType, maxLength]) => ({
+        segmentationFieldId,
+        segmentationFieldName,
+        dataType,
+        maxLength
+      }))
+    })
+}
+
+/**
+ * No request leaves the process, and every interceptor a test sets is gone after it. Without interceptors for
+ * them, the reads of field definitions fail, so values go unchecked unless a test serves them; the cache of
+ * field definitions starts empty in every test.
+ */
 export function isolateNetwork() {
+  beforeEach(() => listFieldCache.clear())
   beforeAll(() => nock.disableNetConnect())
   afterEach(() => nock.cleanAll())
   afterAll(() => {

@@ -1,6 +1,16 @@
 import nock from 'nock'
 import { audienceIdentify, audienceTrack } from '../engage-events'
-import { acceptImports, API, importPath, isolateNetwork, runBatch, runSingle, singleMapping } from './fixtures'
+import {
+  acceptImports,
+  API,
+  FieldSpec,
+  importPath,
+  isolateNetwork,
+  runBatch,
+  runSingle,
+  serveProfileFields,
+  singleMapping
+} from './fixtures'
 
 isolateNetwork()
 
@@ -200,8 +210,8 @@ describe('refused events', () => {
     expect(await refuse({ '': 'on', '6789': 'on' })).toContain('key "" is not a profile field ID')
   })
 
-  it('refuses an unknown value, naming the field and the value', async () => {
-    expect(await refuse({ '6789': 'yes please' })).toContain('field 6789 has the value "yes please"')
+  it('refuses a value that cannot be sent, naming the field and the value', async () => {
+    expect(await refuse({ '6789': null })).toContain('field 6789 has the value null')
   })
 
   it('refuses an invalid email address', async () => {
@@ -210,6 +220,75 @@ describe('refused events', () => {
 
   it('refuses an event with no profile field values', async () => {
     expect(await refuse({})).toMatch(/profileFieldValues|Profile Field Values/)
+  })
+})
+
+describe('every profile field type', () => {
+  const fields: FieldSpec[] = [
+    [6789, 'my_audience', 'CheckBox', 3],
+    [7001, 'loyalty_tier', 'Text', 10],
+    [7003, 'loyalty_points', 'Numeric', 10],
+    [7004, 'birthday', 'Date', 30]
+  ]
+  const jane = audienceTrack('jane@example.com', 'my_audience', true)
+
+  it('sends Text, Numeric and Date values as strings, checked against their fields', async () => {
+    serveProfileFields(12345, fields)
+    const bodies = acceptImports([12345])
+    const mapping = { listId: 12345, profileFieldValues: { '7001': ' Gold ', '7003': 1250, '7004': '1990-04-01' } }
+    const [result] = await runBatch([jane], mapping)
+    expect(result.status).toBe(201)
+    expect(bodies.get(12345)).toEqual([
+      [contact('jane@example.com', [7001, 'Gold'], [7003, '1250'], [7004, '1990-04-01'])]
+    ])
+  })
+
+  it('refuses "maybe" on a check box for that event alone; the other events go in one import', async () => {
+    serveProfileFields(12345, fields)
+    const bodies = acceptImports([12345])
+    const mapping = { listId: 12345, profileFieldValues: { '6789': { '@path': '$.properties.choice' } } }
+    const events = ['on', 'maybe', 'off'].map((choice, i) => ({
+      ...audienceTrack(`user${i}@example.com`, 'my_audience', true),
+      properties: { choice }
+    }))
+    const results = await runBatch(events, mapping)
+    expect(results.map((r) => r.status)).toEqual([201, 400, 201])
+    expect(results[1].errormessage).toBe(
+      'Profile Field Values: field 6789 ("my_audience", a check box) takes "on" or "off", not "maybe".'
+    )
+    expect(bodies.get(12345)).toEqual([
+      [contact('user0@example.com', [6789, 'on']), contact('user2@example.com', [6789, 'off'])]
+    ])
+  })
+
+  it.each([
+    ['7001', 'Platinum Plus', 'holds at most 10 characters'],
+    ['7003', 'lots', '("loyalty_points", a Numeric field) takes a number, not "lots"'],
+    ['7004', '2026-02-30', '("birthday", a Date field) takes a date'],
+    ['4242', 'on', 'list 12345 has no profile field 4242']
+  ])('refuses field %s = %j before Listrak sees it', async (key, value, message) => {
+    serveProfileFields(12345, fields)
+    const scope = nock(API).post(importPath(12345)).reply(201, {})
+    const [result] = await runBatch([jane], { listId: 12345, profileFieldValues: { [key]: value } })
+    expect(result).toMatchObject({ status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED' })
+    expect(result.errormessage).toContain(message)
+    expect(scope.isDone()).toBe(false)
+  })
+
+  it('sends without the check when the definitions cannot be read, and says so once in the log', async () => {
+    nock(API).get('/email/v1/List/12345/SegmentationFieldGroup').reply(403, { error: 'ERROR_FORBIDDEN' })
+    const bodies = acceptImports([12345])
+    const warn = jest.fn()
+    const mapping = { listId: 12345, profileFieldValues: { '7001': 'Gold', '6789': 'maybe' } }
+    const first = await runBatch([jane], mapping, { warn })
+    const second = await runBatch([jane], mapping, { warn })
+    expect([first[0].status, second[0].status]).toEqual([201, 201])
+    expect(bodies.get(12345)).toEqual([
+      [contact('jane@example.com', [6789, 'maybe'], [7001, 'Gold'])],
+      [contact('jane@example.com', [6789, 'maybe'], [7001, 'Gold'])]
+    ])
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0][0]).toMatch(/ERROR_FORBIDDEN.*sent without the check against their field types/)
   })
 })
 

@@ -3,9 +3,9 @@ import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
 import {
   MISS_REFRESH_INTERVAL_MS,
-  ProfileFieldCache,
-  profileFieldCache
-} from '../../src/updateEmailContactProfileFields/audience-fields'
+  ListFieldCache,
+  listFieldCache
+} from '../../src/updateEmailContactProfileFields/list-fields'
 import { withFieldDefaults } from '../../runtime/subscriptions'
 import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
 import { audienceTrack } from '../engage-events'
@@ -20,7 +20,7 @@ async function start(options: SandboxOptions = {}) {
   process.env.LISTRAK_API_URL = sandbox.apiUrl
 }
 
-beforeEach(() => profileFieldCache.clear())
+beforeEach(() => listFieldCache.clear())
 afterEach(async () => {
   delete process.env.LISTRAK_AUTH_URL
   delete process.env.LISTRAK_API_URL
@@ -176,7 +176,7 @@ describe('match', () => {
   })
 })
 
-describe('ProfileFieldCache', () => {
+describe('ListFieldCache', () => {
   it('re-reads a list for a missing name at most once per interval', async () => {
     await start()
     const token = (await (
@@ -188,7 +188,7 @@ describe('ProfileFieldCache', () => {
     ).json()) as { access_token: string }
     const request = createRequestClient({ headers: { authorization: `Bearer ${token.access_token}` } })
     let now = 0
-    const cache = new ProfileFieldCache(() => now)
+    const cache = new ListFieldCache(() => now)
     const reads = () => gets(/\/SegmentationFieldGroup$/)
     await cache.resolve(request, 'c', 12345, ['nope'], 'match')
     expect(reads()).toBe(1)

@@ -42,11 +42,15 @@ describe('dynamic fields', () => {
     })
   })
 
-  it("offers the chosen list's check-box fields, labelled with their group, and leaves other types out", async () => {
+  it('offers every profile field of the chosen list, labelled with its group and type', async () => {
     expect(await dynamic('profileFieldValues.__keys__', { listId: 12345 })).toEqual({
       choices: [
-        { label: 'Engage Audiences › my_audience (6789)', value: '6789' },
-        { label: 'Engage Audiences › vip_customers (6790)', value: '6790' }
+        { label: 'Engage Audiences › my_audience (6789, CheckBox)', value: '6789' },
+        { label: 'Engage Audiences › vip_customers (6790, CheckBox)', value: '6790' },
+        { label: 'Preferences › favorite_store (7001, Text)', value: '7001' },
+        { label: 'Preferences › email_frequency (7002, RadioButton)', value: '7002' },
+        { label: 'Preferences › loyalty_points (7003, Numeric)', value: '7003' },
+        { label: 'Preferences › birthday (7004, Date)', value: '7004' }
       ]
     })
   })
@@ -58,12 +62,32 @@ describe('dynamic fields', () => {
     })
   })
 
-  it('offers on, off and useAudienceKey as values, each saying what it does', async () => {
-    const answer = (await dynamic('profileFieldValues.__values__', { listId: 12345 })) as {
+  it('offers on, off and useAudienceKey as values of a check box, each saying what it does', async () => {
+    for (const payload of [{ listId: 12345 }, {}]) {
+      const field = 'listId' in payload ? 'profileFieldValues.6789' : 'profileFieldValues.__values__'
+      const answer = (await dynamic(field, payload)) as { choices: { value: string; label: string }[] }
+      expect(answer.choices.map((c) => c.value)).toEqual(['on', 'off', 'useAudienceKey'])
+      expect(answer.choices[2].label).toContain('in the audience')
+    }
+  })
+
+  it.each([
+    ['7003', ['0'], 'a number'],
+    ['7004', ['2026-01-31'], 'a date'],
+    ['7001', [], undefined]
+  ])('suggests values by type for field %s', async (key, values, label) => {
+    const answer = (await dynamic(`profileFieldValues.${key}`, { listId: 12345 })) as {
       choices: { value: string; label: string }[]
     }
-    expect(answer.choices.map((c) => c.value)).toEqual(['on', 'off', 'useAudienceKey'])
-    expect(answer.choices[2].label).toContain('in the audience')
+    expect(answer.choices.map((c) => c.value)).toEqual(values)
+    if (label) expect(answer.choices[0].label).toContain(label)
+  })
+
+  it('says when the chosen key is not a field of the list', async () => {
+    expect(await dynamic('profileFieldValues.4242', { listId: 12345 })).toEqual({
+      choices: [],
+      error: { code: '404', message: 'List 12345 has no profile field 4242.' }
+    })
   })
 
   it.each([

@@ -1,7 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import fc from 'fast-check'
 import nock from 'nock'
-import { API, isolateNetwork, newIntegration, settings, auth } from '../destination/fixtures'
+import { API, isolateNetwork, newIntegration, serveProfileFields, settings, auth } from '../destination/fixtures'
 import { MAX_CONTACTS_PER_IMPORT } from '../../src/updateEmailContactProfileFields/imports'
 
 /**
@@ -13,7 +13,14 @@ import { MAX_CONTACTS_PER_IMPORT } from '../../src/updateEmailContactProfileFiel
 isolateNetwork()
 
 const LISTS = [111, 222, 333]
-const FIELD_IDS = ['6789', '6790', '7001']
+/** Every list has a check box, a Text field of at most 10 characters and a Numeric field. */
+const FIELD_TYPES: Record<string, 'CheckBox' | 'Text' | 'Numeric'> = {
+  '6789': 'CheckBox',
+  '6790': 'Text',
+  '7001': 'Numeric'
+}
+const FIELD_IDS = Object.keys(FIELD_TYPES)
+const TEXT_MAX_LENGTH = 10
 
 const email = fc.oneof(
   fc.constantFrom('jane@example.com', 'JANE@example.com', ' jane@example.com ', 'john@example.com', 'ana@example.org'),
@@ -39,6 +46,8 @@ const value = fc.constantFrom<unknown>(
   'useAudienceKey',
   'maybe',
   1,
+  ' 12.5 ',
+  'Gold Member Plus',
   null
 )
 const key = fc.oneof(
@@ -79,12 +88,24 @@ function expectedValues(e: Generated): Map<string, string> | undefined {
   if (!/^[a-z0-9.]+@[a-z0-9]+\.[a-z]+$/i.test(e.email)) return undefined
   const out = new Map<string, string>()
   for (const [k, raw] of Object.entries(e.fields)) {
-    if (!FIELD_IDS.includes(k)) return undefined
-    const v = typeof raw === 'string' ? raw.trim().toLowerCase() : raw
-    if (v === 'on' || v === true || v === 'true') out.set(k, 'on')
-    else if (v === 'off' || v === false || v === 'false') out.set(k, 'off')
-    else if (v === 'useaudiencekey' && e.member !== undefined) out.set(k, e.member ? 'on' : 'off')
-    else return undefined
+    const type = FIELD_TYPES[k]
+    if (!type || raw === null) return undefined
+    const audience = typeof raw === 'string' && raw.trim().toLowerCase() === 'useaudiencekey'
+    if (audience && e.member === undefined) return undefined
+    const text = typeof raw === 'string' ? raw.trim() : String(raw)
+    if (type === 'CheckBox') {
+      const word = audience ? (e.member ? 'on' : 'off') : text.toLowerCase()
+      if (word === 'on' || word === 'true') out.set(k, 'on')
+      else if (word === 'off' || word === 'false') out.set(k, 'off')
+      else return undefined
+    } else if (type === 'Text') {
+      const sent = audience ? (e.member ? 'on' : 'off') : text
+      if (sent.length > TEXT_MAX_LENGTH) return undefined
+      out.set(k, sent)
+    } else {
+      if (audience || typeof raw === 'boolean' || !/^-?\d+(\.\d+)?$/.test(text)) return undefined
+      out.set(k, text)
+    }
   }
   return out.size > 0 ? out : undefined
 }
@@ -94,6 +115,15 @@ type Contact = { emailAddress: string; segmentationFieldValues: { segmentationFi
 async function run(events: Generated[]) {
   const sent = new Map<number, Contact[][]>()
   for (const listId of LISTS) {
+    serveProfileFields(
+      listId,
+      FIELD_IDS.map((id) => [
+        Number(id),
+        `field ${id}`,
+        FIELD_TYPES[id],
+        FIELD_TYPES[id] === 'CheckBox' ? 3 : TEXT_MAX_LENGTH
+      ])
+    )
     nock(API)
       .post(`/email/v1/List/${listId}/Contact/SegmentationField`, (body) => {
         sent.set(listId, [...(sent.get(listId) ?? []), body as Contact[]])
@@ -157,7 +187,6 @@ describe('batches, as properties', () => {
             for (const c of body) {
               const ids = c.segmentationFieldValues.map((v) => v.segmentationFieldId)
               expect(new Set(ids).size).toBe(ids.length)
-              expect(c.segmentationFieldValues.every((v) => v.value === 'on' || v.value === 'off')).toBe(true)
             }
           }
         }

@@ -50,11 +50,18 @@ describe('developer routes', () => {
       expect.objectContaining({ status: 201 }),
       expect.objectContaining({ status: 400, errortype: 'PAYLOAD_VALIDATION_FAILED' })
     ])
-    const [exchange] = answer.exchanges as {
-      request: { url: string; headers: Record<string, string>; body: string }
+    const exchanges = answer.exchanges as {
+      request: { method: string; url: string; headers: Record<string, string>; body: string }
       response: { statusCode: number }
     }[]
-    expect(exchange.request.url).toMatch(/\/email\/v1\/List\/12345\/Contact\/SegmentationField$/)
+    // The list's field definitions are read first, for the value checks; the import comes last.
+    expect(exchanges.map((e) => `${e.request.method} ${new URL(e.request.url).pathname}`)).toEqual([
+      'GET /email/v1/List/12345/SegmentationFieldGroup',
+      'GET /email/v1/List/12345/SegmentationFieldGroup/501/SegmentationField',
+      'GET /email/v1/List/12345/SegmentationFieldGroup/502/SegmentationField',
+      'POST /email/v1/List/12345/Contact/SegmentationField'
+    ])
+    const exchange = exchanges[3]
     expect(exchange.request.headers.authorization).toBe('<redacted>')
     expect(JSON.parse(exchange.request.body)).toEqual([
       { emailAddress: 'jane@example.com', segmentationFieldValues: [{ segmentationFieldId: 6789, value: 'on' }] }
@@ -93,7 +100,14 @@ describe('dynamic-field routes', () => {
         payload: { listId: 12345 }
       })
     )
-    expect((keys.choices as { value: string }[]).map((c) => c.value)).toEqual(['6789', '6790'])
+    expect((keys.choices as { value: string }[]).map((c) => c.value)).toEqual([
+      '6789',
+      '6790',
+      '7001',
+      '7002',
+      '7003',
+      '7004'
+    ])
     const values = await json(
       await h.post('/updateEmailContactProfileFields/profileFieldValues', {
         settings: demo,

@@ -1,12 +1,7 @@
 import type { ImportOutcome } from '../../src/api/import'
 import type { Payload } from '../../src/updateEmailContactProfileFields/generated-types'
-import {
-  MAX_CONTACTS_PER_IMPORT,
-  planImports,
-  prepareEvent,
-  PreparedEvent,
-  toMultiStatus
-} from '../../src/updateEmailContactProfileFields/imports'
+import { MAX_CONTACTS_PER_IMPORT, planImports, toMultiStatus } from '../../src/updateEmailContactProfileFields/imports'
+import { finishEvent, PreparedEvent, readEvent } from '../../src/updateEmailContactProfileFields/prepare'
 
 const payload = (emailAddress: string, profileFieldValues: Record<string, unknown>, listId = 12345): Payload => ({
   listId,
@@ -15,21 +10,12 @@ const payload = (emailAddress: string, profileFieldValues: Record<string, unknow
   enable_batching: true
 })
 
+/** An event prepared without the list's field definitions (as when they cannot be read). */
+const prepareEvent = (p: Payload, membership?: boolean): PreparedEvent => {
+  const read = readEvent(p, membership)
+  return read.ok ? finishEvent(read, undefined, undefined) : read
+}
 const prepare = (...payloads: Payload[]): PreparedEvent[] => payloads.map((p) => prepareEvent(p))
-
-describe('prepareEvent', () => {
-  it('refuses an invalid address before looking at the fields', () => {
-    expect(prepareEvent(payload('not-an-email', { abc: 'on' }))).toEqual({
-      ok: false,
-      message: 'Email Address "not-an-email" is not a valid email address.'
-    })
-  })
-
-  it('passes the runtime-resolved membership to useAudienceKey', () => {
-    const prepared = prepareEvent(payload('a@example.com', { '6789': 'useAudienceKey' }), true)
-    expect(prepared.ok && prepared.event.values).toEqual(new Map([[6789, 'on']]))
-  })
-})
 
 describe('planImports', () => {
   it('groups contacts by list', () => {

@@ -1,10 +1,12 @@
 import {
+  fieldValue,
+  isDate,
   normalizeEmail,
   parseProfileFieldId,
-  resolveMembership,
-  resolveProfileFieldValues
+  readProfileFieldValues,
+  resolveMembership
 } from '../../src/updateEmailContactProfileFields/profile-fields'
-import type { Membership } from '../../src/updateEmailContactProfileFields/profile-fields'
+import type { FieldDefinition, MappedValue, Membership } from '../../src/updateEmailContactProfileFields/profile-fields'
 
 const member = (m: boolean) => (): Membership => ({ ok: true, member: m })
 const unknownMembership = (): Membership => ({ ok: false, reason: 'no membership here' })
@@ -24,73 +26,143 @@ describe('parseProfileFieldId', () => {
   )
 })
 
-describe('resolveProfileFieldValues', () => {
+const text = (t: string): MappedValue => ({ kind: 'text', text: t })
+const field = (dataType: string, maxLength?: number): FieldDefinition => ({
+  segmentationFieldId: 7001,
+  segmentationFieldName: 'favorite_store',
+  dataType,
+  ...(maxLength === undefined ? {} : { maxLength })
+})
+
+describe('readProfileFieldValues', () => {
   it.each([
-    ['on', 'on'],
-    [' ON ', 'on'],
-    ['Off', 'off'],
-    [true, 'on'],
-    [false, 'off'],
-    ['true', 'on'],
-    [' FALSE', 'off']
-  ])('turns %j into %j', (raw, expected) => {
-    const result = resolveProfileFieldValues({ '6789': raw }, unknownMembership)
-    expect(result).toEqual({ ok: true, values: new Map([[6789, expected]]) })
+    ['on', text('on')],
+    [' Downtown ', text('Downtown')],
+    [true, { kind: 'boolean', on: true }],
+    [false, { kind: 'boolean', on: false }],
+    [42, text('42')],
+    [-1.5, text('-1.5')],
+    ['', text('')]
+  ])('reads %j as %j', (raw, expected) => {
+    expect(readProfileFieldValues({ '6789': raw }, unknownMembership)).toEqual({
+      values: new Map([[6789, expected]]),
+      problems: []
+    })
   })
 
   it('resolves useAudienceKey from the membership, once for several fields', () => {
     const membership = jest.fn(member(false))
-    const result = resolveProfileFieldValues({ '6789': 'useAudienceKey', '6790': 'useAudienceKey' }, membership)
-    expect(result).toEqual({
-      ok: true,
-      values: new Map([
-        [6789, 'off'],
-        [6790, 'off']
+    const result = readProfileFieldValues({ '6789': 'useAudienceKey', '6790': ' USEAUDIENCEKEY ' }, membership)
+    expect(result.values).toEqual(
+      new Map([
+        [6789, { kind: 'audience', on: false }],
+        [6790, { kind: 'audience', on: false }]
       ])
-    })
+    )
     expect(membership).toHaveBeenCalledTimes(1)
   })
 
   it('does not ask for the membership when no field uses it', () => {
     const membership = jest.fn(member(true))
-    resolveProfileFieldValues({ '6789': 'on' }, membership)
+    readProfileFieldValues({ '6789': 'on' }, membership)
     expect(membership).not.toHaveBeenCalled()
   })
 
   it('refuses useAudienceKey when the membership is unknown, saying why', () => {
-    const result = resolveProfileFieldValues({ '6789': 'useAudienceKey' }, unknownMembership)
-    expect(result).toEqual({
-      ok: false,
-      message:
-        'Profile Field Values: field 6789: "useAudienceKey" needs the event\'s audience membership, but the event has no membership here.'
-    })
+    expect(readProfileFieldValues({ '6789': 'useAudienceKey' }, unknownMembership).problems).toEqual([
+      'field 6789: "useAudienceKey" needs the event\'s audience membership, but the event has no membership here'
+    ])
   })
 
   it.each(['', '0', '-3', '12abc', 'test', '99999999999'])('refuses the key %j, naming it', (key) => {
-    const result = resolveProfileFieldValues({ [key]: 'on' }, unknownMembership)
-    expect(result.ok).toBe(false)
-    expect(!result.ok && result.message).toContain(`key ${JSON.stringify(key)} is not a profile field ID`)
+    const { problems } = readProfileFieldValues({ [key]: 'on' }, unknownMembership)
+    expect(problems).toEqual([expect.stringContaining(`key ${JSON.stringify(key)} is not a profile field ID`)])
   })
 
-  it.each([['maybe'], [1], [null], [{ on: true }], ['use audience key']])(
-    'refuses the value %j, naming the field and the value',
+  it.each([[null], [{ on: true }], [['on']], [Number.NaN], [Number.POSITIVE_INFINITY]])(
+    'refuses the value %j, which is not text, a number or a boolean',
     (value) => {
-      const result = resolveProfileFieldValues({ '6789': value }, unknownMembership)
-      expect(result.ok).toBe(false)
-      expect(!result.ok && result.message).toContain(`field 6789 has the value ${JSON.stringify(value)}`)
+      const { problems } = readProfileFieldValues({ '6789': value }, unknownMembership)
+      expect(problems).toEqual([expect.stringContaining(`field 6789 has the value ${JSON.stringify(value)}`)])
     }
   )
 
   it('reports every problem of the mapping at once', () => {
-    const result = resolveProfileFieldValues({ abc: 'on', '6789': 'maybe', '6790': 'on' }, unknownMembership)
-    expect(!result.ok && result.message).toContain('field 6789 has the value "maybe"')
-    expect(!result.ok && result.message).toContain('key "abc" is not a profile field ID')
+    const { problems } = readProfileFieldValues({ abc: 'on', '6789': null, '6790': 'on' }, unknownMembership)
+    // Integer-like keys come first in a JavaScript object.
+    expect(problems).toEqual([
+      expect.stringContaining('field 6789 has the value null'),
+      expect.stringContaining('key "abc" is not a profile field ID')
+    ])
+  })
+})
+
+describe('fieldValue without the field definition', () => {
+  it.each([
+    [text('on'), 'on'],
+    [text('ON'), 'on'],
+    [text('Off'), 'off'],
+    [text('true'), 'on'],
+    [text('FALSE'), 'off'],
+    [{ kind: 'boolean', on: true } as MappedValue, 'on'],
+    [{ kind: 'audience', on: false } as MappedValue, 'off'],
+    [text('Gold'), 'Gold'],
+    [text('42'), '42']
+  ])('sends %j as %j', (mapped, expected) => {
+    expect(fieldValue(6789, mapped)).toEqual({ ok: true, value: expected })
+  })
+})
+
+describe('fieldValue against the field definition', () => {
+  it.each([
+    ['CheckBox', text('on'), 'on'],
+    ['CheckBox', text('True'), 'on'],
+    ['CheckBox', { kind: 'audience', on: true } as MappedValue, 'on'],
+    ['Text', text('Gold'), 'Gold'],
+    ['Text', text('true'), 'true'],
+    ['Text', { kind: 'boolean', on: false } as MappedValue, 'false'],
+    ['Text', { kind: 'audience', on: true } as MappedValue, 'on'],
+    ['Numeric', text('1250'), '1250'],
+    ['Numeric', text('-3.75'), '-3.75'],
+    ['Date', text('2026-11-28'), '2026-11-28'],
+    ['Date', text('2026-11-28T09:30:00Z'), '2026-11-28T09:30:00Z'],
+    ['Date', text('02/29/2024'), '02/29/2024'],
+    ['RadioButton', text('Weekly'), 'Weekly']
+  ])('a %s field takes %j as %j', (dataType, mapped, expected) => {
+    expect(fieldValue(7001, mapped, field(dataType))).toEqual({ ok: true, value: expected })
   })
 
-  it('refuses a mapping with no fields', () => {
-    const result = resolveProfileFieldValues({}, unknownMembership)
-    expect(!result.ok && result.message).toContain('Profile Field Values is empty')
+  it.each([
+    ['CheckBox', text('maybe'), 'field 7001 ("favorite_store", a check box) takes "on" or "off", not "maybe"'],
+    ['CheckBox', text(''), 'takes "on" or "off", not ""'],
+    ['Numeric', text('12abc'), 'field 7001 ("favorite_store", a Numeric field) takes a number, not "12abc"'],
+    ['Numeric', { kind: 'boolean', on: true } as MappedValue, 'takes a number, not true'],
+    ['Numeric', { kind: 'audience', on: true } as MappedValue, 'takes a number, not "useAudienceKey"'],
+    ['Date', text('2026-02-30'), 'field 7001 ("favorite_store", a Date field) takes a date'],
+    ['Date', text('13/01/2026'), 'takes a date'],
+    ['Date', text('tomorrow'), 'not "tomorrow"']
+  ])('a %s field refuses %j', (dataType, mapped, message) => {
+    const result = fieldValue(7001, mapped, field(dataType))
+    expect(result.ok).toBe(false)
+    expect(!result.ok && result.problem).toContain(message)
   })
+
+  it('refuses a value longer than the field holds, naming the length', () => {
+    const result = fieldValue(7001, text('x'.repeat(51)), field('Text', 50))
+    expect(!result.ok && result.problem).toContain('holds at most 50 characters; the value')
+    expect(fieldValue(7001, text('x'.repeat(50)), field('Text', 50))).toEqual({ ok: true, value: 'x'.repeat(50) })
+  })
+})
+
+describe('isDate', () => {
+  it.each(['2024-02-29', '2026-01-01 00:00', '2026-01-01T23:59:59.123+02:00', '1/2/2026', '12/31/1999'])(
+    'takes %j',
+    (value) => expect(isDate(value)).toBe(true)
+  )
+  it.each(['2023-02-29', '2026-13-01', '2026-01-01T24:00', '31/12/1999', '2026/01/01', '', '20260101'])(
+    'refuses %j',
+    (value) => expect(isDate(value)).toBe(false)
+  )
 })
 
 describe('resolveMembership', () => {

@@ -9,14 +9,14 @@ import {
   ProfileField
 } from '../api/profile-fields'
 import { apiUrl } from '../api/urls'
-import type { Settings } from '../generated-types'
-import type { Payload } from './generated-types'
-import { applyAudienceFields, prepareEvent, PreparedEvent } from './imports'
 import { normalizeFieldName } from './profile-fields'
 
 /** How long a list's profile fields are trusted before they are read again. */
 export const FIELD_CACHE_TTL_MS = 5 * 60 * 1000
-/** A name not found re-reads the list at most this often, so an unknown audience is not a lookup per event. */
+/**
+ * A name not found re-reads the list at most this often, so an unknown audience is not a lookup per event; a
+ * list whose fields could not be read is not asked again for the value checks within this time either.
+ */
 export const MISS_REFRESH_INTERVAL_MS = 60 * 1000
 /** The profile field group that "match or create" puts new fields in. */
 export const AUDIENCE_GROUP_NAME = 'Segment Audiences'
@@ -25,24 +25,33 @@ export type AudienceFieldMode = 'match' | 'match_or_create'
 
 export type FieldResolution = { ok: true; fieldId: number } | { ok: false; failure: ListrakFailure }
 
-interface ListFields {
+export interface ListFields {
   fetchedAt: number
   groups: FieldGroup[]
-  fields: ProfileField[]
+  /** By profile field ID. */
+  fields: Map<number, ProfileField>
 }
+
+/** The definitions the value checks use; without them, the failure of the first read that failed in a row. */
+export type Definitions = { ok: true; fields: Map<number, ProfileField> } | { ok: false; newFailure?: ListrakFailure }
 
 const isFailure = (fields: ListFields | ListrakFailure): fields is ListrakFailure => 'status' in fields
 
 interface Entry {
   value?: ListFields
   pending?: Promise<ListFields | ListrakFailure>
+  /** When the last read failed, until a read succeeds. */
+  failedAt?: number
+  /** Whether the value checks have reported this stretch of failures. */
+  failureReported?: boolean
 }
 
 /**
- * Lists' profile fields, per list and credential, shared by every batch in the process. Concurrent readers of
- * one list share one read; a field is created at most once per name.
+ * Lists' profile fields, per list and credential, shared by every batch in the process and by both of their
+ * uses: the audience fields and the value checks. Concurrent readers of one list share one read; a field is
+ * created at most once per name.
  */
-export class ProfileFieldCache {
+export class ListFieldCache {
   private entries = new Map<string, Entry>()
   private creations = new Map<string, Promise<FieldResolution>>()
 
@@ -57,6 +66,13 @@ export class ProfileFieldCache {
     return `${apiUrl()}|${clientId}|${listId}`
   }
 
+  private entry(clientId: string, listId: number): Entry {
+    const key = this.key(clientId, listId)
+    let entry = this.entries.get(key)
+    if (!entry) this.entries.set(key, (entry = {}))
+    return entry
+  }
+
   /** The list's fields, read again when older than `maxAgeMs`. */
   async fields(
     request: RequestClient,
@@ -64,19 +80,39 @@ export class ProfileFieldCache {
     listId: number,
     maxAgeMs = FIELD_CACHE_TTL_MS
   ): Promise<ListFields | ListrakFailure> {
-    const key = this.key(clientId, listId)
-    let entry = this.entries.get(key)
-    if (!entry) this.entries.set(key, (entry = {}))
+    const entry = this.entry(clientId, listId)
     if (entry.value && this.now() - entry.value.fetchedAt < maxAgeMs) return entry.value
-    const current = entry
-    current.pending ??= getProfileFields(request, listId)
+    entry.pending ??= getProfileFields(request, listId)
       .then((result) => {
-        if (!result.ok) return result.failure
-        current.value = { fetchedAt: this.now(), ...result.data }
-        return current.value
+        if (!result.ok) {
+          // An expired token is not the list's failure: the import that follows refreshes it.
+          if (result.failure.status !== 401) entry.failedAt = this.now()
+          return result.failure
+        }
+        const fields = new Map(result.data.fields.map((f) => [f.segmentationFieldId, f]))
+        entry.value = { fetchedAt: this.now(), groups: result.data.groups, fields }
+        entry.failedAt = undefined
+        entry.failureReported = false
+        return entry.value
       })
-      .finally(() => (current.pending = undefined))
-    return current.pending
+      .finally(() => (entry.pending = undefined))
+    return entry.pending
+  }
+
+  /**
+   * The list's field definitions for the value checks. After a failed read the list is not asked again for
+   * `MISS_REFRESH_INTERVAL_MS`, rather than every batch waiting on a read that keeps failing.
+   */
+  async definitions(request: RequestClient, clientId: string, listId: number): Promise<Definitions> {
+    const entry = this.entry(clientId, listId)
+    const failedRecently = entry.failedAt !== undefined && this.now() - entry.failedAt < MISS_REFRESH_INTERVAL_MS
+    const result = failedRecently ? undefined : await this.fields(request, clientId, listId)
+    if (result && !isFailure(result)) return { ok: true, fields: result.fields }
+    // A list read before keeps its last known fields: they are still the best check there is.
+    if (entry.value) return { ok: true, fields: entry.value.fields }
+    if (!result || result.status === 401 || entry.failureReported) return { ok: false }
+    entry.failureReported = true
+    return { ok: false, newFailure: result }
   }
 
   /**
@@ -94,7 +130,9 @@ export class ProfileFieldCache {
     const results = new Map<string, FieldResolution>()
     let fields = await this.fields(request, clientId, listId)
     const find = (list: ListFields, name: string) =>
-      list.fields.find((f) => f.dataType === CHECKBOX && normalizeFieldName(f.segmentationFieldName) === name)
+      [...list.fields.values()].find(
+        (f) => f.dataType === CHECKBOX && normalizeFieldName(f.segmentationFieldName) === name
+      )
     const missing = (list: ListFields) => audienceKeys.some((key) => !find(list, normalizeFieldName(key)))
     if (!isFailure(fields) && missing(fields)) {
       fields = await this.fields(request, clientId, listId, MISS_REFRESH_INTERVAL_MS)
@@ -154,11 +192,11 @@ export class ProfileFieldCache {
       if (!createdGroup.ok) return createdGroup
       group = createdGroup.group
     }
-    const position =
-      list.fields.filter((f) => f.group.segmentationFieldGroupId === group.segmentationFieldGroupId).length + 1
-    const created = await createCheckboxField(request, listId, group.segmentationFieldGroupId, audienceKey, position)
+    const groupId = group.segmentationFieldGroupId
+    const position = [...list.fields.values()].filter((f) => f.group.segmentationFieldGroupId === groupId).length + 1
+    const created = await createCheckboxField(request, listId, groupId, audienceKey, position)
     if (!created.ok) return created
-    list.fields.push({
+    list.fields.set(created.data, {
       segmentationFieldId: created.data,
       segmentationFieldName: audienceKey,
       dataType: CHECKBOX,
@@ -190,41 +228,4 @@ export class ProfileFieldCache {
 }
 
 /** The process-wide cache the action uses. */
-export const profileFieldCache = new ProfileFieldCache()
-
-/** Looks up (or creates) the audience fields a batch needs: one resolution per list, lists concurrently. */
-export async function resolveAudienceFields(
-  request: RequestClient,
-  clientId: string,
-  mode: AudienceFieldMode,
-  needed: { listId: number; key: string }[]
-): Promise<Map<number, Map<string, FieldResolution>>> {
-  const keysByList = new Map<number, Set<string>>()
-  for (const { listId, key } of needed) {
-    let keys = keysByList.get(listId)
-    if (!keys) keysByList.set(listId, (keys = new Set()))
-    keys.add(key)
-  }
-  const entries = await Promise.all(
-    [...keysByList].map(
-      async ([listId, keys]) =>
-        [listId, await profileFieldCache.resolve(request, clientId, listId, [...keys], mode)] as const
-    )
-  )
-  return new Map(entries)
-}
-
-/** Every event of a batch prepared: validated, values resolved, audience fields looked up where the mapping asks. */
-export async function prepareEvents(
-  request: RequestClient,
-  settings: Settings,
-  payloads: Payload[],
-  memberships: (boolean | undefined)[]
-): Promise<PreparedEvent[]> {
-  const prepared = payloads.map((payload, i) => prepareEvent(payload, memberships[i]))
-  const needed = prepared.flatMap((p) => (p.ok && p.audience ? [{ listId: p.event.listId, key: p.audience.key }] : []))
-  if (needed.length === 0) return prepared
-  // One mapping per batch, so one mode.
-  const mode = payloads[0].audienceProfileField === 'match_or_create' ? 'match_or_create' : 'match'
-  return applyAudienceFields(prepared, await resolveAudienceFields(request, settings.client_id, mode, needed))
-}
+export const listFieldCache = new ListFieldCache()

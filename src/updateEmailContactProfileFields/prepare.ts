@@ -1,0 +1,181 @@
+import type { ExecuteInput, RequestClient } from '@segment/actions-core'
+import type { ListrakFailure } from '../api/errors'
+import type { ProfileField } from '../api/profile-fields'
+import type { Settings } from '../generated-types'
+import type { Payload } from './generated-types'
+import { AudienceFieldMode, FieldResolution, listFieldCache } from './list-fields'
+import {
+  fieldValue,
+  MappedValue,
+  Membership,
+  membershipUnknown,
+  normalizeEmail,
+  readProfileFieldValues,
+  resolveMembership,
+  USE_AUDIENCE_KEY
+} from './profile-fields'
+
+/** One event ready to send: its list, its address and the string each profile field gets. */
+export interface ValidEvent {
+  listId: number
+  emailAddress: string
+  values: Map<number, string>
+}
+
+/** An event ready to send, or why it is refused (with Listrak's failure when Listrak's answer is the reason). */
+export type PreparedEvent = { ok: true; event: ValidEvent } | { ok: false; message: string; failure?: ListrakFailure }
+
+/** An event read from its payload alone, before the list's profile fields are known. */
+export type ReadEvent =
+  | {
+      ok: true
+      listId: number
+      emailAddress: string
+      values: Map<number, MappedValue>
+      /** Set when the profile field comes from the audience key: which audience, and in or out. */
+      audience?: { key: string; member: boolean }
+    }
+  | { ok: false; message: string }
+
+type Logger = ExecuteInput<Settings, Payload>['logger']
+
+const AUDIENCE_FIELD = 'Profile field from audience key'
+
+/** Pure: checks an event's address and mapped values, and the audience it names when the mapping asks for one. */
+export function readEvent(payload: Payload, resolvedMembership?: boolean): ReadEvent {
+  const problems: string[] = []
+  const email = normalizeEmail(payload.emailAddress)
+  if (!email.ok) problems.push(email.message)
+  let membership: Membership | undefined
+  const memberOf = () =>
+    (membership ??= resolveMembership({
+      traitsOrProps: payload.traits_or_props,
+      audienceKey: payload.segment_audience_key,
+      resolvedMembership,
+      eventName: payload.event_name
+    }))
+  const mapped = readProfileFieldValues(payload.profileFieldValues ?? {}, memberOf)
+  if (mapped.problems.length > 0) problems.push(`Profile Field Values: ${mapped.problems.join('; ')}.`)
+
+  let audience: { key: string; member: boolean } | undefined
+  if ((payload.audienceProfileField ?? 'off') !== 'off') {
+    const key = payload.segment_audience_key?.trim()
+    const member = memberOf()
+    if (!key) {
+      problems.push(
+        `${AUDIENCE_FIELD}: the event has no audience key (segment_audience_key, context.personas.computation_key by default).`
+      )
+    } else if (!member.ok) {
+      problems.push(`${AUDIENCE_FIELD} ${membershipUnknown(member.reason)}.`)
+    } else {
+      audience = { key, member: member.member }
+    }
+  } else if (mapped.values.size === 0 && mapped.problems.length === 0) {
+    problems.push(
+      `Profile Field Values is empty: map at least one profile field ID to a value or "${USE_AUDIENCE_KEY}".`
+    )
+  }
+  if (!email.ok || problems.length > 0) return { ok: false, message: problems.join(' ') }
+  return { ok: true, listId: payload.listId, emailAddress: email.email, values: mapped.values, audience }
+}
+
+/**
+ * Pure: the strings an event sends. With the list's field definitions each value is checked against its field;
+ * the audience field, found or created, is added unless Profile Field Values sets the same field.
+ */
+export function finishEvent(
+  read: Extract<ReadEvent, { ok: true }>,
+  definitions: Map<number, ProfileField> | undefined,
+  audienceField: FieldResolution | undefined
+): PreparedEvent {
+  const values = new Map<number, string>()
+  const problems: string[] = []
+  for (const [id, mapped] of read.values) {
+    const field = definitions?.get(id)
+    if (definitions && !field) {
+      problems.push(`list ${read.listId} has no profile field ${id}`)
+      continue
+    }
+    const value = fieldValue(id, mapped, field)
+    if (value.ok) values.set(id, value.value)
+    else problems.push(value.problem)
+  }
+  if (problems.length > 0) return { ok: false, message: `Profile Field Values: ${problems.join('; ')}.` }
+  if (read.audience) {
+    if (!audienceField) {
+      return { ok: false, message: `${AUDIENCE_FIELD}: no field was looked up for "${read.audience.key}".` }
+    }
+    if (!audienceField.ok) return { ok: false, message: audienceField.failure.message, failure: audienceField.failure }
+    if (!values.has(audienceField.fieldId)) values.set(audienceField.fieldId, read.audience.member ? 'on' : 'off')
+  }
+  return { ok: true, event: { listId: read.listId, emailAddress: read.emailAddress, values } }
+}
+
+/** Each list's field definitions, or undefined where they could not be read (said once in the log). */
+async function readDefinitions(request: RequestClient, clientId: string, listIds: number[], logger: Logger) {
+  const entries = await Promise.all(
+    listIds.map(async (listId) => {
+      const definitions = await listFieldCache.definitions(request, clientId, listId)
+      if (definitions.ok) return [listId, definitions.fields] as const
+      // Runtimes pass loggers of their own making, not all with every level.
+      if (definitions.newFailure && typeof logger?.warn === 'function') {
+        logger.warn(
+          `${definitions.newFailure.message} Values for list ${listId} are sent without the check against their ` +
+            'field types until its profile fields can be read; a value Listrak refuses then fails its whole import.'
+        )
+      }
+      return [listId, undefined] as const
+    })
+  )
+  return new Map<number, Map<number, ProfileField> | undefined>(entries)
+}
+
+/** Looks up (or creates) the audience fields a batch needs: one resolution per list, lists concurrently. */
+async function resolveAudienceFields(
+  request: RequestClient,
+  clientId: string,
+  mode: AudienceFieldMode,
+  events: { listId: number; audience?: { key: string } }[]
+): Promise<Map<number, Map<string, FieldResolution>>> {
+  const keysByList = new Map<number, Set<string>>()
+  for (const { listId, audience } of events) {
+    if (!audience) continue
+    let keys = keysByList.get(listId)
+    if (!keys) keysByList.set(listId, (keys = new Set()))
+    keys.add(audience.key)
+  }
+  const entries = await Promise.all(
+    [...keysByList].map(
+      async ([listId, keys]) =>
+        [listId, await listFieldCache.resolve(request, clientId, listId, [...keys], mode)] as const
+    )
+  )
+  return new Map(entries)
+}
+
+/**
+ * Every event of a batch prepared: read and validated, its values checked against the list's profile fields
+ * (read once per list, cached), and its audience field looked up where the mapping asks.
+ */
+export async function prepareEvents(
+  request: RequestClient,
+  settings: Settings,
+  payloads: Payload[],
+  memberships: (boolean | undefined)[],
+  logger?: Logger
+): Promise<PreparedEvent[]> {
+  const read = payloads.map((payload, i) => readEvent(payload, memberships[i]))
+  const valid = read.filter((r): r is Extract<ReadEvent, { ok: true }> => r.ok)
+  const listsWithValues = [...new Set(valid.filter((r) => r.values.size > 0).map((r) => r.listId))]
+  // One mapping per batch, so one mode.
+  const mode = payloads[0]?.audienceProfileField === 'match_or_create' ? 'match_or_create' : 'match'
+  const [definitions, audienceFields] = await Promise.all([
+    readDefinitions(request, settings.client_id, listsWithValues, logger),
+    resolveAudienceFields(request, settings.client_id, mode, valid)
+  ])
+  return read.map((r) => {
+    if (!r.ok) return r
+    const audienceField = r.audience ? audienceFields.get(r.listId)?.get(r.audience.key) : undefined
+    return finishEvent(r, definitions.get(r.listId), audienceField)
+  })
+}
