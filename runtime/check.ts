@@ -3,7 +3,14 @@ import type { InputField, RequestClient } from '@segment/actions-core'
 import definition from '../src'
 import { CHECKBOX, getLists, getProfileFields, ProfileField } from '../src/api/profile-fields'
 import { requestAccessToken } from '../src/api/token'
-import { normalizeFieldName, parseProfileFieldId } from '../src/updateEmailContactProfileFields/profile-fields'
+import {
+  fieldValue,
+  normalizeFieldName,
+  parseProfileFieldId,
+  parseValue,
+  quote,
+  USE_AUDIENCE_KEY
+} from '../src/updateEmailContactProfileFields/profile-fields'
 import type { RuntimeConfig } from './config'
 import { openEventFile } from './event-file'
 import { parseEvent } from './events'
@@ -42,9 +49,24 @@ async function sampleAudienceKeys(file: string, subscriptions: CompiledSubscript
 }
 
 /**
+ * Whether a literal mapped value fits its field, by the action's own rules (`useAudienceKey` as on and off
+ * alike); a value that comes from each event (a directive) is checked when the events arrive.
+ */
+function checkValue(id: number, raw: unknown, field: ProfileField): { ok: boolean; reason: string } {
+  const type = field.dataType === CHECKBOX ? 'check box' : `${field.dataType} field`
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
+    return { ok: true, reason: `${type}; the value comes from each event` }
+  }
+  const parsed = parseValue(raw)
+  if (parsed === undefined) return { ok: false, reason: `the value ${quote(raw)} cannot be sent` }
+  const value = fieldValue(id, parsed === USE_AUDIENCE_KEY ? { kind: 'audience', on: true } : parsed, field)
+  return value.ok ? { ok: true, reason: type } : { ok: false, reason: value.problem }
+}
+
+/**
  * Checks a config against the Listrak account before traffic flows: the credentials work, every subscription's
- * list exists, and every mapped profile field exists on it and is a check box. In audience-field mode, the
- * audience keys of a sample file are matched against the list's fields.
+ * list exists, and every mapped profile field exists on it and takes the mapped value. In audience-field mode,
+ * the audience keys of a sample file are matched against the list's fields.
  */
 export async function checkConfig(
   config: RuntimeConfig,
@@ -111,14 +133,15 @@ export async function checkConfig(
     const mode = mapping.audienceProfileField ?? 'off'
     // A mapping directive ({ "@path": … }) instead of literal keys: the fields come from each event.
     if (values && !Object.keys(values).some((k) => k.startsWith('@'))) {
-      for (const key of Object.keys(values)) {
+      for (const [key, raw] of Object.entries(values)) {
         const id = parseProfileFieldId(key)
         const found = id === undefined ? undefined : byId.get(id)
         if (id === undefined) rows.push(row(name, list, key, 'error', `"${key}" is not a profile field ID`))
         else if (!found) rows.push(row(name, list, key, 'error', `list ${listId} has no profile field ${id}`))
-        else if (found.dataType !== CHECKBOX) {
-          rows.push(row(name, list, label(found), 'error', `a ${found.dataType} field; only check boxes take on/off`))
-        } else rows.push(row(name, list, label(found), 'ok', 'check box'))
+        else {
+          const value = checkValue(id, raw, found)
+          rows.push(row(name, list, label(found), value.ok ? 'ok' : 'error', value.reason))
+        }
       }
     } else if (values !== undefined) {
       rows.push(row(name, list, '', 'skipped', 'Profile Field Values come from each event'))

@@ -1,4 +1,4 @@
-import type { Destination, SegmentEvent } from '@segment/actions-core'
+import type { Destination, Logger as ActionsCoreLogger, SegmentEvent } from '@segment/actions-core'
 import type { CompiledSubscription } from './subscriptions'
 import type { FetchedToken, TokenCache } from './tokens'
 
@@ -55,7 +55,8 @@ export class Deliverer {
   constructor(
     private readonly destination: Destination,
     private readonly settings: Record<string, unknown>,
-    private readonly tokens: TokenCache
+    private readonly tokens: TokenCache,
+    private readonly logger?: ActionsCoreLogger
   ) {}
 
   async deliver(subscription: CompiledSubscription, events: SegmentEvent[]): Promise<Outcome[]> {
@@ -74,7 +75,7 @@ export class Deliverer {
         mapping: subscription.mapping
       }
     }
-    const options = { onTokenRefresh: (fresh: FetchedToken) => this.tokens.accept(fresh) }
+    const options = { onTokenRefresh: (fresh: FetchedToken) => this.tokens.accept(fresh), logger: this.logger }
     try {
       const outcomes = subscription.batching
         ? await this.batch(events, settings, options)

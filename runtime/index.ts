@@ -9,7 +9,7 @@ import { checkConfig, CheckRow, formatCheck, isProblem } from './check'
 import { hasCredentials, RuntimeConfig } from './config'
 import { DeadLetterFile } from './dead-letters'
 import { Deliverer } from './delivery'
-import { createLogger } from './logger'
+import { createLogger, forDestination } from './logger'
 import { Pipeline } from './pipeline'
 import { buildServer } from './server'
 import { RuntimeStats } from './stats'
@@ -62,7 +62,7 @@ export async function createPipeline(
   const deadLetters = new DeadLetterFile(config.delivery.deadLetterFile)
   const pipeline = new Pipeline(
     subscriptions,
-    new Deliverer(destination, settings, tokens),
+    new Deliverer(destination, settings, tokens, forDestination(options.logger)),
     deadLetters,
     stats,
     options.logger,

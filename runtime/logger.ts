@@ -1,3 +1,4 @@
+import type { Logger as ActionsCoreLogger } from '@segment/actions-core'
 import pino, { DestinationStream, Logger } from 'pino'
 
 /**
@@ -26,4 +27,24 @@ export function createLogger(destination?: DestinationStream, level = process.en
     },
     destination
   )
+}
+
+/** The runtime's logger in the shape actions-core hands to a destination, so what the destination logs lands here. */
+export function forDestination(logger: Logger): ActionsCoreLogger {
+  const child = logger.child({ from: 'destination' })
+  const at =
+    (level: 'debug' | 'info' | 'warn' | 'error' | 'fatal') =>
+    (...message: string[]) =>
+      child[level](message.join(' '))
+  return {
+    level: logger.level,
+    name: 'listrak-actions',
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    crit: at('fatal'),
+    log: at('info'),
+    withTags: () => undefined
+  }
 }

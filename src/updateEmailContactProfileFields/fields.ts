@@ -30,9 +30,11 @@ export const fields: ActionDefinition<Settings, Payload>['fields'] = {
     label: 'Profile Field Values',
     description:
       `Add one or more profile field IDs as object keys. You can find these IDs under ${API_ID_HINT}. ` +
-      'Choose one of three options as the object value: "on" (activates this field in Listrak), "off" ' +
-      '(deactivates this field in Listrak), or "useAudienceKey" (Listrak sets the field based on the Segment ' +
-      'Audience payload\'s audience_key boolean value: "true" activates the field, "false" deactivates it).',
+      'For a check box, choose one of three options as the object value: "on" (activates this field in Listrak), ' +
+      '"off" (deactivates this field in Listrak), or "useAudienceKey" (Listrak sets the field based on the Segment ' +
+      'Audience payload\'s audience_key boolean value: "true" activates the field, "false" deactivates it). Text, ' +
+      'Numeric, Date and other fields take their value as text, for example a loyalty tier, a number or a date ' +
+      '(YYYY-MM-DD). Each value is checked against its field before it is sent.',
     type: 'object',
     // Optional only when the field comes from the audience key; an event that resolves no field is refused.
     required: { conditions: [{ fieldKey: 'audienceProfileField', operator: 'is', value: 'off' }] },

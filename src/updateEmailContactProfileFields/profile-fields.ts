@@ -64,6 +64,15 @@ export function resolveMembership(sources: MembershipSources): Membership {
   return { ok: false, reason: `${keyPart}, and it is not an "Audience Entered" or "Audience Exited" event` }
 }
 
+/** One mapped value as it reads without the event: `useAudienceKey` as such, undefined when it cannot be sent. */
+export function parseValue(raw: unknown): MappedValue | typeof USE_AUDIENCE_KEY | undefined {
+  if (typeof raw === 'boolean') return { kind: 'boolean', on: raw }
+  if (typeof raw === 'number') return Number.isFinite(raw) ? { kind: 'text', text: String(raw) } : undefined
+  if (typeof raw !== 'string') return undefined
+  const text = raw.trim()
+  return text.toLowerCase() === USE_AUDIENCE_KEY.toLowerCase() ? USE_AUDIENCE_KEY : { kind: 'text', text }
+}
+
 export interface MappedValues {
   values: Map<number, MappedValue>
   /** Every problem of the mapping, so one fix makes the event pass. */
@@ -87,20 +96,17 @@ export function readProfileFieldValues(
       problems.push(`key ${quote(key)} is not a profile field ID (a whole number from 1 to ${MAX_FIELD_ID})`)
       continue
     }
-    if (typeof raw === 'boolean') {
-      values.set(id, { kind: 'boolean', on: raw })
-    } else if (typeof raw === 'number' && Number.isFinite(raw)) {
-      values.set(id, { kind: 'text', text: String(raw) })
-    } else if (typeof raw === 'string' && raw.trim().toLowerCase() === USE_AUDIENCE_KEY.toLowerCase()) {
-      audience ??= membership()
-      if (audience.ok) values.set(id, { kind: 'audience', on: audience.member })
-      else problems.push(`field ${id}: "${USE_AUDIENCE_KEY}" ${membershipUnknown(audience.reason)}`)
-    } else if (typeof raw === 'string') {
-      values.set(id, { kind: 'text', text: raw.trim() })
-    } else {
+    const value = parseValue(raw)
+    if (value === undefined) {
       problems.push(
         `field ${id} has the value ${quote(raw)}, which cannot be sent; use text, a number, true, false or "${USE_AUDIENCE_KEY}"`
       )
+    } else if (value !== USE_AUDIENCE_KEY) {
+      values.set(id, value)
+    } else {
+      audience ??= membership()
+      if (audience.ok) values.set(id, { kind: 'audience', on: audience.member })
+      else problems.push(`field ${id}: "${USE_AUDIENCE_KEY}" ${membershipUnknown(audience.reason)}`)
     }
   }
   return { values, problems }

@@ -174,6 +174,31 @@ describe('destination → sandbox over loopback', () => {
     expect((await stats()).imports).toBe(0)
   })
 
+  it('refuses "maybe" on a check box for its event alone; the other 999 contacts of the import are delivered', async () => {
+    await start()
+    const settings = settingsWith(
+      subscription('type = "track"', {
+        listId: 12345,
+        profileFieldValues: { '6789': { '@path': '$.properties.choice' }, '7001': { '@path': '$.properties.store' } }
+      })
+    )
+    const events = Array.from({ length: 1000 }, (_, i) => ({
+      ...audienceTrack(`user${i}@example.com`, 'my_audience', true),
+      properties: { choice: i === 500 ? 'maybe' : 'on', store: 'Downtown' }
+    }))
+    const [results] = await send(events, settings)
+    expect(results.filter((r) => r.status === 201)).toHaveLength(999)
+    expect(results[500]).toMatchObject({
+      status: 400,
+      errormessage: 'Profile Field Values: field 6789 ("my_audience", a check box) takes "on" or "off", not "maybe".'
+    })
+    const stored = await contacts(12345)
+    expect(Object.keys(stored)).toHaveLength(999)
+    expect(stored['user0@example.com']).toEqual({ '6789': 'on', '7001': 'Downtown' })
+    expect(stored['user500@example.com']).toBeUndefined()
+    expect((await stats()).imports).toBe(1)
+  })
+
   it('reports a sandbox that is down as retryable for every event', async () => {
     await start()
     await sandbox.stop()

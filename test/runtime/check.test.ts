@@ -41,18 +41,39 @@ describe('check', () => {
     }
   )
 
-  it('fails on an unknown list, an unknown field and a text field, each with its reason', async () => {
+  it('fails on an unknown list, an unknown field and values that do not fit their fields, each with its reason', async () => {
+    const values = {
+      '4242': 'on',
+      '6789': 'maybe',
+      '6790': 'useAudienceKey',
+      '7001': 'Downtown',
+      '7003': 'lots',
+      '7004': { '@path': '$.traits.birthday' }
+    }
     const rows = await check({
       subscriptions: [
         subscription({ listId: 999, profileFieldValues: { '6789': 'on' } }, 'unknown list'),
-        subscription({ listId: 12345, profileFieldValues: { '4242': 'on', '7001': 'on', '6789': 'on' } }, 'fields')
+        subscription({ listId: 12345, profileFieldValues: values }, 'fields')
       ]
     })
     expect(rows.map(({ subscription: s, field, status, reason }) => [s, field, status, reason])).toEqual([
       ['unknown list', '', 'error', 'list 999 does not exist for these API credentials'],
       ['fields', '4242', 'error', 'list 12345 has no profile field 4242'],
-      ['fields', 'Engage Audiences › my_audience (6789)', 'ok', 'check box'],
-      ['fields', 'Preferences › favorite_store (7001)', 'error', 'a Text field; only check boxes take on/off']
+      [
+        'fields',
+        'Engage Audiences › my_audience (6789)',
+        'error',
+        'field 6789 ("my_audience", a check box) takes "on" or "off", not "maybe"'
+      ],
+      ['fields', 'Engage Audiences › vip_customers (6790)', 'ok', 'check box'],
+      ['fields', 'Preferences › favorite_store (7001)', 'ok', 'Text field'],
+      [
+        'fields',
+        'Preferences › loyalty_points (7003)',
+        'error',
+        'field 7003 ("loyalty_points", a Numeric field) takes a number, not "lots"'
+      ],
+      ['fields', 'Preferences › birthday (7004)', 'ok', 'Date field; the value comes from each event']
     ])
     expect(formatCheck(rows).split('\n')[0]).toMatch(/^subscription\s+list\s+field\s+status\s+reason$/)
   })
@@ -104,6 +125,6 @@ describe('check at start and on the command line', () => {
     const bad = path.join(root, 'test', 'runtime', 'fixtures', 'broken-config.json')
     const failed = await promisify(execFile)(process.execPath, [cli, 'check', '--config', bad]).catch((e) => e)
     expect(failed.code).toBe(1)
-    expect(failed.stdout).toContain('a Text field; only check boxes take on/off')
+    expect(failed.stdout).toContain('takes "on" or "off", not "maybe"')
   })
 })

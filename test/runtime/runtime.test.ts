@@ -1,5 +1,6 @@
 import { audienceIdentify, audienceTrack } from '../engage-events'
 import { configFile, sandboxContacts, startTestRuntime } from './harness'
+import { listFieldCache } from '../../src/updateEmailContactProfileFields/list-fields'
 
 type Harness = Awaited<ReturnType<typeof startTestRuntime>>
 let h: Harness | undefined
@@ -40,6 +41,31 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
       'jane@example.com': { '6789': 'on' },
       'ana@example.com': { '6789': 'off' },
       'john@example.com': { '6789': 'on' }
+    })
+  })
+
+  it("delivers unchecked, and logs once, when a list's profile fields cannot be read", async () => {
+    h = await startTestRuntime({ ...configFile('config.json'), ...fast })
+    const sandbox = h.runtime.sandbox?.url as string
+    await h.post('/v1/track', audienceTrack('jane@example.com', 'my_audience', true))
+    await settled(h, 1)
+    // The next read of the list's fields fails once; the imports do not.
+    listFieldCache.clear()
+    await fetch(`${sandbox}/_sandbox/faults`, {
+      method: 'POST',
+      body: JSON.stringify({ failNext: { count: 1, status: 503 } })
+    })
+    await h.post('/v1/track', audienceTrack('john@example.com', 'my_audience', true))
+    await settled(h, 2)
+    await h.post('/v1/track', audienceTrack('ana@example.com', 'my_audience', false))
+    const stats = await settled(h, 3)
+    expect(stats).toMatchObject({ delivered: 3, deadLettered: 0 })
+    const warnings = h.logs.filter((line) => line.includes('sent without the check against their field types'))
+    expect(warnings).toHaveLength(1)
+    expect(JSON.parse(warnings[0])).toMatchObject({
+      level: 40,
+      from: 'destination',
+      msg: expect.stringContaining('HTTP 503')
     })
   })
 
