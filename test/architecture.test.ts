@@ -17,13 +17,31 @@ describe('layout', () => {
   it.each([
     ['src', 'sandbox'],
     ['src', 'runtime'],
+    ['src', 'package'],
     ['sandbox', 'src'],
-    ['sandbox', 'runtime']
+    ['sandbox', 'runtime'],
+    ['sandbox', 'package'],
+    ['runtime', 'package']
   ])('%s imports nothing from %s', (dir, forbidden) => {
     for (const file of sources(dir)) {
       for (const target of importsOf(file)) {
         expect([file, target.startsWith(path.join(root, forbidden) + path.sep)]).toEqual([file, false])
       }
     }
+  })
+})
+
+describe('the destination', () => {
+  it('has no import cycles: data flows one way through its modules', () => {
+    const files = sources('src')
+    const graph = new Map(files.map((f) => [f.replace(/\.ts$/, ''), importsOf(f).filter((t) => t.startsWith(root))]))
+    const cycles: string[][] = []
+    const visit = (node: string, trail: string[]) => {
+      const at = trail.indexOf(node)
+      if (at >= 0) return cycles.push(trail.slice(at).map((f) => path.relative(root, f)))
+      for (const next of graph.get(node) ?? []) visit(next, [...trail, node])
+    }
+    for (const file of graph.keys()) visit(file, [])
+    expect(cycles).toEqual([])
   })
 })
