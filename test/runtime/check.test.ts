@@ -32,7 +32,7 @@ const check = (input: RuntimeConfigInput, settings = demo, sample?: string) =>
   checkConfig(parseConfig(input, 'test', {}), settings, sample)
 
 describe('check', () => {
-  it.each(['config.json', 'config.two-mappings.json', 'config.every-audience.json'])(
+  it.each(['config.json', 'config.two-mappings.json', 'config.every-audience.json', 'config.profile-fields.json'])(
     'passes on examples/%s',
     async (name) => {
       const rows = await check(configFile(name))

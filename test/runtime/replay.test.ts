@@ -14,13 +14,14 @@ const events = [
   audienceTrack('john@example.com', 'my_audience', false)
 ]
 
-function config() {
-  const parsed = parseConfig(configFile('config.json'), 'example', {})
+function config(name = 'config.json') {
+  const parsed = parseConfig(configFile(name), 'example', {})
   parsed.delivery.deadLetterFile = path.join(dir, 'dead.ndjson')
   return parsed
 }
 
-const run = (file: string) => replay(file, config(), { logger: pino({ level: 'silent' }), progress: 'none' })
+const run = (file: string, configName?: string) =>
+  replay(file, config(configName), { logger: pino({ level: 'silent' }), progress: 'none' })
 
 describe('replay', () => {
   it.each([
@@ -58,5 +59,15 @@ describe('replay', () => {
     expect(table).toMatch(/^read\s+4$/m)
     expect(table).toMatch(/^delivered\s+2$/m)
     expect(table).toMatch(/^imports, list 12345\s+1 \(2 events\)$/m)
+  })
+
+  it('replays the profile-fields example: Text, Numeric and Date traits delivered, a bad value refused alone', async () => {
+    const file = path.join(__dirname, '..', '..', 'examples', 'events', 'profile-fields.ndjson')
+    const summary = await run(file, 'config.profile-fields.json')
+    expect(summary).toMatchObject({ read: 3, accepted: 3, delivered: 2, deadLettered: 1 })
+    expect(summary.importsPerList).toEqual({ '12345': 1 })
+    expect(JSON.stringify(summary)).toContain(
+      'field 6790 (\\"vip_customers\\", a check box) takes \\"on\\" or \\"off\\"'
+    )
   })
 })
