@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError } from 'commander'
+import { readFileSync } from 'fs'
 import path from 'path'
 import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
 import { CheckFailedError, createPipeline, startRuntime } from './runtime'
@@ -44,9 +45,14 @@ function curlExample(url: string, config: RuntimeConfig): string {
   return `curl -s${auth} ${url}/v1/track -H 'content-type: application/json' -d '${JSON.stringify(event)}'`
 }
 
-const program = new Command('listrak-actions').description(
-  'Listrak (Actions) for Segment: a local runtime that delivers Segment events to Listrak, a replay command and a Listrak sandbox.'
-)
+/** This package's manifest, one folder above `dist/cli.js`. */
+const MANIFEST = path.join(__dirname, '..', 'package.json')
+
+const program = new Command('listrak-actions')
+  .description(
+    'Listrak (Actions) for Segment: a local runtime that delivers Segment events to Listrak, a replay command and a Listrak sandbox.'
+  )
+  .version((JSON.parse(readFileSync(MANIFEST, 'utf8')) as { version: string }).version)
 
 program
   .command('serve')

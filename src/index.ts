@@ -11,7 +11,7 @@ const destination: DestinationDefinition<Settings> = {
   slug: 'actions-listrak',
   mode: 'cloud',
   description:
-    "Keep Listrak email contacts' check-box profile fields in step with Segment data, above all Engage audiences.",
+    "Keep Listrak email contacts' profile fields (check boxes above all, and Text, Numeric and Date fields) in step with Segment data, above all Engage audiences.",
 
   authentication: {
     scheme: 'oauth2',

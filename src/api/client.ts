@@ -1,8 +1,17 @@
 import type { RequestClient } from '@segment/actions-core'
-import type { z } from 'zod'
 import { httpFailure, ListrakFailure, parseJson, transportFailure } from './errors'
 
 export type ListrakResult<T> = { ok: true; status: number; data: T } | { ok: false; failure: ListrakFailure }
+
+/**
+ * What a call needs of a schema. Written out rather than as `z.ZodType<T>`, whose type parameters differ between
+ * zod 3 (output, def, input) and zod 4 (output, input), so that schemas of either major version fit.
+ */
+export interface ResponseSchema<T> {
+  safeParse(
+    data: unknown
+  ): { success: true; data: T } | { success: false; error: { issues: { path: PropertyKey[]; message: string }[] } }
+}
 
 /**
  * One call to Listrak's API: sends it, turns a transport error or a non-2xx answer into a `ListrakFailure`
@@ -14,7 +23,7 @@ export async function callListrak<T>(
   url: string,
   options: { method: 'GET' | 'POST'; json?: unknown },
   subject: string,
-  schema: z.ZodType<T>
+  schema: ResponseSchema<T>
 ): Promise<ListrakResult<T>> {
   let response
   try {
@@ -27,12 +36,13 @@ export async function callListrak<T>(
   const parsed = schema.safeParse(parseJson(content))
   if (parsed.success) return { ok: true, status: response.status, data: parsed.data }
   const issue = parsed.error.issues[0]
+  const where = issue.path.map(String).join('.') || 'body'
   return {
     ok: false,
     failure: {
       status: 502,
       errortype: 'BAD_GATEWAY',
-      message: `Listrak answered ${subject} with a body this destination cannot read (${issue.path.join('.') || 'body'}: ${issue.message}); it will be retried.`
+      message: `Listrak answered ${subject} with a body this destination cannot read (${where}: ${issue.message}); it will be retried.`
     }
   }
 }

@@ -45,7 +45,7 @@ export function listrakSaid(status: number, content: string): { said: string; bo
   if (parsed.success && (parsed.data.error || parsed.data.message || parsed.data.error_description)) {
     const { error, message, error_description } = parsed.data
     const text = [error, message ?? error_description].filter(Boolean).join(': ')
-    return { said: `HTTP ${status} ${text}`, body: parsed.data as JSONLikeObject }
+    return { said: `HTTP ${status} ${text}`, body: parsed.data }
   }
   const trimmed = content.trim()
   if (!trimmed) return { said: `HTTP ${status} with an empty body` }

@@ -17,7 +17,8 @@ const resourceCreated = z
   .transform(({ resourceId }) => resourceId)
 
 export type ImportOutcome =
-  { ok: true; status: number; body: { status: number; resourceId?: string } } | { ok: false; failure: ListrakFailure }
+  | { ok: true; status: number; body: { status: number; resourceId?: string } }
+  | { ok: false; failure: ListrakFailure }
 
 /** `POST /List/{listId}/Contact/SegmentationField`: starts a list import that sets the contacts' profile fields. */
 export async function postSegmentationFieldImport(

@@ -28,7 +28,7 @@ export function planImports(events: PreparedEvent[], maxContacts = MAX_CONTACTS_
     if (!prepared.ok) return
     const { listId, emailAddress, values } = prepared.event
     let contacts = lists.get(listId)
-    if (!contacts) lists.set(listId, (contacts = new Map()))
+    if (!contacts) lists.set(listId, (contacts = new Map<string, MergedContact>()))
     const key = emailAddress.toLowerCase()
     const contact = contacts.get(key)
     if (!contact) {

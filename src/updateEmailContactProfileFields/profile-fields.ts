@@ -27,7 +27,9 @@ export function parseProfileFieldId(key: string): number | undefined {
  * text (a trimmed string, or a number written out).
  */
 export type MappedValue =
-  { kind: 'boolean'; on: boolean } | { kind: 'audience'; on: boolean } | { kind: 'text'; text: string }
+  | { kind: 'boolean'; on: boolean }
+  | { kind: 'audience'; on: boolean }
+  | { kind: 'text'; text: string }
 
 export interface MembershipSources {
   /** The event's `properties` (track) or `traits` (identify). */
@@ -99,7 +101,9 @@ export function readProfileFieldValues(
     const value = parseValue(raw)
     if (value === undefined) {
       problems.push(
-        `field ${id} has the value ${quote(raw)}, which cannot be sent; use text, a number, true, false or "${USE_AUDIENCE_KEY}"`
+        `field ${id} has the value ${quote(
+          raw
+        )}, which cannot be sent; use text, a number, true, false or "${USE_AUDIENCE_KEY}"`
       )
     } else if (value !== USE_AUDIENCE_KEY) {
       values.set(id, value)
@@ -165,7 +169,9 @@ export function fieldValue(id: number, mapped: MappedValue, field?: FieldDefinit
   if (field.maxLength !== undefined && value.length > field.maxLength) {
     return {
       ok: false,
-      problem: `${describeField(id, field)} holds at most ${field.maxLength} characters; the value ${quote(value)} has ${value.length}`
+      problem: `${describeField(id, field)} holds at most ${field.maxLength} characters; the value ${quote(
+        value
+      )} has ${value.length}`
     }
   }
   return { ok: true, value }

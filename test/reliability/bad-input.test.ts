@@ -77,11 +77,10 @@ describe('bad input', () => {
     expect(((await response.json()) as { refused: unknown[] }).refused).toEqual([
       { index: 5, reason: 'properties.fields.__proto__: the key "__proto__" is not allowed' }
     ])
-    await new Promise((resolve) => setTimeout(resolve, 300))
     await h.runtime.pipeline.drain(5000).catch(() => undefined)
     const contacts = await sandboxContacts(h.runtime.sandbox?.url as string)
     expect(contacts).toEqual({ 'first@example.com': { '6789': 'on' }, 'last@example.com': { '6789': 'on' } })
-    const reasons = h.deadLetters().map((l) => l.reason)
+    const reasons = (await h.waitForDeadLetters(5)).map((l) => l.reason)
     expect(reasons).toHaveLength(5)
     expect(reasons.join('\n')).toMatch(/key "constructor" is not a profile field ID/)
     expect(reasons.join('\n')).toMatch(/key "６７８９" is not a profile field ID/)

@@ -16,7 +16,7 @@ describe('developer routes', () => {
   it('GET /manifest describes the destination', async () => {
     const manifest = await json(await fetch(`${h.runtime.url}/manifest`))
     expect(manifest).toMatchObject({
-      name: 'Listrak (Actions)',
+      name: 'Listrak-Actions',
       slug: 'actions-listrak',
       authentication: { scheme: 'oauth2' },
       actions: { updateEmailContactProfileFields: { title: 'Update Email Contact Profile Fields' } }

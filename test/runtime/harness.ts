@@ -50,7 +50,22 @@ export async function startTestRuntime(
       return []
     }
   }
-  return { runtime, config, logs, post, deadLetters }
+  /**
+   * The dead letters once `count` of them are in the file: the file is written through a stream, after /stats
+   * already counts them. Fails, saying how many it found, when they are not there within `timeoutMs`.
+   */
+  const waitForDeadLetters = async (count: number, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const letters = deadLetters()
+      if (letters.length >= count) return letters
+      if (Date.now() > deadline) {
+        throw new Error(`expected ${count} dead letters within ${timeoutMs} ms, found ${letters.length}`)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  return { runtime, config, logs, post, deadLetters, waitForDeadLetters }
 }
 
 export async function sandboxContacts(sandboxUrl: string, listId = 12345) {

@@ -107,7 +107,7 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
     await h.post('/v1/track', audienceTrack('jane@example.com', 'my_audience', true))
     const stats = await settled(h, 1)
     expect(stats).toMatchObject({ refused: 1, deadLettered: 1, delivered: 0 })
-    const [letter] = h.deadLetters()
+    const [letter] = await h.waitForDeadLetters(1)
     expect(letter).toMatchObject({ status: 400, reason: 'Profile Field Values: list 12345 has no profile field 8801.' })
     expect(letter.event).toMatchObject({ event: 'Audience Entered', userId: 'user-jane@example.com' })
   })

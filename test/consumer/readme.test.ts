@@ -1,0 +1,32 @@
+import { readFileSync } from 'fs'
+import path from 'path'
+
+const root = path.join(__dirname, '..', '..')
+const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+
+function section(title: string): string {
+  const start = readme.indexOf(`\n## ${title}\n`)
+  expect(start).toBeGreaterThan(-1)
+  const end = readme.indexOf('\n## ', start + 1)
+  return readme.slice(start, end === -1 ? undefined : end)
+}
+
+describe("the README's Install and register", () => {
+  // test/consumer/install.test.ts runs these files in an installed project: the README must show exactly them.
+  it.each([
+    ['register.cjs', 'js'],
+    ['register.mjs', 'js'],
+    ['register.ts', 'ts']
+  ])('shows examples/%s verbatim', (file, language) => {
+    const code = readFileSync(path.join(root, 'examples', file), 'utf8')
+    expect(section('Install and register')).toContain(`\`${file}\``)
+    expect(section('Install and register')).toContain(`\n\`\`\`${language}\n${code}\`\`\`\n`)
+  })
+
+  it("lists every export of package.json's exports map", () => {
+    for (const subpath of Object.keys(manifest.exports)) {
+      expect(section('Install and register')).toContain(`| \`listrak-actions${subpath.slice(1)}\``)
+    }
+  })
+})

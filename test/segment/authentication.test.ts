@@ -1,0 +1,96 @@
+import nock from 'nock'
+import { createTestIntegration } from '@segment/actions-core'
+import Destination from '../../src'
+import {
+  ACCESS_TOKEN,
+  API,
+  AUTH,
+  CLIENT_SECRET,
+  importPath,
+  isolateNetwork,
+  newSettings,
+  serveCheckBoxes
+} from './__helpers__/listrak'
+
+const testDestination = createTestIntegration(Destination)
+const noTokens = { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' }
+
+/** Listrak's answer to unknown credentials, from a server that echoes the secret back. */
+const invalidCredentials = {
+  status: 401,
+  error: 'ERROR_INVALID_CREDENTIALS',
+  message: `Invalid client credentials for client_secret=${CLIENT_SECRET}.`
+}
+
+isolateNetwork()
+
+describe('Listrak (Actions) settings', () => {
+  it('are the API client ID and secret, for OAuth2', () => {
+    expect(Destination.authentication?.scheme).toBe('oauth2')
+    expect(Object.keys(Destination.authentication?.fields ?? {})).toEqual(['client_id', 'client_secret'])
+  })
+})
+
+describe('refreshAccessToken', () => {
+  it('posts the client-credentials grant form-encoded, without an Authorization header', async () => {
+    const settings = newSettings()
+    const scope = nock(AUTH, { badheaders: ['authorization'] })
+      .post('/OAuth2/Token', {
+        grant_type: 'client_credentials',
+        client_id: settings.client_id,
+        client_secret: CLIENT_SECRET
+      })
+      .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
+      .reply(200, { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 3600 })
+
+    const tokens = await testDestination.refreshAccessToken(settings, noTokens)
+
+    expect(tokens?.accessToken).toBe('fresh-token')
+    expect(scope.isDone()).toBe(true)
+  })
+})
+
+describe('testAuthentication', () => {
+  it('accepts credentials Listrak gives a token for', async () => {
+    nock(AUTH).post('/OAuth2/Token').reply(200, { access_token: 'fresh-token', token_type: 'Bearer' })
+
+    await expect(testDestination.testAuthentication(newSettings())).resolves.not.toThrow()
+  })
+
+  it("refuses bad credentials with Listrak's reason", async () => {
+    nock(AUTH).post('/OAuth2/Token').reply(401, invalidCredentials)
+
+    await expect(testDestination.testAuthentication(newSettings())).rejects.toThrow(
+      'ERROR_INVALID_CREDENTIALS: Invalid client credentials'
+    )
+  })
+
+  it('never puts the client secret in its message', async () => {
+    nock(AUTH).post('/OAuth2/Token').reply(401, invalidCredentials)
+
+    const error = await testDestination.testAuthentication(newSettings()).catch((e: Error) => e)
+
+    expect(error).toBeInstanceOf(Error)
+    expect((error as Error).message).not.toContain(CLIENT_SECRET)
+  })
+})
+
+describe('API requests', () => {
+  it('carry the access token as a bearer token', async () => {
+    serveCheckBoxes(123, [456])
+    const scope = nock(API)
+      .post(importPath(123))
+      .matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`)
+      .reply(201, { status: 201, resourceId: 'import-1' })
+
+    await testDestination.testAction('updateEmailContactProfileFields', {
+      event: { context: { traits: { email: 'jane@example.com' } } },
+      settings: newSettings(),
+      auth: { accessToken: ACCESS_TOKEN, refreshToken: '' },
+      useDefaultMappings: true,
+      mapping: { listId: 123, profileFieldValues: { '456': 'on' } }
+    })
+
+    expect(scope.isDone()).toBe(true)
+  })
+})
