@@ -1,7 +1,7 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from '../dist/package/index.js'
 
-/** "Listrak (Actions)": register it with `new Destination(listrak)` from `@segment/actions-core`. */
+/** The destination, registered as "Listrak-Actions": `new Destination(listrak)` from `@segment/actions-core`. */
 declare const listrak: DestinationDefinition<Settings>
 
 export default listrak
