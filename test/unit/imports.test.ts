@@ -1,6 +1,6 @@
 import type { ImportOutcome } from '../../src/api/import'
 import type { Payload } from '../../src/updateEmailContactProfileFields/generated-types'
-import { MAX_CONTACTS_PER_IMPORT, planImports, toMultiStatus } from '../../src/updateEmailContactProfileFields/imports'
+import { planImports, toMultiStatus } from '../../src/updateEmailContactProfileFields/imports'
 import { finishEvent, PreparedEvent, readEvent } from '../../src/updateEmailContactProfileFields/prepare'
 
 const payload = (emailAddress: string, profileFieldValues: Record<string, unknown>, listId = 12345): Payload => ({
@@ -63,12 +63,11 @@ describe('planImports', () => {
     expect(imports).toEqual([])
   })
 
-  it(`cuts a list into imports of at most ${MAX_CONTACTS_PER_IMPORT} contacts, keeping order`, () => {
-    const events = prepare(
-      ...Array.from({ length: MAX_CONTACTS_PER_IMPORT * 2 + 1 }, (_, i) => payload(`u${i}@example.com`, { '1': 'on' }))
-    )
+  // The limit is pinned as a figure, not read from the code's constant: a changed constant must fail here.
+  it('cuts a list into imports of at most 1,000 contacts, keeping order', () => {
+    const events = prepare(...Array.from({ length: 2001 }, (_, i) => payload(`u${i}@example.com`, { '1': 'on' })))
     const imports = planImports(events)
-    expect(imports.map((i) => i.contacts.length)).toEqual([MAX_CONTACTS_PER_IMPORT, MAX_CONTACTS_PER_IMPORT, 1])
+    expect(imports.map((i) => i.contacts.length)).toEqual([1000, 1000, 1])
     expect(imports.flatMap((i) => i.eventIndexes.flat())).toEqual(events.map((_, i) => i))
   })
 })

@@ -177,6 +177,17 @@ describe('resolveMembership', () => {
     ).toEqual({ ok: true, member: false })
   })
 
+  it("takes actions-core's resolved membership before the event name", () => {
+    expect(
+      resolveMembership({
+        traitsOrProps: {},
+        audienceKey: 'k',
+        resolvedMembership: false,
+        eventName: 'Audience Entered'
+      })
+    ).toEqual({ ok: true, member: false })
+  })
+
   it("falls back to actions-core's resolved membership, then to the event name", () => {
     expect(resolveMembership({ traitsOrProps: {}, audienceKey: 'k', resolvedMembership: true })).toEqual({
       ok: true,
@@ -197,6 +208,12 @@ describe('resolveMembership', () => {
 })
 
 describe('normalizeEmail', () => {
+  it('takes an address of 254 characters and refuses one of 255', () => {
+    const address = (length: number) => `${'a'.repeat(length - '@example.com'.length)}@example.com`
+    expect(normalizeEmail(address(254))).toEqual({ ok: true, email: address(254) })
+    expect(normalizeEmail(address(255)).ok).toBe(false)
+  })
+
   it('trims the address', () => {
     expect(normalizeEmail('  Jane@Example.com ')).toEqual({ ok: true, email: 'Jane@Example.com' })
   })
