@@ -1,9 +1,10 @@
 import { Destination } from '@segment/actions-core'
 import type { DestinationDefinition, SegmentEvent } from '@segment/actions-core'
 import path from 'path'
-import type oursModule from '../src'
+import type listrakPackage from '../package'
 import { PEER_DIR } from './peer'
-import { BATCH_SIZE, MAPPING, WORKLOADS, workloadEvents } from './workloads'
+import { BATCH_SIZE, MAPPING, workloadEvents } from './workloads'
+import type { BenchDestination, Workload } from './workloads'
 
 /**
  * One measured run in a process of its own: one destination, one workload, batches through actions-core's
@@ -12,7 +13,9 @@ import { BATCH_SIZE, MAPPING, WORKLOADS, workloadEvents } from './workloads'
 
 const ACTION = 'updateEmailContactProfileFields'
 const WARM_UP_BATCHES = 10
-const [destinationName, workloadId, sandboxJson] = process.argv.slice(2)
+const [destinationArg, workloadJson, sandboxJson] = process.argv.slice(2)
+const destinationName = destinationArg as BenchDestination
+const workload = JSON.parse(workloadJson) as Workload
 const sandbox = JSON.parse(sandboxJson) as { url: string; authUrl: string; apiUrl: string }
 
 /** Both destinations talk to Listrak's real URLs; the fetch layer sends those requests to the sandbox, alike. */
@@ -41,18 +44,35 @@ function routeListrakToSandbox() {
   }
 }
 
-// This project's destination as built (`dist/`), as a runtime would load it; `npm run bench` builds first.
+// This project's destination as a consumer gets it: `require('listrak-actions')` resolves through the package's
+// own `exports` to the built entry (`npm run bench` builds first), named `Listrak-Actions` and guarded as installed.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const ours: typeof oursModule = require('../dist/src').default
+const ours: typeof listrakPackage = require('listrak-actions').default
 
-function definitionFor(name: string): DestinationDefinition {
+/**
+ * actions-core validates payloads with ajv under the key `<destination name>:<action title>`, and ajv keeps the
+ * first schema compiled under a key for the whole process: destinations sharing a name would share one schema.
+ * The peer (published as "Listrak (Actions)", as `src/` is) and the floor get names of their own, names that are
+ * valid URI schemes as ajv needs (see `package/index.ts`).
+ */
+const NAMES: Record<BenchDestination, string> = {
+  ours: ours.name,
+  peer: 'Listrak-Peer',
+  floor: 'Listrak-Floor'
+}
+
+function definitionFor(name: BenchDestination): DestinationDefinition {
   if (name === 'ours') return ours as unknown as DestinationDefinition
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (name === 'peer') return require(PEER_DIR).default as DestinationDefinition
+  if (name === 'peer') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const peer = require(PEER_DIR).default as DestinationDefinition
+    return { ...peer, name: NAMES.peer }
+  }
   // The framework floor: our fields, mapping and validation, and an action that does nothing.
   const action = ours.actions[ACTION]
   return {
     ...(ours as unknown as DestinationDefinition),
+    name: NAMES.floor,
     actions: { [ACTION]: { ...action, perform: async () => undefined, performBatch: async () => undefined } }
   } as unknown as DestinationDefinition
 }
@@ -61,8 +81,6 @@ const getJson = async (url: string) => (await fetch(url)).json() as Promise<Reco
 
 async function main() {
   routeListrakToSandbox()
-  const workload = WORKLOADS.find((w) => w.id === workloadId)
-  if (!workload) throw new Error(`unknown workload ${workloadId}`)
   const token = (await (
     await fetch(sandbox.authUrl, {
       method: 'POST',
@@ -101,15 +119,17 @@ async function main() {
   const before = await getJson(`${sandbox.url}/_sandbox/stats`)
   const cpu = process.cpuUsage()
   const start = performance.now()
-  const delivered = await run(events)
+  let delivered = 0
+  for (let pass = 0; pass < workload.passes; pass++) delivered += await run(events)
   const wallMs = performance.now() - start
   const { user, system } = process.cpuUsage(cpu)
   const after = await getJson(`${sandbox.url}/_sandbox/stats`)
   process.stdout.write(
     `${JSON.stringify({
       destination: destinationName,
+      name: NAMES[destinationName],
       workload: workload.id,
-      events: events.length,
+      events: events.length * workload.passes,
       delivered,
       wallMs,
       cpuMs: (user + system) / 1000,

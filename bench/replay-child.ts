@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync } from 'fs'
+import { createWriteStream, existsSync, mkdirSync, renameSync } from 'fs'
 import { once } from 'events'
 import path from 'path'
 import pino from 'pino'
@@ -7,15 +7,19 @@ import { replay } from '../runtime/replay'
 import { audienceEvents } from '../scripts/generate-events'
 import { CACHE } from './peer'
 
-/** The runtime's replay of 200,000 events against its embedded sandbox, in a process of its own. */
+/** The runtime's replay of `events` events (R1: 200,000) against its embedded sandbox, in a process of its own. */
 async function main() {
-  const file = path.join(CACHE, 'replay-200k.ndjson')
+  const events = Number(process.argv[2])
+  if (!Number.isInteger(events) || events < 1) throw new Error(`replay-child: bad event count ${process.argv[2]}`)
+  // One file per count, kept between runs so that every run replays the same events.
+  const file = path.join(CACHE, `replay-${events}.ndjson`)
   if (!existsSync(file)) {
     mkdirSync(CACHE, { recursive: true })
-    const out = createWriteStream(file)
+    // Written aside and renamed when complete, so an interrupted run leaves no truncated file to be reused.
+    const out = createWriteStream(`${file}.partial`)
     for (const event of audienceEvents({
-      count: 200_000,
-      users: 20_000,
+      count: events,
+      users: Math.max(100, Math.floor(events / 10)),
       audience: 'my_audience',
       identifyShare: 0.3,
       seed: 5
@@ -24,6 +28,7 @@ async function main() {
     }
     out.end()
     await once(out, 'finish')
+    renameSync(`${file}.partial`, file)
   }
   const config = parseConfig(
     {

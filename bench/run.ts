@@ -1,20 +1,24 @@
 import { spawn } from 'child_process'
+import { Command, InvalidArgumentError } from 'commander'
 import { once } from 'events'
 import { existsSync, mkdirSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import readline from 'readline'
 import { MAX_CONTACTS_PER_IMPORT } from '../src/updateEmailContactProfileFields/imports'
-import { ensurePeer, PEER_PACKAGE } from './peer'
-import { WORKLOADS } from './workloads'
+import { CACHE, ensurePeer, PEER_PACKAGE } from './peer'
+import { REPLAY, WORKLOAD_IDS, WORKLOADS } from './workloads'
+import type { BenchDestination, Workload } from './workloads'
 
 /**
  * `npm run bench`: this destination against the official one, side by side, through the same actions-core path
- * and the same sandbox. Medians of alternating runs, each in a fresh process after a warm-up.
+ * and the same sandbox. Alternating runs, each in a fresh process after a warm-up; ratios are medians of the
+ * ratios of runs taken side by side.
  */
 
 interface Measurement {
-  destination: string
+  destination: BenchDestination
+  name: string
   workload: string
   events: number
   delivered: number
@@ -26,20 +30,101 @@ interface Measurement {
   largestRequestBytes: number
 }
 
-const root = path.join(__dirname, '..')
-const args = process.argv.slice(2)
-const option = (name: string) => args[args.indexOf(name) + 1]
-const RUNS = args.includes('--runs') ? Number(option('--runs')) : 5
-const ONLY = args.includes('--only') ? option('--only').split(',') : undefined
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = Math.floor(sorted.length / 2)
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+interface ReplayMeasurement {
+  events: number
+  eventsPerSecond: number
+  peakRssMb: number
 }
 
+const root = path.join(__dirname, '..')
+const SAVED = path.join(__dirname, 'results', 'latest.json')
+const UNSAVED = path.join(CACHE, 'latest.json')
+
+// Argument errors exit with 2, apart from a run that fails (1), so scripts can tell a typo from a regression.
+const USAGE_ERROR = 2
+
+function wholeNumber(value: string): number {
+  if (!/^[1-9]\d*$/.test(value)) throw new InvalidArgumentError('Expected a whole number of at least 1.')
+  return Number(value)
+}
+
+function workloadList(value: string): string[] {
+  const ids = value.split(',').map((id) => id.trim().toUpperCase())
+  const unknown = ids.filter((id) => !WORKLOAD_IDS.includes(id))
+  if (ids.some((id) => !id)) throw new InvalidArgumentError(`Expected workload names, e.g. W1,W4.`)
+  if (unknown.length)
+    throw new InvalidArgumentError(
+      `Unknown workload ${unknown.join(', ')}; the workloads are ${WORKLOAD_IDS.join(', ')}.`
+    )
+  return [...new Set(ids)]
+}
+
+const program = new Command('npm run bench --')
+  .description(
+    "Benchmarks this destination against the official one (and the runtime's replay). Prints the results and " +
+      `writes them as JSON to ${path.relative(root, UNSAVED)} (git ignores it), or to --out; only --save ` +
+      `rewrites the committed ${path.relative(root, SAVED)}.`
+  )
+  .option(
+    '--only <workloads>',
+    `comma-separated workloads to run (${WORKLOAD_IDS.join(', ')}); default: all`,
+    workloadList
+  )
+  .option('--runs <n>', "alternating runs of every selected workload; default: each workload's own", wholeNumber)
+  .option('--events <n>', 'events per pass of every selected workload, for short trial runs', wholeNumber)
+  .option('--save', `write the results to ${path.relative(root, SAVED)}, the published figures`)
+  .option('--out <file>', `write the JSON results to this file instead of ${path.relative(root, UNSAVED)}`)
+  .addHelpText(
+    'after',
+    [
+      '',
+      'Workloads:',
+      ...[...WORKLOADS, REPLAY].map(
+        (w) => `  ${w.id}  ${String(w.runs).padStart(2)} run${w.runs > 1 ? 's' : ' '}  ${w.title}`
+      ),
+      '',
+      'W1 and W4 run interleaved when both are selected, so that their runs pair up for the ratio to the floor.',
+      '',
+      'Examples:',
+      '  npm run bench -- --save                                 the published figures',
+      '  npm run bench -- --only W1,W4 --runs 2 --events 2000    a short trial run',
+      '',
+      'Exit codes: 0 done, 1 a run failed, 2 bad arguments.'
+    ].join('\n')
+  )
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : USAGE_ERROR))
+  .parse()
+
+const options = program.opts<{ only?: string[]; runs?: number; events?: number; save?: boolean; out?: string }>()
+const selected = (id: string) => !options.only || options.only.includes(id)
+const workloads: Workload[] = WORKLOADS.filter((w) => selected(w.id)).map((w) => ({
+  ...w,
+  events: options.events ?? w.events,
+  runs: options.runs ?? w.runs
+}))
+const replayRun = selected(REPLAY.id) ? { ...REPLAY, events: options.events ?? REPLAY.events } : undefined
+/** Fewer runs or other events than the workloads define: figures to look at, not to publish. */
+const short = options.events !== undefined || WORKLOADS.some((w) => selected(w.id) && (options.runs ?? w.runs) < w.runs)
+if (options.save && short)
+  program.error(
+    "error: --save writes the published figures: it takes neither --events nor fewer --runs than a selected workload's default runs.",
+    { exitCode: USAGE_ERROR }
+  )
+
+const median = (values: number[]) => quantile(values, 0.5)
+
+/** Linearly interpolated quantile (the usual "type 7"), so medians and quartiles agree. */
+function quantile(values: number[], q: number) {
+  const sorted = [...values].sort((a, b) => a - b)
+  const at = (sorted.length - 1) * q
+  const low = Math.floor(at)
+  return sorted[low] + (sorted[Math.min(low + 1, sorted.length - 1)] - sorted[low]) * (at - low)
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits
+
 /** Runs a TypeScript file of the bench in a fresh Node process and returns its one JSON line. */
-async function child<T>(file: string, childArgs: string[]): Promise<T> {
+async function child<T>(file: string, childArgs: string[], label: string): Promise<T> {
   const proc = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, file), ...childArgs], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit']
@@ -47,7 +132,7 @@ async function child<T>(file: string, childArgs: string[]): Promise<T> {
   let out = ''
   proc.stdout.on('data', (chunk) => (out += chunk))
   const [code] = await once(proc, 'close')
-  if (code !== 0) throw new Error(`${file} ${childArgs.slice(0, 2).join(' ')} exited with ${code}`)
+  if (code !== 0) throw new Error(`${label} (${file}) exited with ${code}`)
   return JSON.parse(out.trim().split('\n').pop() as string) as T
 }
 
@@ -60,27 +145,50 @@ async function startSandboxProcess() {
   return { proc, urls: JSON.parse(line as string) as { url: string; authUrl: string; apiUrl: string } }
 }
 
-async function main() {
-  if (!existsSync(path.join(root, 'dist', 'src', 'index.js'))) throw new Error('Run `npm run build` first.')
-  ensurePeer()
+/** Workloads of one group together, the others alone, in the order of WORKLOADS. */
+function groups(list: Workload[]): Workload[][] {
+  const byKey = new Map<string, Workload[]>()
+  for (const w of list) {
+    const key = w.group ?? w.id
+    byKey.set(key, [...(byKey.get(key) ?? []), w])
+  }
+  return [...byKey.values()]
+}
+
+type Raw = Record<string, Partial<Record<BenchDestination, Measurement[]>>>
+
+async function measure(): Promise<Raw> {
+  const raw: Raw = {}
+  if (!workloads.length) return raw
+  if (!existsSync(path.join(root, 'dist', 'package', 'index.js'))) throw new Error('Run `npm run build` first.')
+  if (workloads.some((w) => w.destinations.includes('peer'))) ensurePeer()
   const sandbox = await startSandboxProcess()
   const post = (route: string, body?: unknown) =>
     fetch(`${sandbox.urls.url}${route}`, {
       method: 'POST',
       body: body === undefined ? undefined : JSON.stringify(body)
     })
-  const results: Record<string, Record<string, Measurement[]>> = {}
   try {
-    for (const workload of WORKLOADS.filter((w) => !ONLY || ONLY.includes(w.id))) {
-      results[workload.id] = {}
-      for (let run = 0; run < RUNS; run++) {
-        for (const destination of workload.destinations) {
+    for (const group of groups(workloads)) {
+      const units = group.flatMap((w) => w.destinations.map((destination) => ({ w, destination })))
+      const runs = Math.max(...group.map((w) => w.runs))
+      for (let run = 0; run < runs; run++) {
+        // Each run starts with another destination, so none is always first or last after the others.
+        for (let i = 0; i < units.length; i++) {
+          const { w, destination } = units[(i + run) % units.length]
           // The child warms up without latency, then sets the workload's latency itself.
           await post('/_sandbox/reset')
-          const m = await child<Measurement>('child.ts', [destination, workload.id, JSON.stringify(sandbox.urls)])
-          ;(results[workload.id][destination] ??= []).push(m)
+          const m = await child<Measurement>(
+            'child.ts',
+            [destination, JSON.stringify(w), JSON.stringify(sandbox.urls)],
+            `${w.id} ${destination} run ${run + 1}`
+          )
+          if (m.delivered !== m.events)
+            throw new Error(`${w.id} ${destination} delivered ${m.delivered} of ${m.events} events`)
+          ;((raw[w.id] ??= {})[destination] ??= [])[run] = m
           process.stderr.write(
-            `${workload.id} ${destination.padEnd(5)} run ${run + 1}/${RUNS}: ${Math.round(m.wallMs)} ms, ${Math.round(m.cpuMs)} ms CPU, ` +
+            `${w.id} ${destination.padEnd(5)} run ${run + 1}/${runs}: ${Math.round(m.wallMs)} ms, ` +
+              `${Math.round(m.cpuMs)} ms CPU (${round((m.cpuMs / m.events) * 1000, 1)} ms/1k events), ` +
               `${Math.round(m.peakRssMb)} MB, ${m.requests} requests\n`
           )
         }
@@ -89,21 +197,122 @@ async function main() {
   } finally {
     sandbox.proc.kill('SIGTERM')
   }
+  return raw
+}
 
-  const replay = await child<{ events: number; eventsPerSecond: number; peakRssMb: number }>('replay-child.ts', [])
+/** What a target compares, per run. */
+const METRICS = {
+  cpuMsPer1000: { label: 'CPU ms/1k events', of: (m: Measurement) => (m.cpuMs / m.events) * 1000 },
+  eventsPerSecond: { label: 'events/s', of: (m: Measurement) => (m.events / m.wallMs) * 1000 },
+  peakRssMb: { label: 'peak RSS MB', of: (m: Measurement) => m.peakRssMb }
+}
+type Metric = keyof typeof METRICS
 
-  const summary = Object.fromEntries(
-    Object.entries(results).map(([workload, byDestination]) => [
+interface Side {
+  workload: string
+  destination: BenchDestination
+}
+
+interface RatioTarget {
+  target: string
+  metric: Metric
+  ours: Side
+  reference: Side
+  atLeast?: number
+  atMost?: number
+}
+
+const TARGETS: RatioTarget[] = [
+  {
+    target: 'W2 events/s at least 3× the official destination',
+    metric: 'eventsPerSecond',
+    ours: { workload: 'W2', destination: 'ours' },
+    reference: { workload: 'W2', destination: 'peer' },
+    atLeast: 3
+  },
+  {
+    target: 'W1 CPU per event at most 1.1× the official destination',
+    metric: 'cpuMsPer1000',
+    ours: { workload: 'W1', destination: 'ours' },
+    reference: { workload: 'W1', destination: 'peer' },
+    atMost: 1.1
+  },
+  {
+    target: 'W1 CPU per event at most 1.1× the framework floor (W4)',
+    metric: 'cpuMsPer1000',
+    ours: { workload: 'W1', destination: 'ours' },
+    reference: { workload: 'W4', destination: 'floor' },
+    atMost: 1.1
+  },
+  {
+    target: 'W3 peak RSS at most 1.2× the official destination',
+    metric: 'peakRssMb',
+    ours: { workload: 'W3', destination: 'ours' },
+    reference: { workload: 'W3', destination: 'peer' },
+    atMost: 1.2
+  }
+]
+
+function spread(values: number[], digits: number) {
+  return {
+    median: round(median(values), digits),
+    q1: round(quantile(values, 0.25), digits),
+    q3: round(quantile(values, 0.75), digits),
+    min: round(Math.min(...values), digits),
+    max: round(Math.max(...values), digits)
+  }
+}
+
+/**
+ * A target from the runs taken side by side: run i of ours against run i of the reference, which ran next to it
+ * (in the same round: W4 is in W1's group for the ratio to the floor), so that a slow moment of the machine weighs
+ * on both sides of a ratio rather than on one side of the medians.
+ */
+function evaluate(raw: Raw, t: RatioTarget) {
+  const limit = t.atMost ?? (t.atLeast as number)
+  const base = {
+    target: t.target,
+    metric: t.metric,
+    ours: t.ours,
+    reference: t.reference,
+    atMost: t.atMost,
+    atLeast: t.atLeast
+  }
+  const a = raw[t.ours.workload]?.[t.ours.destination]
+  const b = raw[t.reference.workload]?.[t.reference.destination]
+  if (!a || !b) return { ...base, value: null, status: 'not measured' as const }
+  const of = METRICS[t.metric].of
+  const pairs = a.map((m, i) => [of(m), of(b[i])] as const)
+  const ratios = pairs.map(([x, y]) => x / y)
+  const ratio = { ...spread(ratios, 3), pairs: ratios.length, values: ratios.map((r) => round(r, 3)) }
+  const met = t.atMost !== undefined ? ratio.median <= t.atMost : ratio.median >= limit
+  return {
+    ...base,
+    value: ratio.median,
+    oursMedian: round(median(pairs.map(([x]) => x)), 1),
+    referenceMedian: round(median(pairs.map(([, y]) => y)), 1),
+    ratio,
+    status: met ? ('met' as const) : ('NOT met' as const),
+    // A median this close to the limit could fall on the other side in another set of runs.
+    limitWithinIqr: ratio.q1 <= limit && limit <= ratio.q3
+  }
+}
+
+function summarize(raw: Raw) {
+  return Object.fromEntries(
+    Object.entries(raw).map(([workload, byDestination]) => [
       workload,
       Object.fromEntries(
         Object.entries(byDestination).map(([destination, runs]) => {
-          const events = runs[0].events
+          const cpu = runs.map(METRICS.cpuMsPer1000.of)
           return [
             destination,
             {
+              name: runs[0].name,
+              events: runs[0].events,
               wallMs: Math.round(median(runs.map((r) => r.wallMs))),
-              eventsPerSecond: Math.round(median(runs.map((r) => (r.events / r.wallMs) * 1000))),
-              cpuMsPer1000: Math.round(median(runs.map((r) => (r.cpuMs / events) * 1000)) * 10) / 10,
+              eventsPerSecond: Math.round(median(runs.map(METRICS.eventsPerSecond.of))),
+              cpuMsPer1000: spread(cpu, 1),
               peakRssMb: Math.round(median(runs.map((r) => r.peakRssMb))),
               requests: median(runs.map((r) => r.requests)),
               largestRequestContacts: Math.max(...runs.map((r) => r.largestRequestContacts)),
@@ -115,90 +324,146 @@ async function main() {
         })
       )
     ])
-  ) as Record<string, Record<string, Record<string, number>>>
-
-  const ratio = (a?: number, b?: number) => (a !== undefined && b ? Math.round((a / b) * 100) / 100 : undefined)
-  const s = summary
-  const targets = [
-    {
-      target: 'W2 events/s ≥ 3× the peer',
-      value: ratio(s.W2?.ours?.eventsPerSecond, s.W2?.peer?.eventsPerSecond),
-      met: (v: number) => v >= 3
-    },
-    {
-      target: 'W1 CPU per event ≤ 1.1× the peer',
-      value: ratio(s.W1?.ours?.cpuMsPer1000, s.W1?.peer?.cpuMsPer1000),
-      met: (v: number) => v <= 1.1
-    },
-    {
-      target: 'W1 CPU per event ≤ 1.1× the framework floor (W4)',
-      value: ratio(s.W1?.ours?.cpuMsPer1000, s.W4?.floor?.cpuMsPer1000),
-      met: (v: number) => v <= 1.1
-    },
-    {
-      target: 'W3 peak RSS ≤ 1.2× the peer',
-      value: ratio(s.W3?.ours?.peakRssMb, s.W3?.peer?.peakRssMb),
-      met: (v: number) => v <= 1.2
-    },
-    {
-      target: `W3 no request over ${MAX_CONTACTS_PER_IMPORT} contacts`,
-      value: s.W3?.ours?.largestRequestContacts,
-      met: (v: number) => v <= MAX_CONTACTS_PER_IMPORT
-    }
-  ].map(({ target, value, met }) => ({
-    target,
-    value,
-    met: value === undefined ? 'not run' : met(value) ? 'met' : 'NOT met'
-  }))
-
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`
-  const lines = [
-    `Machine: ${machine}. Peer: ${PEER_PACKAGE}. Median of ${RUNS} alternating runs, each after a warm-up.`,
-    ''
-  ]
-  const header = [
-    'workload',
-    'destination',
-    'wall ms',
-    'events/s',
-    'CPU ms/1k ev',
-    'peak RSS MB',
-    'requests',
-    'largest req (contacts)',
-    'largest req (bytes)'
-  ]
-  const rows = Object.entries(summary).flatMap(([workload, byDestination]) =>
-    Object.entries(byDestination).map(([destination, m]) =>
-      [
-        workload,
-        destination,
-        m.wallMs,
-        m.eventsPerSecond,
-        m.cpuMsPer1000,
-        m.peakRssMb,
-        m.requests,
-        m.largestRequestContacts,
-        m.largestRequestBytes
-      ].map(String)
-    )
   )
+}
+
+function table(header: string[], rows: string[][]) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)))
   const format = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`
-  lines.push(format(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(format), '')
-  lines.push('| target | ours ÷ reference | status |', '|---|---|---|')
-  for (const t of targets) lines.push(`| ${t.target} | ${t.value ?? '—'} | ${t.met} |`)
-  lines.push(
-    '',
-    `Replay (\`listrak-actions replay\` pipeline, 200,000 events, embedded sandbox, no latency): ${replay.eventsPerSecond} events/s, ` +
-      `peak RSS ${Math.round(replay.peakRssMb)} MB; ${ratio(replay.eventsPerSecond, s.W4?.floor?.eventsPerSecond) ?? '—'}× W4's events/s.`
-  )
-  console.log(lines.join('\n'))
+  return [format(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(format)]
+}
 
-  mkdirSync(path.join(__dirname, 'results'), { recursive: true })
-  writeFileSync(
-    path.join(__dirname, 'results', 'latest.json'),
-    `${JSON.stringify({ date: new Date().toISOString(), machine, peer: PEER_PACKAGE, runs: RUNS, summary, targets, replay, raw: results }, null, 2)}\n`
+const describe = (w: Workload) =>
+  `${w.events.toLocaleString('en-US')} events${w.passes > 1 ? ` × ${w.passes} passes` : ''}, ` +
+  `${w.lists} list${w.lists > 1 ? 's' : ''}, ${w.latencyMs ? `${w.latencyMs} ms latency` : 'no latency'}`
+
+async function main() {
+  const raw = await measure()
+  const replay = replayRun
+    ? await child<ReplayMeasurement>('replay-child.ts', [String(replayRun.events)], REPLAY.id)
+    : undefined
+  const summary = summarize(raw)
+  const ratioTargets = TARGETS.map((t) => evaluate(raw, t))
+  const largest = summary.W3?.ours?.largestRequestContacts
+  const largestTarget = {
+    target: `W3 no request over ${MAX_CONTACTS_PER_IMPORT} contacts`,
+    atMost: MAX_CONTACTS_PER_IMPORT,
+    value: largest ?? null,
+    status: largest === undefined ? 'not measured' : largest <= MAX_CONTACTS_PER_IMPORT ? 'met' : 'NOT met'
+  }
+  const targets = [...ratioTargets, largestTarget]
+
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`
+  const lines = [`Machine: ${machine}. Peer: ${PEER_PACKAGE}. Each run in a fresh process, after a warm-up.`]
+  if (short)
+    lines.push(
+      `Short run (${[options.events && `--events ${options.events}`, options.runs && `--runs ${options.runs}`].filter(Boolean).join(', ')}): ` +
+        'fewer runs or other events than the workloads define; not comparable to the published figures.'
+    )
+  lines.push('')
+  if (workloads.length) {
+    const rows = workloads.flatMap((w) =>
+      Object.entries(summary[w.id] ?? {}).map(([destination, m]) => {
+        const cpu = m.cpuMsPer1000
+        return [
+          w.id,
+          describe(w),
+          `${destination} (${m.name})`,
+          m.runs,
+          m.wallMs,
+          m.eventsPerSecond,
+          `${cpu.median} (${cpu.q1}–${cpu.q3})`,
+          m.peakRssMb,
+          m.requests,
+          m.largestRequestContacts,
+          m.largestRequestBytes
+        ].map(String)
+      })
+    )
+    lines.push(
+      ...table(
+        [
+          'workload',
+          'events',
+          'destination',
+          'runs',
+          'wall ms',
+          'events/s',
+          'CPU ms/1k ev (IQR)',
+          'peak RSS MB',
+          'requests',
+          'largest req (contacts)',
+          'largest req (bytes)'
+        ],
+        rows
+      ),
+      ''
+    )
+  }
+  const notMeasured = (target: string) => [target, '—', '—', '—', '—', '—', 'not measured']
+  const targetRows = ratioTargets.map((t) => {
+    if (!('ratio' in t)) return notMeasured(t.target)
+    const unit = METRICS[t.metric].label
+    return [
+      t.target,
+      `${t.oursMedian} ${unit}`,
+      `${t.referenceMedian} ${unit}`,
+      `${t.ratio.median.toFixed(2)}×`,
+      `${t.ratio.q1.toFixed(2)}–${t.ratio.q3.toFixed(2)} (${t.ratio.min.toFixed(2)}–${t.ratio.max.toFixed(2)})`,
+      String(t.ratio.pairs),
+      `${t.status}${t.limitWithinIqr ? ', limit within the IQR' : ''}`
+    ]
+  })
+  targetRows.push(
+    largestTarget.value === null
+      ? notMeasured(largestTarget.target)
+      : [largestTarget.target, `largest ${largestTarget.value}`, '—', '—', '—', '—', largestTarget.status]
   )
+  lines.push(
+    ...table(
+      [
+        'target',
+        'ours (median)',
+        'reference (median)',
+        'ratio (median of pairs)',
+        'spread: IQR (min–max)',
+        'pairs',
+        'status'
+      ],
+      targetRows
+    ),
+    ''
+  )
+  const w4 = summary.W4?.floor?.eventsPerSecond
+  lines.push(
+    replay
+      ? `${REPLAY.id}: replay of ${replay.events.toLocaleString('en-US')} events (\`listrak-actions replay\` pipeline, ` +
+          `embedded sandbox, no latency): ${replay.eventsPerSecond} events/s, peak RSS ${Math.round(replay.peakRssMb)} MB` +
+          (w4 ? `; ${round(replay.eventsPerSecond / w4, 2)}× W4's events/s.` : '.')
+      : `${REPLAY.id} (replay): not measured.`
+  )
+
+  const result = {
+    date: new Date().toISOString(),
+    machine,
+    peer: PEER_PACKAGE,
+    options: { only: options.only ?? null, runs: options.runs ?? null, events: options.events ?? null },
+    short,
+    workloads: [...workloads, ...(replayRun ? [replayRun] : [])],
+    summary,
+    targets,
+    replay: replay ?? null,
+    raw
+  }
+  const json = `${JSON.stringify(result, null, 2)}\n`
+  const files = [...(options.save ? [SAVED] : []), ...(options.out ? [path.resolve(options.out)] : [])]
+  if (!files.length) files.push(UNSAVED)
+  for (const file of files) {
+    mkdirSync(path.dirname(file), { recursive: true })
+    writeFileSync(file, json)
+  }
+  lines.push('', `JSON: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`)
+  console.log(lines.join('\n'))
 }
 
 main().catch((error) => {
