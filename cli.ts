@@ -3,10 +3,12 @@ import { Command, InvalidArgumentError } from 'commander'
 import { readFileSync } from 'fs'
 import path from 'path'
 import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
-import { CheckFailedError, createPipeline, startRuntime } from './runtime'
+import { CheckFailedError, connectListrak, Runtime, startRuntime } from './runtime'
 import { checkConfig, formatCheck, isProblem } from './runtime/check'
+import { exportDeadLetters, listDeadLetters, purgeDeadLetters, retryDeadLetters } from './runtime/dead-letter-commands'
 import { createLogger } from './runtime/logger'
 import { formatSummary, replay } from './runtime/replay'
+import { exposureProblem, exposureWarning } from './runtime/write-key'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
 
@@ -45,6 +47,40 @@ function curlExample(url: string, config: RuntimeConfig): string {
   return `curl -s${auth} ${url}/v1/track -H 'content-type: application/json' -d '${JSON.stringify(event)}'`
 }
 
+const MEMORY_OPTION =
+  'keep the queue in memory only (tests, demos): accepted events not yet delivered are lost if the process dies'
+
+function queueLine(runtime: Runtime, config: RuntimeConfig): string {
+  if (!runtime.queue.durable) {
+    return (
+      'Queue: in memory (--memory or queue.memory): events accepted but not yet delivered are LOST if the process dies; ' +
+      `dead letters go to ${config.delivery.deadLetterFile}.`
+    )
+  }
+  const resumed = runtime.resumed ? `; ${runtime.resumed} event(s) from the last run resumed` : ''
+  return `Queue: durable, in ${runtime.queue.location} (an event is stored before it is acknowledged)${resumed}.`
+}
+
+/** `where` says where to find the dead letters. */
+function stopSummary(summary: Awaited<ReturnType<Runtime['stop']>>, runtime: Runtime, where: string): string {
+  const parts = [
+    `Stopped${summary.interrupted ? ' (drain cut short by a second signal)' : ''}. accepted ${summary.accepted}`,
+    `matched ${summary.matched}`,
+    `delivered ${summary.delivered}`,
+    `refused ${summary.refused}`,
+    `retried ${summary.retried}`,
+    `dead-lettered ${summary.deadLettered}${summary.deadLettered ? ` (see ${where})` : ''}`
+  ]
+  if (summary.resumed) parts.push(`resumed from the last run ${summary.resumed}`)
+  if (summary.duplicates) parts.push(`duplicates not queued again ${summary.duplicates}`)
+  if (summary.storeErrors) parts.push(`store write errors ${summary.storeErrors}`)
+  if (runtime.queue.durable && summary.queueDepth) {
+    parts.push(`left in the queue store for the next start ${summary.queueDepth}`)
+  }
+  if (summary.lost) parts.push(`LOST (in memory, could not be dead-lettered) ${summary.lost}`)
+  return parts.join(', ')
+}
+
 /** This package's manifest, one folder above `dist/cli.js`. */
 const MANIFEST = path.join(__dirname, '..', 'package.json')
 
@@ -65,13 +101,25 @@ program
   .option('--port <port>', 'port to listen on (default: PORT, the config, else 3000)', port)
   .option('--sandbox-port <port>', "the embedded sandbox's port (default: the runtime's port + 1)", port)
   .option('--no-check', 'skip the check of the config against the Listrak account at start')
+  .option('--memory', MEMORY_OPTION)
+  .option(
+    '--allow-unauthenticated',
+    'serve on an address other machines can reach without a write key (when something in front authenticates)'
+  )
   .action(async (options) => {
     const config = loadConfigFile(options.config)
     if (options.host) config.ingest.host = options.host
+    if (options.allowUnauthenticated) config.ingest.allowUnauthenticated = true
+    if (options.memory) config.queue.memory = true
     const envPort = process.env.PORT ? port(process.env.PORT) : undefined
     config.ingest.port = options.port ?? envPort ?? config.ingest.port
+    // Before anything starts: the runtime refuses too, but only after the sandbox and the config check.
+    const exposure = exposureProblem(config.ingest)
+    if (exposure) throw new ConfigError(exposure)
     const runtime = await startRuntime(config, { sandboxPort: options.sandboxPort, check: options.check })
     const lines = [`Listrak (Actions) runtime listening on ${runtime.url} (config ${options.config})`]
+    const warning = exposureWarning(config.ingest)
+    if (warning) lines.push(warning)
     if (runtime.sandbox) {
       lines.push(
         `No Listrak credentials configured (settings.client_id/client_secret or LISTRAK_CLIENT_ID/LISTRAK_CLIENT_SECRET):`,
@@ -87,26 +135,47 @@ program
           .split('\n')
           .map((l) => `  ${l}`)
       )
+    lines.push(queueLine(runtime, config))
     lines.push('Send an Audience Entered event:', `  ${curlExample(runtime.url, config)}`)
     if (runtime.sandbox)
       lines.push('Then see the contact:', `  curl -s ${runtime.sandbox.url}/_sandbox/lists/12345/contacts`)
-    lines.push(
-      `Stats: ${runtime.url}/stats   Health: ${runtime.url}/health   Dead letters: ${config.delivery.deadLetterFile}`
-    )
+    const deadLetters = runtime.queue.durable
+      ? `listrak-actions dead-letters list --config ${options.config}`
+      : config.delivery.deadLetterFile
+    lines.push(`Stats: ${runtime.url}/stats   Health: ${runtime.url}/health   Dead letters: ${deadLetters}`)
     console.log(lines.join('\n'))
 
-    const stop = async (signal: string) => {
+    // The first signal drains for up to delivery.shutdownTimeoutMs; a second one cuts the drain short. Either
+    // way the summary is printed.
+    let stopping = false
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        runtime.logger.warn(
+          { signal },
+          runtime.queue.durable
+            ? 'second signal: stopping now; what is not delivered stays in the queue store for the next start'
+            : 'second signal: stopping now; what is not delivered is dead-lettered'
+        )
+        runtime.interrupt()
+        return
+      }
+      stopping = true
       runtime.logger.info({ signal }, 'stopping: no new events; delivering what was accepted')
-      const summary = await runtime.stop()
-      console.log(
-        `Stopped. accepted ${summary.accepted}, matched ${summary.matched}, delivered ${summary.delivered}, ` +
-          `refused ${summary.refused}, retried ${summary.retried}, dead-lettered ${summary.deadLettered}` +
-          (summary.deadLettered ? ` (see ${config.delivery.deadLetterFile})` : '')
+      void runtime.stop().then(
+        (summary) => {
+          console.log(stopSummary(summary, runtime, deadLetters))
+          process.exit(0)
+        },
+        (error: Error) => {
+          console.error(`listrak-actions: the stop failed: ${error.message}`)
+          const summary = { ...runtime.stats.toJSON(runtime.pipeline.depth), interrupted: true }
+          console.log(stopSummary(summary, runtime, deadLetters))
+          process.exit(1)
+        }
       )
-      process.exit(0)
     }
-    process.once('SIGINT', () => void stop('SIGINT'))
-    process.once('SIGTERM', () => void stop('SIGTERM'))
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
   })
 
 program
@@ -122,7 +191,7 @@ program
   )
   .action(async (options) => {
     const config = loadConfigFile(options.config)
-    const parts = await createPipeline(config, { logger: createLogger(process.stderr, 'warn') })
+    const parts = await connectListrak(config)
     try {
       if (parts.sandbox) console.log(`No Listrak credentials configured: checking against the embedded sandbox.`)
       const rows = await checkConfig(config, parts.settings, options.sample)
@@ -140,8 +209,10 @@ program
   )
   .option('--config <file>', 'runtime config (JSON)', EXAMPLE_CONFIG)
   .option('--verbose', 'log every delivery')
+  .option('--memory', MEMORY_OPTION)
   .action(async (file: string, options) => {
     const config = loadConfigFile(options.config)
+    if (options.memory) config.queue.memory = true
     const summary = await replay(file, config, {
       logger: createLogger(process.stderr, options.verbose ? 'info' : 'warn'),
       progress: process.stdout.isTTY ? 'bar' : 'lines'
@@ -207,6 +278,55 @@ program
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+  })
+
+const deadLetters = program
+  .command('dead-letters')
+  .description(
+    "Inspect and act on the dead letters in the runtime's queue store: events that were refused or kept failing."
+  )
+
+/** The filters every dead-letters subcommand takes. */
+function filtered(command: Command): Command {
+  return command
+    .option('--config <file>', 'runtime config (JSON): where the queue store is (queue.path)', EXAMPLE_CONFIG)
+    .option('--reason <text>', 'only dead letters whose reason contains this text (case-insensitive)')
+    .option('--list <id>', 'only dead letters for this Listrak list', (value) => {
+      const n = number(value)
+      if (!Number.isInteger(n)) throw new InvalidArgumentError('expected a list ID')
+      return n
+    })
+}
+
+const filterOf = (options: { reason?: string; list?: number }) => ({ reason: options.reason, listId: options.list })
+
+filtered(deadLetters.command('list'))
+  .description('Count the dead letters by reason and show the newest. Works while the runtime runs.')
+  .option('--limit <n>', 'newest rows to show', number, 20)
+  .action(async (options) => {
+    console.log(await listDeadLetters(loadConfigFile(options.config), filterOf(options), options.limit))
+  })
+
+filtered(deadLetters.command('export'))
+  .description('Write the dead letters as NDJSON, oldest first, with the events. Works while the runtime runs.')
+  .option('--out <file>', 'write to this file (created readable by its owner only) instead of standard output')
+  .action(async (options) => {
+    const count = await exportDeadLetters(loadConfigFile(options.config), filterOf(options), options.out)
+    console.error(`Exported ${count} dead letter(s)${options.out ? ` to ${options.out}` : ''}.`)
+  })
+
+filtered(deadLetters.command('retry'))
+  .description(
+    'Put the dead letters back in the queue; the runtime delivers them when it next starts. Stop the runtime first.'
+  )
+  .action(async (options) => {
+    console.log(await retryDeadLetters(loadConfigFile(options.config), filterOf(options)))
+  })
+
+filtered(deadLetters.command('purge'))
+  .description('Remove the dead letters (asks nothing) and print what was removed.')
+  .action(async (options) => {
+    console.log(await purgeDeadLetters(loadConfigFile(options.config), filterOf(options)))
   })
 
 program.parseAsync().catch((error: Error) => {

@@ -29,8 +29,13 @@ export const configSchema = z
       .object({
         host: z.string().default('127.0.0.1'),
         port: port.default(3000),
-        /** When set, requests must carry it as the HTTP Basic user name, as Segment's API expects. */
+        /**
+         * When set, every route but /health needs it as the HTTP Basic user name, as Segment's API expects; the
+         * Tracking API routes also take it as `writeKey` in the body when no Authorization header comes.
+         */
         writeKey: z.string().min(1).optional(),
+        /** Serving on an address other machines can reach without a write key is refused unless this is set. */
+        allowUnauthenticated: z.boolean().default(false),
         maxBodyBytes: z
           .number()
           .int()
@@ -40,7 +45,11 @@ export const configSchema = z
           .number()
           .int()
           .positive()
-          .default(32 * 1024)
+          .default(32 * 1024),
+        /** Time a client has to send a whole request, headers and body; slower connections are closed. */
+        requestTimeoutMs: z.number().int().positive().default(10_000),
+        /** An idle keep-alive connection is closed after this long. */
+        keepAliveTimeoutMs: z.number().int().positive().default(5_000)
       })
       .strict()
       .prefault({}),
@@ -56,9 +65,36 @@ export const configSchema = z
         maxAttempts: z.number().int().min(1).max(20).default(5),
         retryBaseMs: z.number().int().min(0).default(500),
         retryMaxMs: z.number().int().min(0).default(30_000),
+        /** Where the in-memory queue (`queue.memory`) writes dead letters; the durable queue keeps them in its store. */
         deadLetterFile: z.string().min(1).default('dead-letters.ndjson'),
-        /** How long shutdown waits for deliveries before dead-lettering what is left. */
-        shutdownTimeoutMs: z.number().int().min(0).default(30_000)
+        /**
+         * How long a stop waits for deliveries. Then the durable queue keeps what is left for the next start; the
+         * in-memory queue dead-letters it. Below Kubernetes' 30 s grace period, so the summary gets printed.
+         */
+        shutdownTimeoutMs: z.number().int().min(0).default(25_000)
+      })
+      .strict()
+      .prefault({}),
+    queue: z
+      .object({
+        /** Keep the queue in memory only (tests, demos): accepted events not yet delivered are lost if the process dies. */
+        memory: z.boolean().default(false),
+        /** The durable queue's store (a directory), relative to where the command runs; one runtime per store. */
+        path: z.string().min(1).default('.listrak-actions/queue'),
+        /** Bytes the store may hold (queued events, dead letters, the dedup window); beyond it ingest answers 503. */
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024 * 1024)
+          .default(1024 * 1024 * 1024),
+        /** An event whose messageId was accepted this recently is not queued again (0 turns dedup off). */
+        dedupWindowMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(24 * 60 * 60 * 1000),
+        /** The dedup window holds at most this many messageIds; the oldest go first. */
+        dedupMaxEntries: z.number().int().min(0).default(1_000_000)
       })
       .strict()
       .prefault({})
@@ -100,8 +136,9 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
     throw new ConfigError(`Cannot read config ${file}: ${(error as Error).message}`)
   }
   const config = parseConfig(json, `config ${file}`, env)
-  // A relative dead-letter path is relative to where the command runs, as users expect of a CLI.
+  // Relative paths are relative to where the command runs, as users expect of a CLI.
   config.delivery.deadLetterFile = path.resolve(config.delivery.deadLetterFile)
+  config.queue.path = path.resolve(config.queue.path)
   return config
 }
 

@@ -57,7 +57,8 @@ function structureProblem(value: unknown): string | undefined {
 
 /**
  * Validates one incoming event and completes it as Segment does: a `messageId` and `receivedAt` when it lacks
- * them. `type` is the endpoint's, if the event came through a typed endpoint.
+ * them. `type` is the endpoint's, if the event came through a typed endpoint. A `writeKey` (browser libraries
+ * send it in the event) is dropped, so the key is never queued, logged or written to the dead-letter file.
  */
 export function parseEvent(input: unknown, maxEventBytes: number, type?: EventType): Parsed {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
@@ -65,7 +66,8 @@ export function parseEvent(input: unknown, maxEventBytes: number, type?: EventTy
   }
   const problem = structureProblem(input)
   if (problem) return { ok: false, reason: problem }
-  const candidate = type ? { ...input, type } : input
+  const candidate: Record<string, unknown> = type ? { ...input, type } : { ...input }
+  delete candidate.writeKey
   const size = Buffer.byteLength(JSON.stringify(candidate))
   if (size > maxEventBytes) {
     return { ok: false, reason: `the event is ${size} bytes; the limit is ${maxEventBytes} bytes` }

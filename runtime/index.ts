@@ -10,8 +10,11 @@ import { checkConfig, CheckRow, formatCheck, isProblem } from './check'
 import { hasCredentials, RuntimeConfig } from './config'
 import { DeadLetterFile } from './dead-letters'
 import { Deliverer } from './delivery'
+import { LmdbQueue } from './lmdb-queue'
 import { createLogger, forDestination } from './logger'
-import { Pipeline } from './pipeline'
+import { MemoryQueue } from './memory-queue'
+import { DrainResult, Pipeline } from './pipeline'
+import type { EventQueue } from './queue'
 import { buildServer } from './server'
 import { RuntimeStats } from './stats'
 import { compileSubscriptions } from './subscriptions'
@@ -20,22 +23,62 @@ import { FetchedToken, TokenCache } from './tokens'
 const ACTION = 'updateEmailContactProfileFields'
 const EMBEDDED_SANDBOX_HISTORY = 200
 
-export interface PipelineParts {
-  pipeline: Pipeline
-  stats: RuntimeStats
-  tokens: TokenCache
-  deadLetters: DeadLetterFile
+export interface ListrakConnection {
   /** Set when no credentials were configured and the embedded sandbox stands in for Listrak. */
   sandbox?: Sandbox
   /** The destination settings in use (the sandbox's demo credentials when it stands in). */
   settings: { client_id?: string; client_secret?: string }
-  /** Settles everything still queued, closes the dead-letter file and the sandbox. */
+  /** Stops the sandbox, if one was started. */
   close(): Promise<void>
 }
 
 /**
+ * Points the destination at Listrak's URLs from the config, or, when no credentials are given, starts the
+ * embedded sandbox and points it there with the sandbox's demo credentials.
+ */
+export async function connectListrak(
+  config: RuntimeConfig,
+  options: { sandboxPort?: number } = {}
+): Promise<ListrakConnection> {
+  const settings = { ...config.settings }
+  if (hasCredentials(config)) {
+    setListrakUrls(config.listrak.authUrl, config.listrak.apiUrl)
+    return { settings, close: async () => undefined }
+  }
+  // A short history keeps a long replay's memory flat: each recorded import holds all its contacts.
+  const sandbox = await startSandbox({ port: options.sandboxPort ?? 0, historyLimit: EMBEDDED_SANDBOX_HISTORY })
+  setListrakUrls(sandbox.authUrl, sandbox.apiUrl)
+  settings.client_id = DEFAULT_FIXTURE.credentials[0].clientId
+  settings.client_secret = DEFAULT_FIXTURE.credentials[0].clientSecret
+  return { sandbox, settings, close: () => sandbox.stop() }
+}
+
+/** The queue the config asks for: the durable store (which it locks), or memory with an NDJSON dead-letter file. */
+export function openQueue(config: RuntimeConfig): EventQueue {
+  const { memory, path, maxBytes, dedupWindowMs, dedupMaxEntries } = config.queue
+  if (memory)
+    return new MemoryQueue(new DeadLetterFile(config.delivery.deadLetterFile), { dedupWindowMs, dedupMaxEntries })
+  return new LmdbQueue({ path, maxBytes, dedupWindowMs, dedupMaxEntries, role: 'owner' })
+}
+
+export interface PipelineParts extends Omit<ListrakConnection, 'close'> {
+  pipeline: Pipeline
+  stats: RuntimeStats
+  tokens: TokenCache
+  queue: EventQueue
+  /**
+   * Stops taking events, delivers what is queued for up to `delivery.shutdownTimeoutMs` (or until `interrupt`),
+   * closes the queue and the sandbox. What is left stays in a durable queue for the next start.
+   */
+  close(): Promise<DrainResult>
+  /** Cuts a running `close` short: a second signal. */
+  interrupt(): void
+}
+
+/**
  * Builds the delivery side shared by `serve` and `replay`: Listrak's URLs (or the embedded sandbox when no
- * credentials are given), one token cache, the destination, the subscriptions and the queue.
+ * credentials are given), one token cache, the destination, the subscriptions and the queue. Nothing is
+ * delivered until `pipeline.resume()`: events left in a durable queue by an earlier run wait for it.
  */
 export async function createPipeline(
   config: RuntimeConfig,
@@ -43,44 +86,49 @@ export async function createPipeline(
 ): Promise<PipelineParts> {
   // Config errors first, before anything is started that would need stopping.
   const subscriptions = compileSubscriptions(config, definition.actions[ACTION].fields as Record<string, InputField>)
-  let sandbox: Sandbox | undefined
-  const settings = { ...config.settings }
-  if (hasCredentials(config)) {
-    setListrakUrls(config.listrak.authUrl, config.listrak.apiUrl)
-  } else {
-    // A short history keeps a long replay's memory flat: each recorded import holds all its contacts.
-    sandbox = await startSandbox({ port: options.sandboxPort ?? 0, historyLimit: EMBEDDED_SANDBOX_HISTORY })
-    setListrakUrls(sandbox.authUrl, sandbox.apiUrl)
-    settings.client_id = DEFAULT_FIXTURE.credentials[0].clientId
-    settings.client_secret = DEFAULT_FIXTURE.credentials[0].clientSecret
+  // The store next: a store another runtime holds stops the start before the sandbox is up.
+  const queue = openQueue(config)
+  let listrak: ListrakConnection
+  try {
+    listrak = await connectListrak(config, { sandboxPort: options.sandboxPort })
+  } catch (error) {
+    await queue.close()
+    throw error
   }
+  const { settings } = listrak
 
   const destination = new Destination<JSONObject>(definition as unknown as DestinationDefinition<JSONObject>)
   const tokens = new TokenCache(
     () => destination.refreshAccessToken(settings as never, {} as never) as Promise<FetchedToken>
   )
   const stats = new RuntimeStats()
-  const deadLetters = new DeadLetterFile(config.delivery.deadLetterFile)
+  stats.queue = { durable: queue.durable, location: queue.location, bytes: () => queue.bytes() }
   const pipeline = new Pipeline(
     subscriptions,
     new Deliverer(destination, settings, tokens, forDestination(options.logger)),
-    deadLetters,
+    queue,
     stats,
     options.logger,
     config.delivery
   )
+  let closing: Promise<DrainResult> | undefined
   return {
     pipeline,
     stats,
     tokens,
-    deadLetters,
-    sandbox,
+    queue,
+    sandbox: listrak.sandbox,
     settings,
-    close: async () => {
-      await pipeline.drain(config.delivery.shutdownTimeoutMs)
-      await deadLetters.close()
-      await sandbox?.stop()
-    }
+    interrupt: () => pipeline.interrupt(),
+    close: () =>
+      (closing ??= (async () => {
+        try {
+          return await pipeline.drain(config.delivery.shutdownTimeoutMs)
+        } finally {
+          await queue.close()
+          await listrak.close()
+        }
+      })())
   }
 }
 
@@ -104,8 +152,13 @@ export interface Runtime extends PipelineParts {
   logger: Logger
   /** The config check's rows, when it ran. */
   check?: CheckRow[]
-  /** Stops ingest, delivers or dead-letters everything accepted, and returns the final stats. */
-  stop(): Promise<ReturnType<RuntimeStats['toJSON']>>
+  /** Events found in the durable queue at start, delivered in this run. */
+  resumed: number
+  /**
+   * Stops ingest, delivers what was accepted (what is left stays in a durable queue; in memory it is
+   * dead-lettered), and returns the final stats. `interrupt()` cuts it short.
+   */
+  stop(): Promise<ReturnType<RuntimeStats['toJSON']> & { interrupted: boolean }>
 }
 
 /** Starts the runtime: ingest on HTTP, delivery to Listrak (or the embedded sandbox). */
@@ -139,17 +192,19 @@ export async function startRuntime(
   }
   const { address, port } = server.server.address() as AddressInfo
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
-  let stopping: Promise<ReturnType<RuntimeStats['toJSON']>> | undefined
+  const resumed = await parts.pipeline.resume()
+  let stopping: ReturnType<Runtime['stop']> | undefined
   return {
     ...parts,
     url,
     logger,
     check,
+    resumed,
     stop: () =>
       (stopping ??= (async () => {
         await server.close()
-        await parts.close()
-        return parts.stats.toJSON(parts.pipeline.depth)
+        const { interrupted } = await parts.close()
+        return { ...parts.stats.toJSON(parts.pipeline.depth), interrupted }
       })())
   }
 }

@@ -1,7 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Logger } from 'pino'
-import type { DeadLetterFile } from './dead-letters'
 import type { Deliverer, Outcome } from './delivery'
+import { EventQueue, QueuedEvent, QueueFullError, Settlement, ShuttingDownError, StoreWriteError } from './queue'
 import type { RuntimeStats } from './stats'
 import type { CompiledSubscription } from './subscriptions'
 
@@ -14,15 +14,26 @@ export interface PipelineOptions {
   retryMaxMs: number
 }
 
-interface Item {
-  event: SegmentEvent
-  attempts: number
-}
+/** Events of a subscription kept in memory at least; the rest waits in the store and is read a page at a time. */
+const MIN_WINDOW = 64
+/** Backoff between tries to record a delivery's outcome in a store that fails to write. */
+const RECORD_RETRY_BASE_MS = 100
+const RECORD_RETRY_MAX_MS = 5000
 
 /** One subscription's queue. It has at most one delivery in flight, so its events reach Listrak in order. */
 interface Lane {
   subscription: CompiledSubscription
-  items: Item[]
+  /** The head of the subscription's queue, in order. */
+  items: QueuedEvent[]
+  /** The batch being delivered. */
+  inFlight: QueuedEvent[]
+  /** The last position read into memory; what comes after it is read from the store. */
+  cursor: number
+  /** Events past `cursor` wait in the store. */
+  spilled: boolean
+  loading: boolean
+  /** An event was enqueued while a page was being read, so the page may have missed it. */
+  enqueuedWhileLoading: boolean
   busy: boolean
   /** Retried events wait at the head of the queue for their backoff, holding back later events. */
   heldUntilRetry: boolean
@@ -32,23 +43,46 @@ interface Lane {
   due: boolean
 }
 
+export interface DrainResult {
+  /** Events still unsettled: in the store for the next start (durable queue) or lost (in memory, unwritable). */
+  left: number
+  /** The drain was cut short by `interrupt()`. */
+  interrupted: boolean
+}
+
 /**
- * Takes accepted events, queues them per matching subscription, delivers them in batches or one by one, and
- * settles every event exactly once: delivered, or written to the dead-letter file with the reason.
+ * Takes accepted events into the queue per matching subscription, delivers them in batches or one by one, and
+ * settles every event once: delivered, or stored as a dead letter with the reason. An event is acknowledged only
+ * once the queue has stored it, and leaves the queue only once its outcome is stored.
  */
 export class Pipeline {
   private readonly lanes: Lane[]
   private active = 0
+  /** Unsettled (event, subscription) pairs: in memory, in flight, or in the store. */
   private queued = 0
+  /** Pairs being stored by `accept`; they count against the bound already. */
+  private pending = 0
+  /** Deliveries wait for `resume()`, so that a start that fails (the config check, the port) delivers nothing. */
+  private started = false
   private draining = false
+  /** Partial batches go at once: the drain has begun. */
+  private flushing = false
+  /** Past the shutdown deadline: no more deliveries or retries. */
   private stopped = false
+  /** Nothing more is recorded: the queue is being closed. */
+  private finished = false
   private next = 0
+  /** Settles once the last accepted event is taken into its lanes. */
+  private takeTail: Promise<void> = Promise.resolve()
   private waiters: { test: () => boolean; resolve: () => void }[] = []
+  private readonly pauses = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
+  private interruption?: () => void
+  private readonly interrupted = new Promise<void>((resolve) => (this.interruption = resolve))
 
   constructor(
     subscriptions: CompiledSubscription[],
     private readonly deliverer: Deliverer,
-    private readonly deadLetters: DeadLetterFile,
+    private readonly queue: EventQueue,
     private readonly stats: RuntimeStats,
     private readonly logger: Logger,
     private readonly options: PipelineOptions,
@@ -57,67 +91,299 @@ export class Pipeline {
     this.lanes = subscriptions.map((subscription) => ({
       subscription,
       items: [],
+      inFlight: [],
+      cursor: -1,
+      // Events an earlier run left in the store come before any accepted now: they are read from the store first.
+      spilled: queue.resumable.has(subscription.name),
+      loading: false,
+      enqueuedWhileLoading: false,
       busy: false,
       heldUntilRetry: false,
       due: false
     }))
+    for (const lane of this.lanes) this.queued += queue.resumable.get(lane.subscription.name) ?? 0
   }
 
-  /** Events waiting, in flight or waiting to be retried. */
+  /** Events waiting, in flight, waiting to be retried, or being stored. */
   get depth(): number {
-    return this.queued
+    return this.queued + this.pending
   }
 
   hasCapacity(events = 1): boolean {
-    return this.queued + events <= this.options.maxQueue
+    return this.depth + events <= this.options.maxQueue && this.queue.hasRoom(0)
   }
 
   /** Resolves once fewer than `depth` events are queued: how a producer that can wait (replay) is held back. */
   waitForDepthBelow(depth: number): Promise<void> {
-    return this.until(() => this.queued < depth)
+    return this.until(() => this.depth < depth)
   }
 
-  /** Queues an accepted event for each enabled subscription it matches; returns how many matched. */
-  accept(event: SegmentEvent): number {
-    if (this.draining) throw new Error('The pipeline is shutting down and takes no more events.')
-    this.stats.accepted++
-    let matched = 0
-    for (const lane of this.lanes) {
-      if (!lane.subscription.matches(event)) continue
-      matched++
-      this.stats.matched++
-      this.stats.subscription(lane.subscription.name).matched++
-      lane.items.push({ event, attempts: 0 })
-      this.queued++
-      this.arm(lane)
+  /**
+   * Starts delivering, beginning with what the queue held when it was opened, in order per subscription. Events
+   * queued for a subscription that is no longer in the config (or is disabled) become dead letters, so they are
+   * accounted for and `dead-letters retry` can bring them back. Returns how many events it resumes.
+   */
+  async resume(): Promise<number> {
+    if (this.started) return 0
+    this.started = true
+    let resumed = 0
+    for (const [name, count] of this.queue.resumable) {
+      if (this.lanes.some((lane) => lane.subscription.name === name)) resumed += count
+      else await this.deadLetterOrphans(name).catch((error: Error) => this.storeFailed(error, name))
     }
-    if (matched === 0) this.stats.unmatched++
+    this.stats.resumed += resumed
+    if (resumed > 0) this.logger.info({ events: resumed, store: this.queue.location }, 'resuming queued events')
     this.pump()
+    return resumed
+  }
+
+  /** Counts and logs a store failure that leaves events where they are, for a later try. */
+  private storeFailed(error: Error, subscription: string): void {
+    this.stats.storeErrors++
+    this.logger.error({ subscription, err: error.message }, 'the queue store failed; the events stay queued')
+  }
+
+  private async deadLetterOrphans(subscription: string): Promise<void> {
+    const reason = `subscription "${subscription}" is not in the config, or is disabled`
+    for (let after = -1; ;) {
+      const page = await this.queue.read(subscription, after, 1000)
+      if (page.length === 0) return
+      after = page[page.length - 1].position
+      const letter = (queued: QueuedEvent) => ({
+        subscription,
+        status: 0,
+        reason,
+        attempts: queued.attempts,
+        event: queued.event
+      })
+      await this.queue.settle({
+        subscription,
+        delivered: [],
+        retried: [],
+        deadLettered: page.map((queued) => ({ position: queued.position, letter: letter(queued) }))
+      })
+      this.stats.count('deadLettered', subscription, undefined, page.length)
+      this.stats.reason('0 not sent', reason, page.length)
+      this.logger.warn({ subscription, events: page.length }, reason)
+    }
+  }
+
+  /**
+   * Queues an event for each enabled subscription it matches and resolves, with how many matched, once the queue
+   * has stored it. An event whose messageId the queue saw within the dedup window resolves 0 and is not queued
+   * again (`dedup: false` turns that off, for replays). Rejects with a `QueueUnavailableError` (503 and
+   * Retry-After for a client): the queue is full, the runtime is shutting down, or the store could not write;
+   * the event was not taken then. Events are taken in the order of the calls.
+   */
+  async accept(event: SegmentEvent, options: { dedup?: boolean } = {}): Promise<number> {
+    const [matched] = await this.acceptAll([event], options)
     return matched
   }
 
   /**
-   * Stops taking events, sends everything queued without waiting for flush intervals, and waits until every
-   * event is settled. What is still undelivered after `timeoutMs` is dead-lettered, so nothing goes unrecorded.
+   * `accept` for many events at once, all or nothing: they are stored in one commit (with a durable queue, one
+   * sync for the lot, where awaiting `accept` event by event costs one each), or none is and it rejects as
+   * `accept` does. Resolves with how many subscriptions each event matched (0 for a duplicate).
    */
-  async drain(timeoutMs: number): Promise<void> {
+  async acceptAll(events: SegmentEvent[], options: { dedup?: boolean } = {}): Promise<number[]> {
+    if (this.draining) throw new ShuttingDownError()
+    const matched = events.map((event) => this.lanes.filter((lane) => lane.subscription.matches(event)))
+    const pairs = matched.reduce((sum, lanes) => sum + lanes.length, 0)
+    if (this.depth + pairs > this.options.maxQueue) {
+      throw new QueueFullError(
+        `The delivery queue is full (${this.depth} events; delivery.maxQueue is ${this.options.maxQueue}).`
+      )
+    }
+    const items = events.flatMap((event, i) =>
+      matched[i].length > 0 ? [{ event, subscriptions: matched[i].map((lane) => lane.subscription.name) }] : []
+    )
+    this.pending += pairs
+    const stored = items.length > 0 ? this.queue.enqueue(items, { dedup: options.dedup ?? true }) : Promise.resolve([])
+    // Rejections are handled below, after the events ahead of these are taken.
+    stored.catch(() => undefined)
+    // Events are taken into the lanes in the order of the calls, which is the order of their positions: a store
+    // may resolve a later commit first, and a lane's window must never hold a later event before an earlier one.
+    const ahead = this.takeTail
+    let taken!: () => void
+    this.takeTail = new Promise((resolve) => (taken = resolve))
+    try {
+      await ahead
+      let enqueued
+      try {
+        enqueued = await stored
+      } catch (error) {
+        if (error instanceof StoreWriteError) {
+          this.stats.storeErrors++
+          this.logger.error(
+            { err: error.message, events: events.length },
+            'events not stored; the client is told to retry'
+          )
+        }
+        throw error
+      } finally {
+        this.pending -= pairs
+        this.wake()
+      }
+      let next = 0
+      const counts = matched.map((lanes, i) => {
+        this.stats.accepted++
+        if (lanes.length === 0) {
+          this.stats.unmatched++
+          return 0
+        }
+        const result = enqueued[next++]
+        if (result.duplicate) {
+          this.stats.accepted--
+          this.stats.duplicates++
+          return 0
+        }
+        for (const lane of lanes) {
+          this.stats.matched++
+          this.stats.subscription(lane.subscription.name).matched++
+          this.queued++
+          this.take(lane, { position: result.position, event: events[i], attempts: 0 })
+        }
+        return lanes.length
+      })
+      this.pump()
+      return counts
+    } finally {
+      taken()
+    }
+  }
+
+  /** Takes a stored event into the lane's window, or leaves it in the store when the window is full. */
+  private take(lane: Lane, queued: QueuedEvent): void {
+    // A page read from the store since it was stored has it already: the store commits in position order, so a
+    // page that reached past it held it.
+    if (queued.position <= lane.cursor) return
+    if (lane.spilled || lane.loading || lane.items.length >= this.window(lane)) {
+      lane.spilled = true
+      if (lane.loading) lane.enqueuedWhileLoading = true
+      return
+    }
+    lane.items.push(queued)
+    lane.cursor = Math.max(lane.cursor, queued.position)
+    this.arm(lane)
+  }
+
+  private batchOf(lane: Lane): number {
+    return lane.subscription.batching ? lane.subscription.batchSize : 1
+  }
+
+  private window(lane: Lane): number {
+    return Math.max(MIN_WINDOW, 2 * this.batchOf(lane))
+  }
+
+  /** Reads the next page of a lane's events from the store once its window runs low. */
+  private refill(lane: Lane): void {
+    if (!lane.spilled || lane.loading || this.stopped) return
+    const room = this.window(lane) - lane.items.length
+    if (room < this.window(lane) / 2) return
+    lane.loading = true
+    lane.enqueuedWhileLoading = false
+    this.queue.read(lane.subscription.name, lane.cursor, room).then(
+      (page) => {
+        lane.loading = false
+        for (const queued of page) {
+          if (queued.position <= lane.cursor) continue
+          lane.items.push(queued)
+          lane.cursor = queued.position
+        }
+        if (page.length < room && !lane.enqueuedWhileLoading) lane.spilled = false
+        if (lane.items.length > 0) this.arm(lane)
+        this.pump()
+      },
+      (error: Error) => {
+        this.storeFailed(error, lane.subscription.name)
+        void this.pause(RECORD_RETRY_MAX_MS).then(() => {
+          lane.loading = false
+          this.pump()
+        })
+      }
+    )
+  }
+
+  /**
+   * Stops taking events, sends everything queued without waiting for flush intervals, and waits until every
+   * event is settled, for at most `timeoutMs` or until `interrupt()`. Then, with a durable queue, what is left
+   * stays in the store for the next start; in memory it is dead-lettered, so nothing goes unrecorded.
+   */
+  async drain(timeoutMs: number): Promise<DrainResult> {
     this.draining = true
+    if (!this.started && this.queue.durable) {
+      // Never started (a failed start): what the store holds waits for the next start, untouched.
+      this.stopped = this.finished = true
+      return { left: this.queued, interrupted: false }
+    }
+    this.started = true
     for (const lane of this.lanes) clearTimeout(lane.flushTimer)
-    this.pump()
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))
-    await Promise.race([this.until(() => this.queued === 0), timedOut])
+    let interrupted = false
+    const interruption = this.interrupted.then(() => (interrupted = true))
+    // Events accepted just before are still being stored: the last batches are cut once they are in the lanes.
+    await Promise.race([this.takeTail, timedOut, interruption])
+    this.flushing = true
+    this.pump()
+    await Promise.race([this.until(() => this.depth === 0), timedOut, interruption])
     clearTimeout(timer)
-    if (this.queued === 0) return
+    if (this.depth === 0) return { left: 0, interrupted }
     this.stopped = true
+    for (const lane of this.lanes) clearTimeout(lane.retryTimer)
+    this.endPauses()
+    if (this.queue.durable) {
+      this.finished = true
+      return { left: this.queued, interrupted }
+    }
+    await this.deadLetterRemaining('not delivered before shutdown', false)
+    if (!interrupted) {
+      await Promise.race([this.until(() => this.active === 0), interruption])
+    }
+    if (interrupted) await this.deadLetterRemaining('in flight at shutdown: it may have reached Listrak', true)
+    this.finished = true
+    if (this.queued > 0) {
+      this.stats.lost += this.queued
+      this.logger.error({ events: this.queued }, 'events lost: the in-memory queue could not settle them before exit')
+    }
+    return { left: this.queued, interrupted }
+  }
+
+  /** Cuts a drain short (a second signal): it returns at once, with what is left as `drain` says. */
+  interrupt(): void {
+    this.interruption?.()
+  }
+
+  /** In memory only: dead-letters what is queued (and what is in flight, with `inFlight`). */
+  private async deadLetterRemaining(reason: string, inFlight: boolean): Promise<void> {
+    const outcome: Outcome = { kind: 'retryable', status: 503, reason }
     for (const lane of this.lanes) {
-      clearTimeout(lane.retryTimer)
-      for (const item of lane.items.splice(0)) {
-        const outcome: Outcome = { kind: 'retryable', status: 503, reason: 'not delivered before shutdown' }
-        this.deadLetter(lane, item, outcome, item.attempts)
+      const held = [...(inFlight ? lane.inFlight.splice(0) : []), ...lane.items.splice(0)]
+      while (lane.spilled) {
+        const page = await this.queue.read(lane.subscription.name, lane.cursor, 10_000)
+        held.push(...page)
+        if (page.length > 0) lane.cursor = page[page.length - 1].position
+        else lane.spilled = false
+      }
+      if (held.length === 0) continue
+      const settlement = this.settlementOf(
+        lane,
+        held,
+        held.map(() => outcome)
+      )
+      try {
+        await this.queue.settle(settlement)
+        this.counted(lane, settlement, new Map(held.map((item) => [item.position, outcome])))
+      } catch (error) {
+        this.stats.storeErrors++
+        this.stats.lost += held.length
+        this.queued -= held.length
+        this.logger.error(
+          { subscription: lane.subscription.name, events: held.length, err: (error as Error).message },
+          'events lost: the in-memory queue could not write them as dead letters'
+        )
       }
     }
-    await this.until(() => this.active === 0)
   }
 
   private arm(lane: Lane): void {
@@ -132,12 +398,16 @@ export class Pipeline {
 
   private ready(lane: Lane): boolean {
     if (lane.busy || lane.heldUntilRetry || lane.items.length === 0) return false
+    // A partial batch while more waits in the store: read the page first.
+    if (lane.spilled && lane.items.length < this.batchOf(lane)) return false
     const { batching, batchSize } = lane.subscription
-    return this.draining || !batching || lane.due || lane.items.length >= batchSize
+    return this.flushing || !batching || lane.due || lane.items.length >= batchSize
   }
 
   /** Starts deliveries while there are free slots and lanes ready, taking lanes in turn. */
   private pump(): void {
+    if (!this.started || this.stopped) return
+    for (const lane of this.lanes) this.refill(lane)
     while (this.active < this.options.concurrency) {
       const index = this.lanes.findIndex((_, i) => this.ready(this.lanes[(this.next + i) % this.lanes.length]))
       if (index < 0) return
@@ -149,7 +419,8 @@ export class Pipeline {
 
   private start(lane: Lane): void {
     const { subscription } = lane
-    const batch = lane.items.splice(0, subscription.batching ? subscription.batchSize : 1)
+    const batch = lane.items.splice(0, this.batchOf(lane))
+    lane.inFlight = batch
     lane.due = false
     clearTimeout(lane.flushTimer)
     lane.flushTimer = undefined
@@ -164,6 +435,7 @@ export class Pipeline {
       )
       .catch((error: Error): Outcome[] => batch.map(() => ({ kind: 'retryable', status: 500, reason: error.message })))
       .then((outcomes) => this.settle(lane, batch, outcomes, performance.now() - startedAt))
+      .catch((error: Error) => this.logger.error({ err: error.message }, 'settling a delivery failed'))
       .finally(() => {
         lane.busy = false
         this.active--
@@ -172,27 +444,49 @@ export class Pipeline {
       })
   }
 
-  private settle(lane: Lane, batch: Item[], outcomes: Outcome[], durationMs: number): void {
-    const name = lane.subscription.name
-    const retry: Item[] = []
+  private settlementOf(lane: Lane, batch: QueuedEvent[], outcomes: Outcome[]): Settlement {
+    const settlement: Settlement = {
+      subscription: lane.subscription.name,
+      delivered: [],
+      deadLettered: [],
+      retried: []
+    }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]
       const attempts = item.attempts + 1
       if (outcome.kind === 'delivered') {
-        this.stats.count('delivered', name, outcome.listId)
-        if (outcome.listId !== undefined && outcome.resourceId) {
-          this.stats.importAccepted(outcome.listId, outcome.resourceId)
-        }
-        this.queued--
+        settlement.delivered.push(item.position)
       } else if (outcome.kind === 'retryable' && attempts < this.options.maxAttempts && !this.stopped) {
-        this.stats.count('retried', name, outcome.listId)
-        retry.push({ event: item.event, attempts })
+        settlement.retried.push({ ...item, attempts })
       } else {
-        if (outcome.kind === 'refused') this.stats.count('refused', name, outcome.listId)
-        this.deadLetter(lane, item, outcome, attempts)
+        const reason =
+          outcome.kind === 'refused'
+            ? (outcome.reason ?? `refused with status ${outcome.status}`)
+            : `gave up after ${attempts} attempt(s): ${outcome.reason ?? `status ${outcome.status}`}`
+        const letter = {
+          subscription: settlement.subscription,
+          status: outcome.status,
+          reason,
+          attempts,
+          event: item.event
+        }
+        settlement.deadLettered.push({
+          position: item.position,
+          letter: outcome.listId === undefined ? letter : { ...letter, listId: outcome.listId }
+        })
       }
     })
+    return settlement
+  }
+
+  private async settle(lane: Lane, batch: QueuedEvent[], outcomes: Outcome[], durationMs: number): Promise<void> {
+    if (this.finished) return
+    const settlement = this.settlementOf(lane, batch, outcomes)
+    if (!(await this.record(settlement))) return
+    lane.inFlight = []
+    this.counted(lane, settlement, new Map(batch.map((item, i) => [item.position, outcomes[i]])))
     this.logDelivery(lane, outcomes, durationMs, batch[0]?.attempts ?? 0)
+    const retry = settlement.retried
     if (retry.length === 0) return
     lane.items.unshift(...retry)
     lane.heldUntilRetry = true
@@ -209,21 +503,45 @@ export class Pipeline {
     )
   }
 
-  private deadLetter(lane: Lane, item: Item, outcome: Outcome, attempts: number): void {
-    const reason =
-      outcome.kind === 'refused'
-        ? (outcome.reason ?? `refused with status ${outcome.status}`)
-        : `gave up after ${attempts} attempt(s): ${outcome.reason ?? `status ${outcome.status}`}`
-    this.deadLetters.write({
-      subscription: lane.subscription.name,
-      status: outcome.status,
-      reason,
-      attempts,
-      event: item.event
-    })
-    this.stats.count('deadLettered', lane.subscription.name, outcome.listId)
-    this.stats.reason(`${outcome.status} ${outcome.errortype ?? ''}`.trim(), reason)
-    this.queued--
+  /**
+   * Stores a delivery's outcome, trying again while the store fails to write (disk full, a bad dead-letter file):
+   * the events stay queued meanwhile, and the lane holds back later events so their order survives. False once
+   * the pipeline has stopped without it being stored.
+   */
+  private async record(settlement: Settlement): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.finished) return false
+      try {
+        await this.queue.settle(settlement)
+        return true
+      } catch (error) {
+        this.stats.storeErrors++
+        this.logger.error(
+          { subscription: settlement.subscription, err: (error as Error).message, attempt: attempt + 1 },
+          'could not store the outcome of a delivery; its events stay queued and it is tried again'
+        )
+        if (this.stopped) return false
+        await this.pause(Math.min(RECORD_RETRY_MAX_MS, RECORD_RETRY_BASE_MS * 2 ** attempt))
+      }
+    }
+  }
+
+  /** Counts a stored settlement in the stats and the queue's depth. */
+  private counted(lane: Lane, settlement: Settlement, outcomes: Map<number, Outcome>): void {
+    const name = lane.subscription.name
+    for (const position of settlement.delivered) {
+      const { listId, resourceId } = outcomes.get(position) as Outcome
+      this.stats.count('delivered', name, listId)
+      if (listId !== undefined && resourceId) this.stats.importAccepted(listId, resourceId)
+    }
+    for (const { position } of settlement.retried) this.stats.count('retried', name, outcomes.get(position)?.listId)
+    for (const { position, letter } of settlement.deadLettered) {
+      const outcome = outcomes.get(position) as Outcome
+      if (outcome.kind === 'refused') this.stats.count('refused', name, outcome.listId)
+      this.stats.count('deadLettered', name, outcome.listId)
+      this.stats.reason(`${outcome.status} ${outcome.errortype ?? ''}`.trim(), letter.reason)
+    }
+    this.queued -= settlement.delivered.length + settlement.deadLettered.length
   }
 
   /** One log line per list the delivery touched: events, statuses and duration; never settings or tokens. */
@@ -249,6 +567,29 @@ export class Pipeline {
         'delivery'
       )
     }
+  }
+
+  /** A wait that ends early when the pipeline stops. */
+  private pause(ms: number): Promise<void> {
+    if (this.stopped) return Promise.resolve()
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.pauses.delete(entry)
+          resolve()
+        }, ms),
+        resolve
+      }
+      this.pauses.add(entry)
+    })
+  }
+
+  private endPauses(): void {
+    for (const entry of this.pauses) {
+      clearTimeout(entry.timer)
+      entry.resolve()
+    }
+    this.pauses.clear()
   }
 
   private until(test: () => boolean): Promise<void> {

@@ -4,6 +4,7 @@ import type { RuntimeConfig } from './config'
 import { openEventFile } from './event-file'
 import { parseEvent } from './events'
 import { createPipeline } from './index'
+import type { DrainResult } from './pipeline'
 
 export interface ReplaySummary {
   file: string
@@ -19,9 +20,14 @@ export interface ReplaySummary {
   reasons: Record<string, { count: number; example: string }>
   importsPerList: Record<string, number>
   deliveredPerList: Record<string, number>
+  /** Events an earlier run left in the durable queue, delivered in this one. */
+  resumed: number
+  /** Events still queued when the replay stopped: in the durable queue for the next run. */
+  left: number
   elapsedSeconds: number
   eventsPerSecond: number
-  deadLetterFile: string
+  /** Where the dead letters are: the NDJSON file (in memory) or the queue store. */
+  deadLetters: string
   sandboxUrl?: string
 }
 
@@ -42,6 +48,7 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
   const source = await openEventFile(file)
   const parts = await createPipeline(config, { logger: options.logger })
   const { pipeline, stats } = parts
+  const resumed = await pipeline.resume()
   const invalid: Record<string, number> = {}
   const window = Math.min(config.delivery.maxQueue, REPLAY_WINDOW_BATCHES * config.delivery.batchSize)
   let read = 0
@@ -64,8 +71,14 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
     }
   }
 
+  // Events are accepted without waiting for each to be stored, so a durable queue stores many per commit; the
+  // first that cannot be stored stops the replay. A replayed file is not deduplicated: replaying it again is
+  // meant to deliver it again.
+  let failure: Error | undefined
+  let drained: DrainResult | undefined
   try {
     for await (const item of source.items) {
+      if (failure) break
       read++
       const parsed = item.ok ? parseEvent(item.value, config.ingest.maxEventBytes) : item
       if (!parsed.ok) {
@@ -75,14 +88,15 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
         continue
       }
       if (pipeline.depth >= window) await pipeline.waitForDepthBelow(window)
-      pipeline.accept(parsed.event)
+      pipeline.accept(parsed.event, { dedup: false }).catch((error: Error) => (failure ??= error))
       if (read % 1000 === 0) report()
     }
   } finally {
-    await parts.close()
+    drained = await parts.close()
     report(true)
     bar?.stop()
   }
+  if (failure) throw new Error(`The replay stopped after ${read} events: ${failure.message}`)
 
   const elapsedSeconds = (performance.now() - startedAt) / 1000
   const json = stats.toJSON(pipeline.depth)
@@ -100,9 +114,13 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
     reasons: json.reasons,
     importsPerList: json.importsPerList,
     deliveredPerList: Object.fromEntries(Object.entries(json.perList).map(([list, c]) => [list, c.delivered])),
+    resumed,
+    left: drained.left,
     elapsedSeconds: Math.round(elapsedSeconds * 100) / 100,
     eventsPerSecond: Math.round(read / Math.max(elapsedSeconds, 0.001)),
-    deadLetterFile: config.delivery.deadLetterFile,
+    deadLetters: parts.queue.durable
+      ? `the queue store ${parts.queue.location} (listrak-actions dead-letters list)`
+      : config.delivery.deadLetterFile,
     sandboxUrl: parts.sandbox?.url
   }
 }
@@ -115,6 +133,7 @@ export function formatSummary(summary: ReplaySummary): string {
     ['invalid', String(Object.values(summary.invalid).reduce((a, b) => a + b, 0))],
     ...Object.entries(summary.invalid).map(([reason, n]): [string, string] => [`  ${reason}`, String(n)]),
     ['accepted', String(summary.accepted)],
+    ...(summary.resumed ? [['resumed from the queue', String(summary.resumed)] as [string, string]] : []),
     ['matched', String(summary.matched)],
     ['unmatched', String(summary.unmatched)],
     ['delivered', String(summary.delivered)],
@@ -132,7 +151,8 @@ export function formatSummary(summary: ReplaySummary): string {
     ['elapsed', `${summary.elapsedSeconds} s`],
     ['events/s', String(summary.eventsPerSecond)]
   ]
-  if (summary.deadLettered > 0) rows.push(['dead letters in', summary.deadLetterFile])
+  if (summary.left > 0) rows.push(['left in the queue', `${summary.left} (delivered by the next run)`])
+  if (summary.deadLettered > 0) rows.push(['dead letters in', summary.deadLetters])
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')
 }

@@ -1,27 +1,34 @@
 import { Destination } from '@segment/actions-core'
-import type { DestinationDefinition, InputField } from '@segment/actions-core'
+import type { DestinationDefinition, InputField, SegmentEvent } from '@segment/actions-core'
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
+import { decodeBody } from './body-encoding'
+import { ConfigError, RuntimeConfig } from './config'
 import { EVENT_TYPES, parseEvent } from './events'
 import { exchangesOf } from './exchanges'
 import type { Pipeline } from './pipeline'
 import type { RuntimeStats } from './stats'
 import { withFieldDefaults } from './subscriptions'
+import { basicUserName, exposureProblem, writeKeyMatcher } from './write-key'
 
-export interface IngestOptions {
-  writeKey?: string
-  maxBodyBytes: number
-  maxEventBytes: number
-}
+export type IngestOptions = RuntimeConfig['ingest']
 
 const RETRY_AFTER_SECONDS = 1
+/** How often Node looks for requests past their timeout, at most: the timeout is enforced this late at worst. */
+const MAX_TIMEOUT_CHECK_INTERVAL_MS = 1000
 
-function writeKeyOf(request: FastifyRequest): string | undefined {
-  const basic = /^Basic (.+)$/i.exec(request.headers.authorization ?? '')?.[1]
-  if (basic) return Buffer.from(basic, 'base64').toString('utf8').split(':')[0]
-  const body = request.body as { writeKey?: unknown } | undefined
-  return typeof body?.writeKey === 'string' ? body.writeKey : undefined
-}
+const SINGLE_EVENT_ROUTES = new Set(EVENT_TYPES.map((type) => `/v1/${type}`))
+const BATCH_ROUTES = ['/v1/batch', '/v1/import']
+/**
+ * Segment's Tracking API routes, where browser libraries (analytics.js) send the write key as `writeKey` in the
+ * body because they cannot set an Authorization header without a CORS preflight. Only there, and only when no
+ * Authorization header came, is the body read before the key is known; every other route needs the header.
+ */
+const BODY_KEY_ROUTES = new Set([...SINGLE_EVENT_ROUTES, ...BATCH_ROUTES])
+/** The one route anyone may call when a write key is set: load balancers and monitors probe it. */
+const OPEN_ROUTE = '/health'
+/** Statuses that refuse an event for what was sent (its encoding, size or shape): counted as invalid. */
+const INVALID_STATUSES = new Set([400, 413, 415])
 
 /** Segment's HTTP Tracking API, health and stats, and the routes Segment's actions CLI `serve` offers. */
 export function buildServer(
@@ -31,7 +38,70 @@ export function buildServer(
   logger: Logger,
   options: IngestOptions
 ): FastifyInstance {
-  const app = Fastify({ bodyLimit: options.maxBodyBytes, logger: false })
+  const app = Fastify({
+    bodyLimit: options.maxBodyBytes,
+    logger: false,
+    // A client gets requestTimeoutMs to send its whole request, headers and body, so connections that trickle
+    // bytes (slow loris) end; an idle keep-alive connection ends after keepAliveTimeoutMs. Neither limits how
+    // long an answer may take: the developer routes wait for Listrak.
+    requestTimeout: options.requestTimeoutMs,
+    keepAliveTimeout: options.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: options.requestTimeoutMs,
+      requestTimeout: options.requestTimeoutMs,
+      // Node looks for expired requests every 30 s by default, which would let a 10 s timeout run to 40 s.
+      connectionsCheckingInterval: Math.max(
+        10,
+        Math.min(MAX_TIMEOUT_CHECK_INTERVAL_MS, Math.floor(options.requestTimeoutMs / 4))
+      )
+    }
+  })
+
+  // listen() runs this first: a runtime without a write key stays off the network however it is started
+  // (`serve` checks earlier too, before the sandbox and the config check start).
+  app.addHook('onReady', async () => {
+    const problem = exposureProblem(options)
+    if (problem) throw new ConfigError(problem)
+  })
+
+  const keyMatches = options.writeKey ? writeKeyMatcher(options.writeKey) : undefined
+  const authenticated = new WeakSet<FastifyRequest>()
+  const isAuthenticated = (request: FastifyRequest) => !keyMatches || authenticated.has(request)
+  const refuseKey = (reply: FastifyReply, message: string) => reply.code(401).send({ success: false, message })
+
+  // The write key is checked from the headers before the body is read, so a request without it costs nothing.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!keyMatches || request.routeOptions.url === OPEN_ROUTE) return
+    const authorization = request.headers.authorization
+    if (authorization !== undefined) {
+      if (keyMatches(basicUserName(authorization))) {
+        authenticated.add(request)
+        return
+      }
+      return refuseKey(
+        reply,
+        'The Authorization header does not carry the write key: send the key as the HTTP Basic user name with an empty password (curl -u <writeKey>: …).'
+      )
+    }
+    if (BODY_KEY_ROUTES.has(request.routeOptions.url ?? '')) return
+    return refuseKey(reply, 'This route needs the write key as the HTTP Basic user name (curl -u <writeKey>: …).')
+  })
+  // Only Tracking API requests without an Authorization header get here unauthenticated; their key is in the body.
+  app.addHook('preHandler', async (request, reply) => {
+    if (isAuthenticated(request) || request.routeOptions.url === OPEN_ROUTE) return
+    if (keyMatches?.((request.body as { writeKey?: unknown } | undefined)?.writeKey)) {
+      authenticated.add(request)
+      return
+    }
+    return refuseKey(
+      reply,
+      'Missing or wrong write key: send it as the HTTP Basic user name (or, from a browser library, as writeKey in the body).'
+    )
+  })
+
+  app.addHook('preParsing', async (request, _reply, payload) =>
+    request.method === 'POST' ? decodeBody(payload, request.headers['content-encoding'], options.maxBodyBytes) : payload
+  )
 
   // Segment's API takes JSON whatever the content type says (curl sends form-encoded by default).
   app.removeAllContentTypeParsers()
@@ -44,60 +114,92 @@ export function buildServer(
     }
   })
 
-  app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
     const status = error.statusCode ?? 500
-    const message = status === 413 ? `The request body is larger than ${options.maxBodyBytes} bytes.` : error.message
+    const message =
+      error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
+        ? `The request body is larger than ${options.maxBodyBytes} bytes.`
+        : error.message
     if (status >= 500) logger.error({ path: request.url, err: error.message }, 'request failed')
+    // A request that could not show the write key changes nothing, not even the counters.
+    if (
+      INVALID_STATUSES.has(status) &&
+      SINGLE_EVENT_ROUTES.has(request.routeOptions.url ?? '') &&
+      isAuthenticated(request)
+    ) {
+      stats.invalid++
+    }
     return reply.code(status).send({ success: false, message })
   })
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({ success: false, message: `No route matches ${request.method} ${request.url}.` })
   )
 
-  const refuseUnauthorized = (request: FastifyRequest, reply: FastifyReply): boolean => {
-    if (!options.writeKey || writeKeyOf(request) === options.writeKey) return false
-    reply
-      .code(401)
-      .send({ success: false, message: 'Missing or wrong write key (send it as the HTTP Basic user name).' })
-    return true
-  }
-
-  const refuseWhenFull = (reply: FastifyReply, events: number): boolean => {
-    if (pipeline.hasCapacity(events)) return false
+  const retryLater = (reply: FastifyReply, message: string, extra: Record<string, unknown> = {}) =>
     reply
       .code(503)
       .header('retry-after', String(RETRY_AFTER_SECONDS))
-      .send({ success: false, message: `The delivery queue is full (${pipeline.depth} events); retry shortly.` })
+      .send({ success: false, message, ...extra })
+
+  const refuseWhenFull = (reply: FastifyReply, events: number): boolean => {
+    if (pipeline.hasCapacity(events)) return false
+    retryLater(reply, `The delivery queue is full (${pipeline.depth} events); retry shortly.`)
     return true
   }
 
-  for (const type of EVENT_TYPES) {
-    app.post(`/v1/${type}`, async (request, reply) => {
-      if (refuseUnauthorized(request, reply) || refuseWhenFull(reply, 1)) return reply
+  /**
+   * Hands events to the pipeline together, in order, so that a durable queue stores them in one commit, and waits
+   * until each is taken. A rejection means the pipeline takes no more (full, shutting down, or its store failed):
+   * the client hears so and retries; how many were taken is said.
+   */
+  const acceptAll = async (events: SegmentEvent[]): Promise<{ accepted: number; error?: string }> => {
+    const results = await Promise.allSettled(events.map(async (event) => pipeline.accept(event)))
+    const accepted = results.filter((result) => result.status === 'fulfilled').length
+    const failed = results.find((result) => result.status === 'rejected')
+    if (!failed) return { accepted }
+    const error = (failed.reason as Error).message
+    logger.warn({ err: error, accepted, of: events.length }, 'events not accepted; the client is told to retry')
+    return { accepted, error }
+  }
+
+  for (const route of SINGLE_EVENT_ROUTES) {
+    const type = route.slice('/v1/'.length) as (typeof EVENT_TYPES)[number]
+    app.post(route, async (request, reply) => {
+      if (refuseWhenFull(reply, 1)) return reply
       const parsed = parseEvent(request.body, options.maxEventBytes, type)
-      if (!parsed.ok) return reply.code(400).send({ success: false, message: parsed.reason })
-      pipeline.accept(parsed.event)
+      if (!parsed.ok) {
+        stats.invalid++
+        return reply.code(400).send({ success: false, message: parsed.reason })
+      }
+      const { error } = await acceptAll([parsed.event])
+      if (error) return retryLater(reply, `The event was not accepted: ${error} Retry shortly.`)
       return { success: true }
     })
   }
 
-  app.post('/v1/batch', async (request, reply) => {
-    if (refuseUnauthorized(request, reply)) return reply
-    const batch = (request.body as { batch?: unknown } | undefined)?.batch
-    if (!Array.isArray(batch)) {
-      return reply.code(400).send({ success: false, message: 'The body must be { "batch": [ ...events ] }.' })
-    }
-    const parsed = batch.map((event) => parseEvent(event, options.maxEventBytes))
-    const valid = parsed.flatMap((p) => (p.ok ? [p.event] : []))
-    if (refuseWhenFull(reply, valid.length)) return reply
-    const refused = parsed.flatMap((p, index) => (p.ok ? [] : [{ index, reason: p.reason }]))
-    stats.invalid += refused.length
-    for (const event of valid) pipeline.accept(event)
-    if (valid.length === 0 && refused.length > 0) return reply.code(400).send({ success: false, refused })
-    return { success: true, accepted: valid.length, ...(refused.length ? { refused } : {}) }
-  })
+  // Segment's /v1/import (analytics-java) is /v1/batch under another name.
+  for (const route of BATCH_ROUTES) {
+    app.post(route, async (request, reply) => {
+      const batch = (request.body as { batch?: unknown } | undefined)?.batch
+      if (!Array.isArray(batch)) {
+        return reply.code(400).send({ success: false, message: 'The body must be { "batch": [ ...events ] }.' })
+      }
+      const parsed = batch.map((event) => parseEvent(event, options.maxEventBytes))
+      const valid = parsed.flatMap((p) => (p.ok ? [p.event] : []))
+      if (refuseWhenFull(reply, valid.length)) return reply
+      const refused = parsed.flatMap((p, index) => (p.ok ? [] : [{ index, reason: p.reason }]))
+      stats.invalid += refused.length
+      const { accepted, error } = await acceptAll(valid)
+      if (error) {
+        const taken = `${accepted} of its ${valid.length} events were taken`
+        return retryLater(reply, `The batch was not accepted whole: ${error} ${taken}; retry it shortly.`, { accepted })
+      }
+      if (valid.length === 0 && refused.length > 0) return reply.code(400).send({ success: false, refused })
+      return { success: true, accepted, ...(refused.length ? { refused } : {}) }
+    })
+  }
 
-  app.get('/health', async () => ({ status: 'ok', queueDepth: pipeline.depth }))
+  app.get(OPEN_ROUTE, async () => ({ status: 'ok', queueDepth: pipeline.depth }))
   app.get('/stats', async () => stats.toJSON(pipeline.depth))
 
   registerDeveloperRoutes(app, definition)

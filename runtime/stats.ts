@@ -18,6 +18,16 @@ export class RuntimeStats {
   unmatched = 0
   /** (event, subscription) pairs that matched. */
   matched = 0
+  /** Events not queued again: their messageId was accepted within the dedup window (a client's retry). */
+  duplicates = 0
+  /** Events found in the queue store at start, delivered in this run like the ones accepted. */
+  resumed = 0
+  /** Writes the queue store refused (disk full, disk error); the events concerned stayed queued. */
+  storeErrors = 0
+  /** Events the in-memory queue could neither deliver nor write as dead letters before exit. */
+  lost = 0
+  /** The queue's storage, for /stats. */
+  queue?: { durable: boolean; location: string; bytes: () => number }
   totals = counts()
   perSubscription = new Map<string, OutcomeCounts & { matched: number }>()
   perList = new Map<string, OutcomeCounts>()
@@ -41,10 +51,10 @@ export class RuntimeStats {
     entry[kind] += n
   }
 
-  reason(key: string, message: string): void {
+  reason(key: string, message: string, n = 1): void {
     const entry = this.reasons.get(key)
-    if (entry) entry.count++
-    else this.reasons.set(key, { count: 1, example: message })
+    if (entry) entry.count += n
+    else this.reasons.set(key, { count: n, example: message })
   }
 
   importAccepted(listId: number, resourceId: string): void {
@@ -60,8 +70,17 @@ export class RuntimeStats {
       invalid: this.invalid,
       unmatched: this.unmatched,
       matched: this.matched,
+      duplicates: this.duplicates,
+      resumed: this.resumed,
       ...this.totals,
       queueDepth,
+      storeErrors: this.storeErrors,
+      lost: this.lost,
+      queue: this.queue && {
+        durable: this.queue.durable,
+        location: this.queue.location,
+        bytes: this.queue.bytes()
+      },
       perSubscription: Object.fromEntries(this.perSubscription),
       perList: Object.fromEntries(this.perList),
       importsPerList: Object.fromEntries([...this.imports].map(([list, ids]) => [list, ids.size])),

@@ -28,6 +28,8 @@ async function main() {
       config.settings = { client_id: 'demo-client-id', client_secret: 'demo-client-secret' }
       config.listrak = { authUrl: sandbox.authUrl, apiUrl: sandbox.apiUrl }
       config.delivery.deadLetterFile = path.join(root, 'dead-letters.demo.ndjson')
+      // A demo keeps nothing between runs: the in-memory queue, and its dead letters in the NDJSON file.
+      config.queue.memory = true
       console.log(`\nReplaying examples/events/${events} with examples/${configName}`)
       const summary = await replay(path.join(root, 'examples', 'events', events), config, {
         logger: pino({ level: 'warn' }),

@@ -62,6 +62,57 @@ describe('listrak-actions serve', () => {
   })
 })
 
+describe('listrak-actions serve on an address other machines can reach', () => {
+  const subscriptions = [
+    {
+      name: 'my_audience',
+      subscribe: 'type = "track"',
+      partnerAction: 'updateEmailContactProfileFields',
+      mapping: { listId: 12345, profileFieldValues: { '6789': 'useAudienceKey' } }
+    }
+  ]
+
+  it('refuses to start without a write key, before it starts anything, and says what to do', async () => {
+    const child = spawn(process.execPath, [cli, 'serve', '--host', '0.0.0.0', '--port', '0'], {
+      cwd: mkdtempSync(path.join(os.tmpdir(), 'serve-')),
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/^Refusing to serve on 0\.0\.0\.0 without a write key/)
+    expect(stderr).toContain('ingest.writeKey')
+    expect(stderr).toContain('--allow-unauthenticated')
+    expect(stdout).toBe('')
+  })
+
+  it('starts with --allow-unauthenticated and warns in its banner', async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-'))
+    const file = path.join(cwd, 'open.json')
+    writeFileSync(file, JSON.stringify({ subscriptions, ingest: { host: '0.0.0.0', port: 0 } }))
+    const child = spawn(process.execPath, [cli, 'serve', '--config', file, '--no-check', '--allow-unauthenticated'], {
+      cwd,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let stdout = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    try {
+      for (let i = 0; i < 200 && !/^Stats:/m.test(stdout); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+      expect(stdout).toMatch(/^Warning: serving on 0\.0\.0\.0 without a write key/m)
+      // Talked to on loopback only.
+      const port = /listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(stdout)?.[1]
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200)
+    } finally {
+      child.kill('SIGINT')
+    }
+    const [code] = child.exitCode === null ? await once(child, 'close') : [child.exitCode]
+    expect(code).toBe(0)
+  })
+})
+
 describe('listrak-actions replay', () => {
   it('replays the example events and prints the summary table', async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'replay-'))

@@ -3,13 +3,41 @@ import os from 'os'
 import path from 'path'
 import pino from 'pino'
 import { Writable } from 'stream'
-import { parseConfig, RuntimeConfigInput } from '../../runtime/config'
+import { parseConfig, RuntimeConfig, RuntimeConfigInput } from '../../runtime/config'
 import { startRuntime, Runtime } from '../../runtime'
+import { LmdbQueue } from '../../runtime/lmdb-queue'
+import type { DeadLetter } from '../../runtime/queue'
 
 export const configFile = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'examples', name), 'utf8')) as RuntimeConfigInput
 
-/** Starts the runtime on free loopback ports with its log lines captured; stop it with `runtime.stop()`. */
+type Letter = DeadLetter & { messageId: string; event: Record<string, unknown> }
+
+/** The dead letters of a config's queue: in its store (durable), or in its NDJSON file (in memory). */
+export function readDeadLetters(config: RuntimeConfig): Letter[] {
+  if (config.queue.memory) {
+    try {
+      return readFileSync(config.delivery.deadLetterFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Letter)
+    } catch {
+      return []
+    }
+  }
+  // A reader beside the runtime, as `dead-letters list` is: LMDB lets both have the store open.
+  const store = new LmdbQueue({ ...config.queue, role: 'reader' })
+  try {
+    return [...store.deadLetters()] as Letter[]
+  } finally {
+    void store.close()
+  }
+}
+
+/**
+ * Starts the runtime on free loopback ports, with its queue store (or, with `queue.memory`, its dead-letter file)
+ * in a directory of its own and its log lines captured; stop it with `runtime.stop()`.
+ */
 export async function startTestRuntime(
   input: RuntimeConfigInput,
   env: NodeJS.ProcessEnv = {},
@@ -19,6 +47,7 @@ export async function startTestRuntime(
   const config = parseConfig(input, 'test config', env)
   config.ingest.port = 0
   config.delivery = { ...config.delivery, deadLetterFile: path.join(dir, 'dead.ndjson'), ...input.delivery }
+  config.queue = { ...config.queue, path: path.join(dir, 'queue'), ...input.queue }
   const logs: string[] = []
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -37,22 +66,10 @@ export async function startTestRuntime(
       headers: { 'content-type': 'application/json', ...headers },
       body: typeof body === 'string' ? body : JSON.stringify(body)
     })
-  const deadLetters = () => {
-    try {
-      return readFileSync(config.delivery.deadLetterFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map(
-          (line) =>
-            JSON.parse(line) as { messageId: string; reason: string; status: number; event: Record<string, unknown> }
-        )
-    } catch {
-      return []
-    }
-  }
+  const deadLetters = () => readDeadLetters(config)
   /**
-   * The dead letters once `count` of them are in the file: the file is written through a stream, after /stats
-   * already counts them. Fails, saying how many it found, when they are not there within `timeoutMs`.
+   * The dead letters once `count` of them are stored. Fails, saying how many it found, when they are not there
+   * within `timeoutMs`.
    */
   const waitForDeadLetters = async (count: number, timeoutMs = 5000) => {
     const deadline = Date.now() + timeoutMs

@@ -17,6 +17,7 @@ const events = [
 function config(name = 'config.json') {
   const parsed = parseConfig(configFile(name), 'example', {})
   parsed.delivery.deadLetterFile = path.join(dir, 'dead.ndjson')
+  parsed.queue.path = mkdtempSync(path.join(dir, 'queue-'))
   return parsed
 }
 

@@ -1,0 +1,172 @@
+import { closeSync, fchmodSync, openSync, writeSync } from 'fs'
+import { once } from 'events'
+import { ConfigError, RuntimeConfig } from './config'
+import { LmdbQueue } from './lmdb-queue'
+import type { DeadLetter, DeadLetterFilter } from './queue'
+
+/** What `listrak-actions dead-letters …` does with the dead letters in a config's queue store. */
+
+const NEWEST_ROWS = 20
+const REASON_WIDTH = 100
+
+function openStore(config: RuntimeConfig, role: 'owner' | 'reader'): LmdbQueue {
+  if (config.queue.memory) {
+    throw new ConfigError(
+      `This config keeps the queue in memory (queue.memory), so its dead letters are not in a store: they are in ${config.delivery.deadLetterFile}, one JSON object per line.`
+    )
+  }
+  const { path, maxBytes, dedupWindowMs, dedupMaxEntries } = config.queue
+  return new LmdbQueue({ path, maxBytes, dedupWindowMs, dedupMaxEntries, role })
+}
+
+async function withStore<T>(
+  config: RuntimeConfig,
+  role: 'owner' | 'reader',
+  use: (store: LmdbQueue) => Promise<T> | T
+): Promise<T> {
+  const store = openStore(config, role)
+  try {
+    return await use(store)
+  } finally {
+    await store.close()
+  }
+}
+
+const clip = (text: string, width = REASON_WIDTH) => (text.length > width ? `${text.slice(0, width - 1)}…` : text)
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)))
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n')
+}
+
+/** Counts by reason, most frequent first; reads the letters one at a time, however many there are. */
+function byReason(letters: Iterable<DeadLetter>): { total: number; text: string } {
+  const groups = new Map<string, { status: number; count: number }>()
+  let total = 0
+  for (const { status, reason } of letters) {
+    const group = groups.get(reason) ?? { status, count: 0 }
+    group.count++
+    groups.set(reason, group)
+    total++
+  }
+  const rows = [...groups].sort((a, b) => b[1].count - a[1].count)
+  const text = table([
+    ['count', 'status', 'reason'],
+    ...rows.map(([reason, { status, count }]) => [String(count), String(status), clip(reason)])
+  ])
+  return { total, text }
+}
+
+function describe(filter: DeadLetterFilter): string {
+  const parts = [
+    filter.reason !== undefined ? `reason containing "${filter.reason}"` : '',
+    filter.listId !== undefined ? `list ${filter.listId}` : ''
+  ].filter(Boolean)
+  return parts.length ? ` (${parts.join(', ')})` : ''
+}
+
+/** Counts by reason, then the newest rows. */
+export function listDeadLetters(
+  config: RuntimeConfig,
+  filter: DeadLetterFilter = {},
+  limit = NEWEST_ROWS
+): Promise<string> {
+  return withStore(config, 'reader', (store) => {
+    const { total, text } = byReason(store.deadLetters(filter))
+    if (total === 0) return `No dead letters${describe(filter)} in ${store.location}.`
+    const newest = [...store.deadLetters(filter, { newestFirst: true, limit })]
+    return [
+      `${total} dead letter(s)${describe(filter)} in ${store.location}, by reason:`,
+      text,
+      '',
+      `Newest ${newest.length}:`,
+      table([
+        ['id', 'at', 'subscription', 'list', 'status', 'attempts', 'messageId', 'reason'],
+        ...newest.map((l) => [
+          String(l.id),
+          l.at,
+          l.subscription,
+          l.listId === undefined ? '-' : String(l.listId),
+          String(l.status),
+          String(l.attempts),
+          l.messageId ?? '-',
+          clip(l.reason, 60)
+        ])
+      ])
+    ].join('\n')
+  })
+}
+
+/**
+ * Writes the dead letters as NDJSON, oldest first: to `out` (created readable by its owner only: events carry
+ * email addresses) or to standard output. Returns how many it wrote.
+ */
+export function exportDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter, out?: string): Promise<number> {
+  return withStore(config, 'reader', async (store) => {
+    let count = 0
+    if (out) {
+      const fd = openSync(out, 'w', 0o600)
+      try {
+        // A file that was there keeps its mode when opened; the export's must not be readable by others.
+        fchmodSync(fd, 0o600)
+        for (const letter of store.deadLetters(filter)) {
+          writeSync(fd, `${JSON.stringify(letter)}\n`)
+          count++
+        }
+      } finally {
+        closeSync(fd)
+      }
+      return count
+    }
+    for (const letter of store.deadLetters(filter)) {
+      if (!process.stdout.write(`${JSON.stringify(letter)}\n`)) await once(process.stdout, 'drain')
+      count++
+    }
+    return count
+  })
+}
+
+function perSubscription(letters: DeadLetter[]): string {
+  const counts = new Map<string, number>()
+  for (const { subscription } of letters) counts.set(subscription, (counts.get(subscription) ?? 0) + 1)
+  return [...counts].map(([name, n]) => `"${name}": ${n}`).join(', ')
+}
+
+/**
+ * Puts the dead letters back in the queue, at the end of their subscription's, for the runtime to deliver at its
+ * next start. It needs the store to itself: a running runtime holds it, and would not see the events.
+ */
+export function retryDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
+  const enabled = new Set(config.subscriptions.filter((s) => s.enabled).map((s) => s.name))
+  return withStore(config, 'owner', async (store) => {
+    const { requeued, kept } = await store.requeue(filter, enabled)
+    const lines = [
+      requeued.length === 0
+        ? `No dead letters${describe(filter)} to re-queue in ${store.location}.`
+        : `Re-queued ${requeued.length} dead letter(s)${describe(filter)} (${perSubscription(requeued)}); the runtime delivers them when it starts.`
+    ]
+    if (kept.length > 0) {
+      lines.push(
+        `Kept ${kept.length} whose subscription is not enabled in the config (${perSubscription(kept)}): enable it, or purge them.`
+      )
+    }
+    return lines.join('\n')
+  })
+}
+
+/** Removes the dead letters and says which, by reason. */
+export function purgeDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
+  return withStore(config, 'reader', async (store) => {
+    const purged = await store.purge(filter)
+    if (purged.length === 0) return `No dead letters${describe(filter)} to remove in ${store.location}.`
+    const { text } = byReason(purged)
+    return [`Removed ${purged.length} dead letter(s)${describe(filter)} from ${store.location}:`, text].join('\n')
+  })
+}

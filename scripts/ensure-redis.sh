@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Makes sure redis-server is there for the tests of the queue on Redis Streams (test/runtime/redis-queue.test.ts),
+# which start a real one: installs Debian's package when it is missing (CI images), and does nothing when it is
+# present. The queue needs Redis 6.2 or later (XAUTOCLAIM).
+set -euo pipefail
+
+version_ok() {
+  local version major minor
+  version="$(redis-server --version | sed -n 's/.* v=\([0-9][0-9.]*\).*/\1/p')"
+  major="${version%%.*}"
+  minor="$(echo "$version" | cut -d. -f2)"
+  if [ -z "$major" ] || [ "$major" -lt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -lt 2 ]; }; then
+    echo "redis-server ${version:-of unknown version} is too old for the Redis queue, which needs 6.2 or later:" >&2
+    echo "install a newer one (Debian 12, Ubuntu 24.04, or packages.redis.io) and run this again." >&2
+    return 1
+  fi
+  echo "redis-server $version is installed."
+}
+
+if command -v redis-server >/dev/null 2>&1; then
+  version_ok
+  exit
+fi
+
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "redis-server is missing, and without apt-get this script cannot install it: install Redis 6.2 or later" >&2
+  echo "with the system's package manager, or set REDIS_SERVER to a redis-server binary." >&2
+  exit 1
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "redis-server is missing; installing it needs root, and sudo is not available. Run as root:" >&2
+    echo "  apt-get update && apt-get install -y redis-server" >&2
+    exit 1
+  fi
+  # Never waits for a password: in CI there is nobody to type it.
+  sudo=(sudo -n)
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends redis-server
+version_ok
