@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, renameSync } from 'fs'
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync } from 'fs'
 import { once } from 'events'
 import path from 'path'
 import pino from 'pino'
@@ -6,6 +6,8 @@ import { parseConfig } from '../runtime/config'
 import { replay } from '../runtime/replay'
 import { audienceEvents } from '../scripts/generate-events'
 import { CACHE } from './peer'
+
+const QUEUE = path.join(CACHE, 'replay-queue')
 
 /** The runtime's replay of `events` events (R1: 200,000) against its embedded sandbox, in a process of its own. */
 async function main() {
@@ -30,6 +32,7 @@ async function main() {
     await once(out, 'finish')
     renameSync(`${file}.partial`, file)
   }
+  rmSync(QUEUE, { recursive: true, force: true })
   const config = parseConfig(
     {
       subscriptions: [
@@ -40,7 +43,9 @@ async function main() {
           mapping: { listId: 12345, profileFieldValues: { '6789': 'useAudienceKey' } }
         }
       ],
-      delivery: { deadLetterFile: path.join(CACHE, 'replay-dead-letters.ndjson') }
+      delivery: { deadLetterFile: path.join(CACHE, 'replay-dead-letters.ndjson') },
+      // The default, durable queue, in a store of its own that each run starts empty.
+      queue: { path: QUEUE }
     },
     'bench',
     {}
