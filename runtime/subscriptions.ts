@@ -1,5 +1,6 @@
 import type { InputField, SegmentEvent } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
+import { ast, lex } from '@segment/fql-ts'
 import type { Subscription as Fql } from '@segment/destination-subscriptions'
 import { ConfigError, RuntimeConfig, SubscriptionConfig } from './config'
 
@@ -22,6 +23,22 @@ export function withFieldDefaults(fields: Record<string, InputField>, mapping: R
   return { ...Object.fromEntries(defaults), ...mapping }
 }
 
+/**
+ * Why a subscription's FQL does not parse, if it does not. Segment's matcher reads an incomplete query such as
+ * `type = ` as one that matches nothing, without a word; FQL's own parser refuses it.
+ */
+function fqlProblem(subscribe: string): string | undefined {
+  let error: Error | undefined
+  try {
+    error = ast(lex(subscribe).tokens).error
+  } catch (thrown) {
+    error = thrown as Error
+  }
+  if (!error) return undefined
+  const detail = error.message.replace(/: \[object Object\]$/, '')
+  return `${JSON.stringify(subscribe)} is not valid FQL (${detail}); for example: type = "track" and event = "Order Completed"`
+}
+
 /** Parses every enabled subscription's FQL once, at start; a bad one is a config error naming it. */
 export function compileSubscriptions(
   config: RuntimeConfig,
@@ -34,9 +51,11 @@ export function compileSubscriptions(
     }
     names.add(subscription.name)
     if (!subscription.enabled) return []
+    const problem = fqlProblem(subscription.subscribe)
     const fql: Fql = parseFql(subscription.subscribe)
-    if ('error' in fql) {
-      throw new ConfigError(`Invalid config: subscriptions.${index}.subscribe: ${fql.error.message}`)
+    if (problem || 'error' in fql) {
+      const reason = problem ?? ('error' in fql ? fql.error.message : '')
+      throw new ConfigError(`Invalid config: subscriptions.${index}.subscribe: ${reason}`)
     }
     const mapping = withFieldDefaults(fields, subscription.mapping)
     const batchSize = typeof mapping.batch_size === 'number' ? mapping.batch_size : config.delivery.batchSize

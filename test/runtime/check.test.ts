@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'fs'
+import os from 'os'
 import { execFile } from 'child_process'
 import path from 'path'
 import { promisify } from 'util'
@@ -126,5 +128,19 @@ describe('check at start and on the command line', () => {
     const failed = await promisify(execFile)(process.execPath, [cli, 'check', '--config', bad]).catch((e) => e)
     expect(failed.code).toBe(1)
     expect(failed.stdout).toContain('takes "on" or "off", not "maybe"')
+  })
+
+  it('`listrak-actions check` refuses a subscription whose FQL does not parse, naming it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'check-fql-'))
+    const config = path.join(dir, 'config.json')
+    writeFileSync(
+      config,
+      JSON.stringify({ subscriptions: [{ ...subscription({ listId: 12345 }), subscribe: 'type = ' }] })
+    )
+    const cli = path.join(root, 'dist', 'cli.js')
+    const failed = await promisify(execFile)(process.execPath, [cli, 'check', '--config', config]).catch((e) => e)
+    rmSync(dir, { recursive: true, force: true })
+    expect(failed.code).not.toBe(0)
+    expect(failed.stderr).toContain('subscriptions.0.subscribe: "type = " is not valid FQL')
   })
 })

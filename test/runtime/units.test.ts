@@ -49,6 +49,16 @@ describe('runtime config', () => {
     )
   })
 
+  it.each(['type = ', 'event = "a" and', '(type = "track"'])(
+    'refuses the incomplete FQL %j, which the matcher would read as matching nothing',
+    (subscribe) => {
+      const config = parseConfig({ subscriptions: [{ ...subscription, subscribe }] }, 'c', {})
+      expect(() => compileSubscriptions(config, destination.actions.updateEmailContactProfileFields.fields)).toThrow(
+        `subscriptions.0.subscribe: ${JSON.stringify(subscribe)} is not valid FQL`
+      )
+    }
+  )
+
   it('merges the action field defaults under each mapping and leaves disabled subscriptions out', () => {
     const config = parseConfig(
       { subscriptions: [subscription, { ...subscription, name: 'off', enabled: false }] },
