@@ -31,7 +31,14 @@ const destination: DestinationDefinition<Settings> = {
     },
     // Fetching a token is the cheapest call that proves both credentials, and it reports Listrak's own reason.
     testAuthentication: async (request, { settings }) => {
-      await requestAccessToken(request, settings)
+      try {
+        await requestAccessToken(request, settings)
+      } catch (error) {
+        // actions-core words this "Credentials are invalid: <error.response.status> <message>"; without a response
+        // the status is blank, so the error carries the status it stands for.
+        const status = (error as { status?: number }).status
+        throw Object.assign(error as Error, { response: { status } })
+      }
     },
     // `expiresIn` is beyond actions-core's result type: runtimes that cache tokens read it, others ignore it.
     refreshAccessToken: async (request, { settings }) => {

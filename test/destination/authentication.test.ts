@@ -109,6 +109,7 @@ describe('testAuthentication', () => {
       .testAuthentication(settings)
       .catch((e: Error) => e)) as Error
     expect(error.message).toContain('ERROR_INVALID_CREDENTIALS: Invalid client credentials')
+    expect(error.message).toMatch(/^Credentials are invalid: 401 Listrak refused/)
     expect(error.message).not.toContain(CLIENT_SECRET)
   })
 
