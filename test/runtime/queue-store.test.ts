@@ -331,7 +331,9 @@ describe('a store that cannot write', () => {
     await pipeline.accept(event(3))
     // Delivered once; the outcome is stored at the third try, and only then do the events leave the queue.
     await pipeline.drain(10_000)
-    expect(calls).toEqual([
+    // Whether both events make one batch depends on timing; each is delivered once, in order, either way.
+    const deliveredTo = (subscription: string) => calls.flat().filter((call) => call.startsWith(`${subscription}:`))
+    expect([deliveredTo('a'), deliveredTo('b')]).toEqual([
       ['a:m2', 'a:m3'],
       ['b:m2', 'b:m3']
     ])
