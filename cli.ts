@@ -1,11 +1,18 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander'
+import { Command, InvalidArgumentError, Option } from 'commander'
 import { readFileSync } from 'fs'
 import path from 'path'
 import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
 import { CheckFailedError, connectListrak, Runtime, startRuntime } from './runtime'
 import { checkConfig, formatCheck, isProblem } from './runtime/check'
-import { exportDeadLetters, listDeadLetters, purgeDeadLetters, retryDeadLetters } from './runtime/dead-letter-commands'
+import {
+  exportDeadLetters,
+  listDeadLetters,
+  purgeDeadLetters,
+  retryDeadLetters,
+  UnavailableCommandError
+} from './runtime/dead-letter-commands'
+import { RedisQueue } from './runtime/redis-queue'
 import { createLogger } from './runtime/logger'
 import { formatSummary, replay } from './runtime/replay'
 import { exposureProblem, exposureWarning } from './runtime/write-key'
@@ -50,6 +57,48 @@ function curlExample(url: string, config: RuntimeConfig): string {
 const MEMORY_OPTION =
   'keep the queue in memory only (tests, demos): accepted events not yet delivered are lost if the process dies'
 
+function redisUrl(value: string): string {
+  if (!/^rediss?:\/\/./.test(value)) throw new InvalidArgumentError('expected a redis:// or rediss:// URL')
+  return value
+}
+
+/** `--redis <url>`, which conflicts with `--memory`; either one takes the place of the config's queue. */
+const redisOption = () =>
+  new Option(
+    '--redis <url>',
+    'keep the queue in Redis Streams, shared by every runtime given the same Redis (queue.redis.url)'
+  )
+    .argParser(redisUrl)
+    .conflicts('memory')
+
+function applyQueueOptions(config: RuntimeConfig, options: { memory?: boolean; redis?: string }): void {
+  if (options.memory) {
+    config.queue.memory = true
+    delete config.queue.redis
+  }
+  if (options.redis) {
+    config.queue.memory = false
+    config.queue.redis = { ...config.queue.redis, url: options.redis }
+  }
+}
+
+function queueLines(runtime: Runtime, config: RuntimeConfig): string[] {
+  if (runtime.queue instanceof RedisQueue) {
+    const lines = [
+      `Queue: shared, in Redis at ${runtime.queue.location}, with every runtime using it (an event is stored in ` +
+        `Redis before it is acknowledged; any of them may deliver it).`
+    ]
+    if (!runtime.queue.aof) {
+      lines.push(
+        "WARNING: Redis' append-only file is off (appendonly no): should Redis restart, it keeps only its last " +
+          'snapshot, and events acknowledged since are lost. Set appendonly yes on that Redis.'
+      )
+    }
+    return lines
+  }
+  return [queueLine(runtime, config)]
+}
+
 function queueLine(runtime: Runtime, config: RuntimeConfig): string {
   if (!runtime.queue.durable) {
     return (
@@ -75,7 +124,11 @@ function stopSummary(summary: Awaited<ReturnType<Runtime['stop']>>, runtime: Run
   if (summary.duplicates) parts.push(`duplicates not queued again ${summary.duplicates}`)
   if (summary.storeErrors) parts.push(`store write errors ${summary.storeErrors}`)
   if (runtime.queue.durable && summary.queueDepth) {
-    parts.push(`left in the queue store for the next start ${summary.queueDepth}`)
+    parts.push(
+      runtime.queue.shared
+        ? `left in Redis for the other runtimes (or the next start) ${summary.queueDepth}`
+        : `left in the queue store for the next start ${summary.queueDepth}`
+    )
   }
   if (summary.lost) parts.push(`LOST (in memory, could not be dead-lettered) ${summary.lost}`)
   return parts.join(', ')
@@ -102,6 +155,7 @@ program
   .option('--sandbox-port <port>', "the embedded sandbox's port (default: the runtime's port + 1)", port)
   .option('--no-check', 'skip the check of the config against the Listrak account at start')
   .option('--memory', MEMORY_OPTION)
+  .addOption(redisOption())
   .option(
     '--allow-unauthenticated',
     'serve on an address other machines can reach without a write key (when something in front authenticates)'
@@ -110,7 +164,7 @@ program
     const config = loadConfigFile(options.config)
     if (options.host) config.ingest.host = options.host
     if (options.allowUnauthenticated) config.ingest.allowUnauthenticated = true
-    if (options.memory) config.queue.memory = true
+    applyQueueOptions(config, options)
     const envPort = process.env.PORT ? port(process.env.PORT) : undefined
     config.ingest.port = options.port ?? envPort ?? config.ingest.port
     // Before anything starts: the runtime refuses too, but only after the sandbox and the config check.
@@ -135,12 +189,12 @@ program
           .split('\n')
           .map((l) => `  ${l}`)
       )
-    lines.push(queueLine(runtime, config))
+    lines.push(...queueLines(runtime, config))
     lines.push('Send an Audience Entered event:', `  ${curlExample(runtime.url, config)}`)
     if (runtime.sandbox)
       lines.push('Then see the contact:', `  curl -s ${runtime.sandbox.url}/_sandbox/lists/12345/contacts`)
     const deadLetters = runtime.queue.durable
-      ? `listrak-actions dead-letters list --config ${options.config}`
+      ? `listrak-actions dead-letters list --config ${options.config}${options.redis ? ' --redis <url>' : ''}`
       : config.delivery.deadLetterFile
     lines.push(`Stats: ${runtime.url}/stats   Health: ${runtime.url}/health   Dead letters: ${deadLetters}`)
     console.log(lines.join('\n'))
@@ -152,9 +206,11 @@ program
       if (stopping) {
         runtime.logger.warn(
           { signal },
-          runtime.queue.durable
-            ? 'second signal: stopping now; what is not delivered stays in the queue store for the next start'
-            : 'second signal: stopping now; what is not delivered is dead-lettered'
+          runtime.queue.shared
+            ? 'second signal: stopping now; what is not delivered stays in Redis for the other runtimes'
+            : runtime.queue.durable
+              ? 'second signal: stopping now; what is not delivered stays in the queue store for the next start'
+              : 'second signal: stopping now; what is not delivered is dead-lettered'
         )
         runtime.interrupt()
         return
@@ -210,9 +266,10 @@ program
   .option('--config <file>', 'runtime config (JSON)', EXAMPLE_CONFIG)
   .option('--verbose', 'log every delivery')
   .option('--memory', MEMORY_OPTION)
+  .addOption(redisOption())
   .action(async (file: string, options) => {
     const config = loadConfigFile(options.config)
-    if (options.memory) config.queue.memory = true
+    applyQueueOptions(config, options)
     const summary = await replay(file, config, {
       logger: createLogger(process.stderr, options.verbose ? 'info' : 'warn'),
       progress: process.stdout.isTTY ? 'bar' : 'lines'
@@ -289,7 +346,8 @@ const deadLetters = program
 /** The filters every dead-letters subcommand takes. */
 function filtered(command: Command): Command {
   return command
-    .option('--config <file>', 'runtime config (JSON): where the queue store is (queue.path)', EXAMPLE_CONFIG)
+    .option('--config <file>', 'runtime config (JSON): where the queue is (queue.path, or queue.redis)', EXAMPLE_CONFIG)
+    .addOption(new Option('--redis <url>', 'the dead letters of the queue in this Redis').argParser(redisUrl))
     .option('--reason <text>', 'only dead letters whose reason contains this text (case-insensitive)')
     .option('--list <id>', 'only dead letters for this Listrak list', (value) => {
       const n = number(value)
@@ -300,18 +358,25 @@ function filtered(command: Command): Command {
 
 const filterOf = (options: { reason?: string; list?: number }) => ({ reason: options.reason, listId: options.list })
 
+/** The config of a dead-letters subcommand, with `--redis`. */
+function deadLettersConfig(options: { config: string; redis?: string }): RuntimeConfig {
+  const config = loadConfigFile(options.config)
+  applyQueueOptions(config, options)
+  return config
+}
+
 filtered(deadLetters.command('list'))
   .description('Count the dead letters by reason and show the newest. Works while the runtime runs.')
   .option('--limit <n>', 'newest rows to show', number, 20)
   .action(async (options) => {
-    console.log(await listDeadLetters(loadConfigFile(options.config), filterOf(options), options.limit))
+    console.log(await listDeadLetters(deadLettersConfig(options), filterOf(options), options.limit))
   })
 
 filtered(deadLetters.command('export'))
   .description('Write the dead letters as NDJSON, oldest first, with the events. Works while the runtime runs.')
   .option('--out <file>', 'write to this file (created readable by its owner only) instead of standard output')
   .action(async (options) => {
-    const count = await exportDeadLetters(loadConfigFile(options.config), filterOf(options), options.out)
+    const count = await exportDeadLetters(deadLettersConfig(options), filterOf(options), options.out)
     console.error(`Exported ${count} dead letter(s)${options.out ? ` to ${options.out}` : ''}.`)
   })
 
@@ -320,17 +385,17 @@ filtered(deadLetters.command('retry'))
     'Put the dead letters back in the queue; the runtime delivers them when it next starts. Stop the runtime first.'
   )
   .action(async (options) => {
-    console.log(await retryDeadLetters(loadConfigFile(options.config), filterOf(options)))
+    console.log(await retryDeadLetters(deadLettersConfig(options), filterOf(options)))
   })
 
 filtered(deadLetters.command('purge'))
   .description('Remove the dead letters (asks nothing) and print what was removed.')
   .action(async (options) => {
-    console.log(await purgeDeadLetters(loadConfigFile(options.config), filterOf(options)))
+    console.log(await purgeDeadLetters(deadLettersConfig(options), filterOf(options)))
   })
 
 program.parseAsync().catch((error: Error) => {
   const known = error instanceof ConfigError || error instanceof CheckFailedError
   console.error(known ? error.message : `listrak-actions: ${error.message}`)
-  process.exit(1)
+  process.exit(error instanceof UnavailableCommandError ? error.exitCode : 1)
 })

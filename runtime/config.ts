@@ -15,6 +15,27 @@ const subscriptionSchema = z
 
 const port = z.number().int().min(0).max(65535)
 
+/** Left out, each takes its default from REDIS_QUEUE_DEFAULTS (runtime/redis-queue.ts) when the queue opens. */
+const redisSchema = z
+  .object({
+    /** redis://[user:password@]host[:port][/db], or rediss:// for TLS. */
+    url: z
+      .string()
+      .min(1)
+      .refine((url) => /^rediss?:\/\//.test(url), { message: 'expected a redis:// or rediss:// URL' }),
+    /** Every key of the queue starts with it (default `{listrak-actions}`); runtimes sharing a queue use the same. */
+    keyPrefix: z.string().min(1).optional(),
+    /** Streams per subscription (default 16); fixed for the life of the queue's data: another number is refused. */
+    partitions: z.number().int().min(1).max(1024).optional(),
+    /** A runtime that dies loses its partitions this long after it last renewed them (default 10 s). */
+    leaseMs: z.number().int().min(100).optional(),
+    /** What a dead runtime read but did not settle is taken over once idle this long (default 30 s): above a delivery. */
+    claimIdleMs: z.number().int().min(100).optional(),
+    /** How often a runtime looks for events other runtimes queued in its partitions (default 200 ms). */
+    pollMs: z.number().int().min(10).optional()
+  })
+  .strict()
+
 export const configSchema = z
   .object({
     /** The destination settings; `LISTRAK_CLIENT_ID` / `LISTRAK_CLIENT_SECRET` fill or override them. */
@@ -94,10 +115,19 @@ export const configSchema = z
           .min(0)
           .default(24 * 60 * 60 * 1000),
         /** The dedup window holds at most this many messageIds; the oldest go first. */
-        dedupMaxEntries: z.number().int().min(0).default(1_000_000)
+        dedupMaxEntries: z.number().int().min(0).default(1_000_000),
+        /**
+         * Keep the queue in Redis Streams instead, shared by every runtime given the same Redis and keyPrefix (many
+         * machines). `maxBytes` and `dedupWindowMs` then count over all of them; `path` is not used.
+         */
+        redis: redisSchema.optional()
       })
       .strict()
       .prefault({})
+      .refine((queue) => !(queue.memory && queue.redis), {
+        message: 'queue.memory and queue.redis exclude each other: keep the queue in memory or in Redis, not both',
+        path: ['redis']
+      })
   })
   .strict()
 

@@ -3,11 +3,48 @@ import { once } from 'events'
 import { ConfigError, RuntimeConfig } from './config'
 import { LmdbQueue } from './lmdb-queue'
 import type { DeadLetter, DeadLetterFilter } from './queue'
+import { openRedisDeadLetters, REDIS_QUEUE_DEFAULTS } from './redis-queue'
 
 /** What `listrak-actions dead-letters …` does with the dead letters in a config's queue store. */
 
 const NEWEST_ROWS = 20
 const REASON_WIDTH = 100
+
+/** A command that cannot work on this queue: the CLI exits with status 2, as for a usage error. */
+export class UnavailableCommandError extends Error {
+  readonly exitCode = 2
+}
+
+/** What `list` and `export` read, from the store or from Redis. */
+interface DeadLetterReader {
+  location: string
+  deadLetters(
+    filter?: DeadLetterFilter,
+    options?: { newestFirst?: boolean; limit?: number }
+  ): Iterable<DeadLetter> | AsyncIterable<DeadLetter>
+  close(): Promise<void>
+}
+
+/** The dead letters to read: the store's, or those in Redis (read beside the runtimes, joining none of them). */
+async function withReader<T>(config: RuntimeConfig, use: (reader: DeadLetterReader) => Promise<T>): Promise<T> {
+  const { redis } = config.queue
+  if (!redis) return withStore(config, 'reader', use)
+  const reader = await openRedisDeadLetters(redis.url, redis.keyPrefix ?? REDIS_QUEUE_DEFAULTS.keyPrefix)
+  try {
+    return await use(reader)
+  } finally {
+    await reader.close()
+  }
+}
+
+/** Retry and purge change the dead letters in the store only. */
+function refuseRedis(config: RuntimeConfig, command: string): void {
+  if (!config.queue.redis) return
+  throw new UnavailableCommandError(
+    `dead-letters ${command} is not available for a queue in Redis (queue.redis) yet: use dead-letters list and ` +
+      'export to see them, and post exported events to a runtime again to re-send them.'
+  )
+}
 
 function openStore(config: RuntimeConfig, role: 'owner' | 'reader'): LmdbQueue {
   if (config.queue.memory) {
@@ -47,10 +84,12 @@ function table(rows: string[][]): string {
 }
 
 /** Counts by reason, most frequent first; reads the letters one at a time, however many there are. */
-function byReason(letters: Iterable<DeadLetter>): { total: number; text: string } {
+async function byReason(
+  letters: Iterable<DeadLetter> | AsyncIterable<DeadLetter>
+): Promise<{ total: number; text: string }> {
   const groups = new Map<string, { status: number; count: number }>()
   let total = 0
-  for (const { status, reason } of letters) {
+  for await (const { status, reason } of letters) {
     const group = groups.get(reason) ?? { status, count: 0 }
     group.count++
     groups.set(reason, group)
@@ -78,10 +117,11 @@ export function listDeadLetters(
   filter: DeadLetterFilter = {},
   limit = NEWEST_ROWS
 ): Promise<string> {
-  return withStore(config, 'reader', (store) => {
-    const { total, text } = byReason(store.deadLetters(filter))
+  return withReader(config, async (store) => {
+    const { total, text } = await byReason(store.deadLetters(filter))
     if (total === 0) return `No dead letters${describe(filter)} in ${store.location}.`
-    const newest = [...store.deadLetters(filter, { newestFirst: true, limit })]
+    const newest: DeadLetter[] = []
+    for await (const letter of store.deadLetters(filter, { newestFirst: true, limit })) newest.push(letter)
     return [
       `${total} dead letter(s)${describe(filter)} in ${store.location}, by reason:`,
       text,
@@ -109,14 +149,14 @@ export function listDeadLetters(
  * email addresses) or to standard output. Returns how many it wrote.
  */
 export function exportDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter, out?: string): Promise<number> {
-  return withStore(config, 'reader', async (store) => {
+  return withReader(config, async (store) => {
     let count = 0
     if (out) {
       const fd = openSync(out, 'w', 0o600)
       try {
         // A file that was there keeps its mode when opened; the export's must not be readable by others.
         fchmodSync(fd, 0o600)
-        for (const letter of store.deadLetters(filter)) {
+        for await (const letter of store.deadLetters(filter)) {
           writeSync(fd, `${JSON.stringify(letter)}\n`)
           count++
         }
@@ -125,7 +165,7 @@ export function exportDeadLetters(config: RuntimeConfig, filter: DeadLetterFilte
       }
       return count
     }
-    for (const letter of store.deadLetters(filter)) {
+    for await (const letter of store.deadLetters(filter)) {
       if (!process.stdout.write(`${JSON.stringify(letter)}\n`)) await once(process.stdout, 'drain')
       count++
     }
@@ -143,8 +183,9 @@ function perSubscription(letters: DeadLetter[]): string {
  * Puts the dead letters back in the queue, at the end of their subscription's, for the runtime to deliver at its
  * next start. It needs the store to itself: a running runtime holds it, and would not see the events.
  */
-export function retryDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
+export async function retryDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
   const enabled = new Set(config.subscriptions.filter((s) => s.enabled).map((s) => s.name))
+  refuseRedis(config, 'retry')
   return withStore(config, 'owner', async (store) => {
     const { requeued, kept } = await store.requeue(filter, enabled)
     const lines = [
@@ -162,11 +203,12 @@ export function retryDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter
 }
 
 /** Removes the dead letters and says which, by reason. */
-export function purgeDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
+export async function purgeDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
+  refuseRedis(config, 'purge')
   return withStore(config, 'reader', async (store) => {
     const purged = await store.purge(filter)
     if (purged.length === 0) return `No dead letters${describe(filter)} to remove in ${store.location}.`
-    const { text } = byReason(purged)
+    const { text } = await byReason(purged)
     return [`Removed ${purged.length} dead letter(s)${describe(filter)} from ${store.location}:`, text].join('\n')
   })
 }

@@ -15,6 +15,7 @@ import { createLogger, forDestination } from './logger'
 import { MemoryQueue } from './memory-queue'
 import { DrainResult, Pipeline } from './pipeline'
 import type { EventQueue } from './queue'
+import { REDIS_QUEUE_DEFAULTS, RedisQueue } from './redis-queue'
 import { buildServer } from './server'
 import { RuntimeStats } from './stats'
 import { compileSubscriptions } from './subscriptions'
@@ -53,9 +54,16 @@ export async function connectListrak(
   return { sandbox, settings, close: () => sandbox.stop() }
 }
 
-/** The queue the config asks for: the durable store (which it locks), or memory with an NDJSON dead-letter file. */
-export function openQueue(config: RuntimeConfig): EventQueue {
-  const { memory, path, maxBytes, dedupWindowMs, dedupMaxEntries } = config.queue
+/**
+ * The queue the config asks for: the durable store (which it locks), memory with an NDJSON dead-letter file, or
+ * Redis Streams shared with other runtimes (which it connects to and checks).
+ */
+export async function openQueue(config: RuntimeConfig): Promise<EventQueue> {
+  const { memory, redis, path, maxBytes, dedupWindowMs, dedupMaxEntries } = config.queue
+  if (redis) {
+    const { url, keyPrefix, partitions, leaseMs, claimIdleMs } = { ...REDIS_QUEUE_DEFAULTS, ...withoutUndefined(redis) }
+    return RedisQueue.open({ connection: url, keyPrefix, partitions, leaseMs, claimIdleMs, maxBytes, dedupWindowMs })
+  }
   if (memory)
     return new MemoryQueue(new DeadLetterFile(config.delivery.deadLetterFile), { dedupWindowMs, dedupMaxEntries })
   return new LmdbQueue({ path, maxBytes, dedupWindowMs, dedupMaxEntries, role: 'owner' })
@@ -86,8 +94,9 @@ export async function createPipeline(
 ): Promise<PipelineParts> {
   // Config errors first, before anything is started that would need stopping.
   const subscriptions = compileSubscriptions(config, definition.actions[ACTION].fields as Record<string, InputField>)
-  // The store next: a store another runtime holds stops the start before the sandbox is up.
-  const queue = openQueue(config)
+  // The store next: a store another runtime holds (or a Redis that cannot serve) stops the start before the
+  // sandbox is up.
+  const queue = await openQueue(config)
   let listrak: ListrakConnection
   try {
     listrak = await connectListrak(config, { sandboxPort: options.sandboxPort })
@@ -109,7 +118,7 @@ export async function createPipeline(
     queue,
     stats,
     options.logger,
-    config.delivery
+    { ...config.delivery, pollMs: config.queue.redis?.pollMs ?? REDIS_QUEUE_DEFAULTS.pollMs }
   )
   let closing: Promise<DrainResult> | undefined
   return {
@@ -131,6 +140,9 @@ export async function createPipeline(
       })())
   }
 }
+
+const withoutUndefined = <T extends object>(object: T) =>
+  Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T
 
 function setListrakUrls(authUrl: string | undefined, apiUrl: string | undefined): void {
   // The destination reads these on every request (see src/api/urls.ts).

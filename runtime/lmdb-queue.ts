@@ -62,6 +62,7 @@ const dedupKey = (messageId: string) =>
  */
 export class LmdbQueue implements EventQueue {
   readonly durable = true
+  readonly shared = false
   readonly location: string
   readonly resumable = new Map<string, number>()
   private readonly root: RootDatabase

@@ -12,6 +12,7 @@ export interface MemoryQueueOptions {
  */
 export class MemoryQueue implements EventQueue {
   readonly durable = false
+  readonly shared = false
   readonly location = 'memory'
   readonly resumable = new Map<string, number>()
   private readonly lanes = new Map<string, Map<number, QueuedEvent>>()

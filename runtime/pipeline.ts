@@ -12,6 +12,8 @@ export interface PipelineOptions {
   maxAttempts: number
   retryBaseMs: number
   retryMaxMs: number
+  /** With a shared queue: how often lanes read it for events other processes stored. */
+  pollMs?: number
 }
 
 /** Events of a subscription kept in memory at least; the rest waits in the store and is read a page at a time. */
@@ -19,6 +21,7 @@ const MIN_WINDOW = 64
 /** Backoff between tries to record a delivery's outcome in a store that fails to write. */
 const RECORD_RETRY_BASE_MS = 100
 const RECORD_RETRY_MAX_MS = 5000
+const DEFAULT_POLL_MS = 200
 
 /** One subscription's queue. It has at most one delivery in flight, so its events reach Listrak in order. */
 interface Lane {
@@ -78,6 +81,14 @@ export class Pipeline {
   private readonly pauses = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>()
   private interruption?: () => void
   private readonly interrupted = new Promise<void>((resolve) => (this.interruption = resolve))
+  /**
+   * The queue is shared with other processes: an event accepted here may be in a partition another process
+   * delivers, and events they accepted may be this one's to deliver. Lanes then get their events only by reading
+   * the queue, `queued` counts what this process has read and not settled, and ingest is bounded by the queue's
+   * bytes (over every process) rather than by what this one holds.
+   */
+  private readonly shared: boolean
+  private pollTimer?: NodeJS.Timeout
 
   constructor(
     subscriptions: CompiledSubscription[],
@@ -88,20 +99,23 @@ export class Pipeline {
     private readonly options: PipelineOptions,
     private readonly random: () => number = Math.random
   ) {
+    this.shared = queue.shared === true
     this.lanes = subscriptions.map((subscription) => ({
       subscription,
       items: [],
       inFlight: [],
       cursor: -1,
       // Events an earlier run left in the store come before any accepted now: they are read from the store first.
-      spilled: queue.resumable.has(subscription.name),
+      // A shared queue may hold events for any lane at any time: it is read before anything is sent.
+      spilled: this.shared || queue.resumable.has(subscription.name),
       loading: false,
       enqueuedWhileLoading: false,
       busy: false,
       heldUntilRetry: false,
       due: false
     }))
-    for (const lane of this.lanes) this.queued += queue.resumable.get(lane.subscription.name) ?? 0
+    // What a shared queue holds is every process's to deliver: counted here only once read.
+    if (!this.shared) for (const lane of this.lanes) this.queued += queue.resumable.get(lane.subscription.name) ?? 0
   }
 
   /** Events waiting, in flight, waiting to be retried, or being stored. */
@@ -129,12 +143,31 @@ export class Pipeline {
     let resumed = 0
     for (const [name, count] of this.queue.resumable) {
       if (this.lanes.some((lane) => lane.subscription.name === name)) resumed += count
-      else await this.deadLetterOrphans(name).catch((error: Error) => this.storeFailed(error, name))
+      else if (this.shared) {
+        // Another runtime sharing the queue may have the subscription in its config (a rollout under way): its
+        // events are left to it, not dead-lettered from under it.
+        this.logger.warn(
+          { subscription: name, events: count, store: this.queue.location },
+          'events queued for a subscription that is not in this config, or is disabled: left in the shared queue'
+        )
+      } else await this.deadLetterOrphans(name).catch((error: Error) => this.storeFailed(error, name))
     }
     this.stats.resumed += resumed
     if (resumed > 0) this.logger.info({ events: resumed, store: this.queue.location }, 'resuming queued events')
+    if (this.shared) {
+      this.pollTimer = setInterval(() => this.poll(), this.options.pollMs ?? DEFAULT_POLL_MS)
+      // Only reads for the lanes: it must not keep a process alive that has nothing else to do.
+      this.pollTimer.unref()
+    }
     this.pump()
     return resumed
+  }
+
+  /** Shared queue: other processes may have stored events for every lane since the last read. */
+  private poll(): void {
+    if (this.draining) return
+    for (const lane of this.lanes) lane.spilled = true
+    this.pump()
   }
 
   /** Counts and logs a store failure that leaves events where they are, for a later try. */
@@ -194,6 +227,15 @@ export class Pipeline {
         `The delivery queue is full (${this.depth} events; delivery.maxQueue is ${this.options.maxQueue}).`
       )
     }
+    if (this.shared) {
+      // What this process holds says little of a shared queue: its bytes, over every process, bound ingest.
+      const bytes = events.reduce((sum, event, i) => sum + JSON.stringify(event).length * matched[i].length, 0)
+      if (!this.queue.hasRoom(bytes)) {
+        throw new QueueFullError(
+          `The shared queue is full (${this.queue.location}: about ${this.queue.bytes()} bytes in use).`
+        )
+      }
+    }
     const items = events.flatMap((event, i) =>
       matched[i].length > 0 ? [{ event, subscriptions: matched[i].map((lane) => lane.subscription.name) }] : []
     )
@@ -240,6 +282,12 @@ export class Pipeline {
         for (const lane of lanes) {
           this.stats.matched++
           this.stats.subscription(lane.subscription.name).matched++
+          if (this.shared) {
+            // Its partition may be another process's: the lane reads it from the queue if it is this one's.
+            lane.spilled = true
+            if (lane.loading) lane.enqueuedWhileLoading = true
+            continue
+          }
           this.queued++
           this.take(lane, { position: result.position, event: events[i], attempts: 0 })
         }
@@ -289,10 +337,13 @@ export class Pipeline {
           if (queued.position <= lane.cursor) continue
           lane.items.push(queued)
           lane.cursor = queued.position
+          if (this.shared) this.queued++
         }
+        // A short page: the lane has what there is, and a partial batch may go when due.
         if (page.length < room && !lane.enqueuedWhileLoading) lane.spilled = false
         if (lane.items.length > 0) this.arm(lane)
         this.pump()
+        this.wake()
       },
       (error: Error) => {
         this.storeFailed(error, lane.subscription.name)
@@ -311,6 +362,9 @@ export class Pipeline {
    */
   async drain(timeoutMs: number): Promise<DrainResult> {
     this.draining = true
+    // A shared queue: what this process has read is delivered, and its partitions are read until a short page;
+    // what others store meanwhile is theirs to deliver (the queue hands the partitions over when closed).
+    clearInterval(this.pollTimer)
     if (!this.started && this.queue.durable) {
       // Never started (a failed start): what the store holds waits for the next start, untouched.
       this.stopped = this.finished = true
@@ -326,9 +380,13 @@ export class Pipeline {
     await Promise.race([this.takeTail, timedOut, interruption])
     this.flushing = true
     this.pump()
-    await Promise.race([this.until(() => this.depth === 0), timedOut, interruption])
+    await Promise.race([this.until(() => this.depth === 0 && !this.reading()), timedOut, interruption])
     clearTimeout(timer)
-    if (this.depth === 0) return { left: 0, interrupted }
+    if (this.depth === 0 && !this.reading()) {
+      // Nothing read after this: the queue is closed next.
+      if (this.shared) this.stopped = this.finished = true
+      return { left: 0, interrupted }
+    }
     this.stopped = true
     for (const lane of this.lanes) clearTimeout(lane.retryTimer)
     this.endPauses()
@@ -347,6 +405,11 @@ export class Pipeline {
       this.logger.error({ events: this.queued }, 'events lost: the in-memory queue could not settle them before exit')
     }
     return { left: this.queued, interrupted }
+  }
+
+  /** A shared queue's lanes are still reading (or to read) their partitions; other queues have nothing to add. */
+  private reading(): boolean {
+    return this.shared && this.lanes.some((lane) => lane.loading || lane.spilled)
   }
 
   /** Cuts a drain short (a second signal): it returns at once, with what is left as `drain` says. */

@@ -8,6 +8,11 @@ import type { SegmentEvent } from '@segment/actions-core'
 export interface EventQueue {
   /** Whether what `enqueue` resolved for survives the process. */
   readonly durable: boolean
+  /**
+   * Whether other processes enqueue into and deliver from the same queue (absent: false). Then an event this
+   * process stored may be delivered by another, and events others stored reach this one only through `read`.
+   */
+  readonly shared?: boolean
   /** Where the events are kept, for banners and errors. */
   readonly location: string
   /** Unsettled events per subscription when the queue was opened: what a start resumes. */

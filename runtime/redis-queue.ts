@@ -53,7 +53,9 @@ export const REDIS_QUEUE_DEFAULTS = {
   keyPrefix: '{listrak-actions}',
   partitions: 16,
   leaseMs: 10_000,
-  claimIdleMs: 30_000
+  claimIdleMs: 30_000,
+  /** How often the pipeline reads a shared queue for events other processes enqueued. */
+  pollMs: 200
 }
 
 const GROUP = 'delivery'
@@ -574,26 +576,11 @@ export class RedisQueue implements EventQueue {
   }
 
   /** Dead letters matching the filter, oldest first (newest first with `newestFirst`), at most `limit`. */
-  async *deadLetters(
+  deadLetters(
     filter: DeadLetterFilter = {},
     options: { newestFirst?: boolean; limit?: number } = {}
   ): AsyncGenerator<DeadLetter> {
-    const key = this.key('dead-letters')
-    let found = 0
-    let from = options.newestFirst ? '+' : '-'
-    for (;;) {
-      const page = options.newestFirst
-        ? await this.redis.xrevrange(key, from, '-', 'COUNT', DEAD_LETTER_PAGE)
-        : await this.redis.xrange(key, from, '+', 'COUNT', DEAD_LETTER_PAGE)
-      for (const [id, fields] of page) {
-        const letter = letterOf(id, fields)
-        if (!matchesFilter(letter, filter)) continue
-        yield letter
-        if (++found >= (options.limit ?? Infinity)) return
-      }
-      if (page.length < DEAD_LETTER_PAGE) return
-      from = `(${page[page.length - 1][0]}`
-    }
+    return readDeadLetters(this.redis, this.key('dead-letters'), filter, options)
   }
 
   /**
@@ -614,6 +601,54 @@ export class RedisQueue implements EventQueue {
       // Lapses by itself, as said above.
     }
     if (this.connection.owned) await this.redis.quit().catch(() => this.redis.disconnect())
+  }
+}
+
+/**
+ * The dead letters of the queue under `keyPrefix`, for the `dead-letters` commands: they only read, so they connect
+ * without joining the runtimes (no leases, no consumer), and can run beside them.
+ */
+export async function openRedisDeadLetters(
+  connection: string,
+  keyPrefix: string
+): Promise<{
+  location: string
+  deadLetters(
+    filter?: DeadLetterFilter,
+    options?: { newestFirst?: boolean; limit?: number }
+  ): AsyncGenerator<DeadLetter>
+  close(): Promise<void>
+}> {
+  const { redis, location } = await connectQueueRedis(connection)
+  return {
+    location: `${location} (keys ${keyPrefix}:*)`,
+    deadLetters: (filter = {}, options = {}) => readDeadLetters(redis, `${keyPrefix}:dead-letters`, filter, options),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect())
+    }
+  }
+}
+
+async function* readDeadLetters(
+  redis: Redis,
+  key: string,
+  filter: DeadLetterFilter,
+  options: { newestFirst?: boolean; limit?: number }
+): AsyncGenerator<DeadLetter> {
+  let found = 0
+  let from = options.newestFirst ? '+' : '-'
+  for (;;) {
+    const page = options.newestFirst
+      ? await redis.xrevrange(key, from, '-', 'COUNT', DEAD_LETTER_PAGE)
+      : await redis.xrange(key, from, '+', 'COUNT', DEAD_LETTER_PAGE)
+    for (const [id, fields] of page) {
+      const letter = letterOf(id, fields)
+      if (!matchesFilter(letter, filter)) continue
+      yield letter
+      if (++found >= (options.limit ?? Infinity)) return
+    }
+    if (page.length < DEAD_LETTER_PAGE) return
+    from = `(${page[page.length - 1][0]}`
   }
 }
 
