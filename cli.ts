@@ -30,14 +30,39 @@ function number(value: string): number {
 
 function latency(value: string): number | [number, number] {
   const range = /^(\d+)-(\d+)$/.exec(value)
-  if (range) return [Number(range[1]), Number(range[2])]
-  return number(value)
+  if (!range) return number(value)
+  const [low, high] = [Number(range[1]), Number(range[2])]
+  if (low > high) throw new InvalidArgumentError(`expected a range low-high with low at most high, e.g. ${high}-${low}`)
+  return [low, high]
+}
+
+function positiveInteger(value: string): number {
+  const n = number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1')
+  return n
+}
+
+/** The statuses the sandbox can fail requests with, as its faults allow. */
+const FAILURE_STATUSES = [429, 500, 502, 503]
+
+function failureStatus(value: string): number {
+  const n = Number(value)
+  if (!FAILURE_STATUSES.includes(n)) throw new InvalidArgumentError(`expected one of ${FAILURE_STATUSES.join(', ')}`)
+  return n
 }
 
 function port(value: string): number {
   const n = number(value)
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number')
   return n
+}
+
+function portFromEnvironment(value: string): number {
+  try {
+    return port(value)
+  } catch (error) {
+    throw new ConfigError(`PORT=${JSON.stringify(value)}: ${(error as Error).message} from 0 to 65535.`)
+  }
 }
 
 function curlExample(url: string, config: RuntimeConfig): string {
@@ -165,7 +190,7 @@ program
     if (options.host) config.ingest.host = options.host
     if (options.allowUnauthenticated) config.ingest.allowUnauthenticated = true
     applyQueueOptions(config, options)
-    const envPort = process.env.PORT ? port(process.env.PORT) : undefined
+    const envPort = process.env.PORT ? portFromEnvironment(process.env.PORT) : undefined
     config.ingest.port = options.port ?? envPort ?? config.ingest.port
     // Before anything starts: the runtime refuses too, but only after the sandbox and the config check.
     const exposure = exposureProblem(config.ingest)
@@ -285,13 +310,13 @@ program
 program
   .command('sandbox')
   .description("Run a local stand-in for Listrak's token and Email API endpoints, with fault injection.")
-  .option('--port <port>', 'port to listen on', number, 3001)
+  .option('--port <port>', 'port to listen on', port, 3001)
   .option('--host <host>', 'address to bind', '127.0.0.1')
   .option('--fixture <file>', 'JSON fixture with credentials, lists and profile fields')
-  .option('--token-ttl <seconds>', 'token lifetime', number, 3600)
+  .option('--token-ttl <seconds>', 'token lifetime', positiveInteger, 3600)
   .option('--latency <ms>', 'added latency per request: a number, or a range like 10-50', latency)
   .option('--failure-rate <share>', 'share of requests that fail, 0 to 1', number)
-  .option('--failure-status <status>', 'status of those failures: 429, 500, 502 or 503', number)
+  .option('--failure-status <status>', 'status of those failures: 429, 500, 502 or 503', failureStatus)
   .option('--drop-rate <share>', 'share of requests whose connection is closed without an answer', number)
   .option('--token-max-uses <n>', 'a token stops working after this many API requests', number)
   .option('--seed <n>', 'seed for the fault draws', number)

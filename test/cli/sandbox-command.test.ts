@@ -1,4 +1,4 @@
-import { spawn } from 'child_process'
+import { spawn, spawnSync } from 'child_process'
 import { once } from 'events'
 import path from 'path'
 import readline from 'readline'
@@ -45,5 +45,28 @@ describe('listrak-actions sandbox', () => {
     const [code] = await once(child, 'exit')
     expect(code).not.toBe(0)
     expect(stderr).toContain("option '--failure-rate <share>' argument 'lots' is invalid")
+  })
+
+  it.each([
+    [['--failure-status', '404'], 'expected one of 429, 500, 502, 503'],
+    [['--latency', '50-10'], 'expected a range low-high with low at most high'],
+    [['--token-ttl', '0'], 'expected a whole number of at least 1'],
+    [['--port', '70000'], 'expected a port number']
+  ])('refuses %j, saying what it takes', (args, message) => {
+    const result = spawnSync(process.execPath, [cli, 'sandbox', ...args], { encoding: 'utf8', timeout: 10_000 })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain(message)
+  })
+})
+
+describe('listrak-actions serve', () => {
+  it('names PORT when it is not a port number', () => {
+    const result = spawnSync(process.execPath, [cli, 'serve'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...process.env, PORT: 'abc' }
+    })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain('PORT="abc": expected a number from 0 to 65535.')
   })
 })
