@@ -82,7 +82,20 @@ export async function startTestRuntime(
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
   }
-  return { runtime, config, logs, post, deadLetters, waitForDeadLetters }
+  /**
+   * The runtime's stats once `events` accepted events are settled (delivered, dead-lettered or unmatched) and
+   * nothing is queued; fails when that does not happen within `timeoutMs`.
+   */
+  const settled = async (events: number, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const stats = (await (await fetch(`${runtime.url}/stats`)).json()) as Record<string, number>
+      if (stats.delivered + stats.deadLettered + stats.unmatched >= events && stats.queueDepth === 0) return stats
+      if (Date.now() > deadline) throw new Error(`${events} events were not settled within ${timeoutMs} ms`)
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+  return { runtime, config, logs, post, deadLetters, waitForDeadLetters, settled }
 }
 
 export async function sandboxContacts(sandboxUrl: string, listId = 12345) {

@@ -34,17 +34,6 @@ async function stats(harness: Harness, headers: Record<string, string> = {}) {
   return (await (await fetch(`${harness.runtime.url}/stats`, { headers })).json()) as Record<string, number>
 }
 
-async function settled(harness: Harness, events: number) {
-  for (let i = 0; i < 200; i++) {
-    const current = await stats(harness)
-    if (current.delivered + current.deadLettered + current.unmatched >= events && current.queueDepth === 0) {
-      return current
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('events were not settled in time')
-}
-
 /**
  * Opens a raw connection, writes `request`, and resolves with what came back and when the server closed it.
  * The client gives up by itself after `giveUpMs`, so a server that never closes fails the test instead of hanging it.
@@ -85,7 +74,7 @@ describe('compressed bodies', () => {
       'content-encoding': 'identity'
     })
     expect(identity.status).toBe(200)
-    await settled(h, 3)
+    await h.settled(3)
     expect(await sandboxContacts(h.runtime.sandbox?.url as string)).toEqual({
       'jane@example.com': { '6789': 'on' },
       'john@example.com': { '6789': 'on' },
@@ -154,7 +143,7 @@ describe('/v1/import', () => {
       accepted: 1,
       refused: [{ index: 1, reason: expect.stringContaining('event') }]
     })
-    await settled(h, 1)
+    await h.settled(1)
     expect(await sandboxContacts(h.runtime.sandbox?.url as string)).toEqual({ 'jane@example.com': { '6789': 'on' } })
   })
 })

@@ -38,15 +38,6 @@ const redis = (options: { pollMs?: number } = {}) => ({
 })
 const fast = { flushIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 50 }
 
-async function settled(harness: Harness, events: number) {
-  for (let i = 0; i < 250; i++) {
-    const stats = (await (await fetch(`${harness.runtime.url}/stats`)).json()) as Record<string, number>
-    if (stats.delivered + stats.deadLettered >= events && stats.queueDepth === 0) return stats
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('events were not settled in time')
-}
-
 describe('runtime on the Redis queue', () => {
   it('delivers what it accepts over HTTP to the sandbox', async () => {
     h = await startTestRuntime({ ...configFile('config.json'), delivery: fast, queue: { redis: redis() } })
@@ -61,7 +52,7 @@ describe('runtime on the Redis queue', () => {
         audienceIdentify('ana@example.com', 'my_audience', false)
       ]
     })
-    await settled(h, 4)
+    await h.settled(4)
     expect(await sandboxContacts(sandbox)).toEqual({
       'jane@example.com': { '6789': 'on' },
       'ana@example.com': { '6789': 'off' },
@@ -83,7 +74,7 @@ describe('runtime on the Redis queue', () => {
       ]
     })
     await h.post('/v1/track', { ...audienceTrack('jane@example.com', 'my_audience', true), messageId: 'm-jane' })
-    expect(await settled(h, 1)).toMatchObject({ refused: 1, deadLettered: 1, delivered: 0 })
+    expect(await h.settled(1)).toMatchObject({ refused: 1, deadLettered: 1, delivered: 0 })
     const listed = await listDeadLetters(h.config)
     expect(listed).toMatch(/^1 dead letter\(s\) in redis:\/\/127\.0\.0\.1:\d+ \(keys .*\), by reason:/)
     expect(listed).toContain('list 12345 has no profile field 8801')

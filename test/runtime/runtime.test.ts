@@ -12,16 +12,6 @@ afterEach(async () => {
 
 const fast = { delivery: { flushIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 50 } }
 
-async function settled(harness: Harness, events: number) {
-  // Every accepted event is settled once delivered or dead-lettered; poll the runtime's own stats.
-  for (let i = 0; i < 200; i++) {
-    const stats = (await (await fetch(`${harness.runtime.url}/stats`)).json()) as Record<string, number>
-    if (stats.delivered + stats.deadLettered + stats.unmatched >= events && stats.queueDepth === 0) return stats
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-  throw new Error('events were not settled in time')
-}
-
 describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => {
   it('delivers Engage track and identify audience events with the single useAudienceKey mapping', async () => {
     h = await startTestRuntime({ ...configFile('config.json'), ...fast })
@@ -36,7 +26,7 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
         audienceIdentify('ana@example.com', 'my_audience', false)
       ]
     })
-    await settled(h, 4)
+    await h.settled(4)
     expect(await sandboxContacts(sandbox)).toEqual({
       'jane@example.com': { '6789': 'on' },
       'ana@example.com': { '6789': 'off' },
@@ -48,7 +38,7 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
     h = await startTestRuntime({ ...configFile('config.json'), ...fast })
     const sandbox = h.runtime.sandbox?.url as string
     await h.post('/v1/track', audienceTrack('jane@example.com', 'my_audience', true))
-    await settled(h, 1)
+    await h.settled(1)
     // The next read of the list's fields fails once; the imports do not.
     listFieldCache.clear()
     await fetch(`${sandbox}/_sandbox/faults`, {
@@ -56,9 +46,9 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
       body: JSON.stringify({ failNext: { count: 1, status: 503 } })
     })
     await h.post('/v1/track', audienceTrack('john@example.com', 'my_audience', true))
-    await settled(h, 2)
+    await h.settled(2)
     await h.post('/v1/track', audienceTrack('ana@example.com', 'my_audience', false))
-    const stats = await settled(h, 3)
+    const stats = await h.settled(3)
     expect(stats).toMatchObject({ delivered: 3, deadLettered: 0 })
     const warnings = h.logs.filter((line) => line.includes('sent without the check against their field types'))
     expect(warnings).toHaveLength(1)
@@ -77,9 +67,9 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
         audienceTrack('john@example.com', 'my_audience', true)
       ]
     })
-    await settled(h, 2)
+    await h.settled(2)
     await h.post('/v1/track', audienceTrack('john@example.com', 'my_audience', false))
-    const stats = await settled(h, 3)
+    const stats = await h.settled(3)
     expect(await sandboxContacts(h.runtime.sandbox?.url as string)).toEqual({
       'jane@example.com': { '6789': 'on' },
       'john@example.com': { '6789': 'off' }
@@ -105,7 +95,7 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
       ]
     })
     await h.post('/v1/track', audienceTrack('jane@example.com', 'my_audience', true))
-    const stats = await settled(h, 1)
+    const stats = await h.settled(1)
     expect(stats).toMatchObject({ refused: 1, deadLettered: 1, delivered: 0 })
     const [letter] = await h.waitForDeadLetters(1)
     expect(letter).toMatchObject({ status: 400, reason: 'Profile Field Values: list 12345 has no profile field 8801.' })
@@ -115,7 +105,7 @@ describe('runtime end to end (HTTP ingest → actions-core → sandbox)', () => 
   it('logs one line per delivery with list, events, statuses and duration', async () => {
     h = await startTestRuntime({ ...configFile('config.json'), ...fast })
     await h.post('/v1/track', audienceTrack('jane@example.com', 'my_audience', true))
-    await settled(h, 1)
+    await h.settled(1)
     const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.msg === 'delivery')
     expect(line).toMatchObject({ listId: '12345', events: 1, statuses: { '201': 1 }, durationMs: expect.any(Number) })
   })
