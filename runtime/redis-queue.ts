@@ -345,8 +345,15 @@ export class RedisQueue implements EventQueue {
       let more = false
       const stillReadable = new Set(this.readable())
       partitions.forEach((partition, i) => {
-        // Lost while reading: what was read stays pending for this consumer, and the next holder claims it.
-        if (!stillReadable.has(partition)) return
+        // Not readable any more (lost, given up, or its lease awaiting renewal): what was read, and what was
+        // buffered, stays pending for this consumer. The next holder claims it; should this process read the
+        // partition again, it starts over from its own pending entries, or those would stay pending with nobody
+        // to deliver them.
+        if (!stillReadable.has(partition)) {
+          state.cursors.delete(partition)
+          state.buffered.delete(partition)
+          return
+        }
         const entries = entriesOf(reply[i], partition, this.streamKey(name, partition))
         if (cursors[i] === '>') {
           if (entries.length >= count) more = true
@@ -531,10 +538,16 @@ export class RedisQueue implements EventQueue {
     return count
   }
 
-  /** Stops reading a partition; what it buffered stays pending for this consumer, handed over with the lease. */
+  /**
+   * Stops reading a partition; what it buffered stays pending for this consumer, handed over with the lease. Should
+   * the partition come back before it is handed over, its reading starts over from this consumer's pending entries.
+   */
   private giveUp(partition: number): void {
     this.releasing.add(partition)
-    for (const state of this.subscriptions.values()) state.buffered.delete(partition)
+    for (const state of this.subscriptions.values()) {
+      state.buffered.delete(partition)
+      state.cursors.delete(partition)
+    }
   }
 
   /**

@@ -362,6 +362,40 @@ describe('the queue on Redis Streams', () => {
     expect(await streamLengths(prefix, 'a')).toBe(0)
   })
 
+  it('reads again what it read while its partition stopped being readable, once the partition is readable again', async () => {
+    // A read whose partition lapses meanwhile (a lease renewal late under load, or the partition given up) drops
+    // what it read, which stays pending for this consumer; nothing else would ever read it again.
+    const client = new Redis(server.url)
+    let lapse: (() => void) | undefined
+    const call = client.call.bind(client) as (command: string, args: (string | number)[]) => Promise<unknown>
+    ;(client as unknown as { call: typeof call }).call = async (command, args) => {
+      const reply = await call(command, args)
+      // The read script's first key is the subscription's attempts.
+      if (lapse && command === 'EVALSHA' && String(args[2]).includes(':attempts:')) {
+        lapse()
+        lapse = undefined
+      }
+      return reply
+    }
+    try {
+      const queue = await open({ keyPrefix: newPrefix(), connection: client, partitions: 1 })
+      await enqueueEach(queue, [event(1)])
+      const first = await queue.read('a', -1, 10)
+      expect(ids(first)).toEqual(['m1'])
+      await queue.settle(delivered('a', first))
+
+      await enqueueEach(queue, [event(2), event(3)])
+      const leases = (queue as unknown as { leases: { until: Map<number, number> } }).leases
+      lapse = () => leases.until.set(0, 0)
+      expect(await queue.read('a', first[0].position, 10)).toEqual([])
+      expect(lapse).toBeUndefined()
+      // The next renewal makes the partition readable again.
+      expect(ids(await readAll(queue, 'a', 2))).toEqual(['m2', 'm3'])
+    } finally {
+      client.disconnect()
+    }
+  })
+
   it('keeps every acknowledged event and dead letter across a Redis crash, with its append-only file', async () => {
     const durable = await startRedisServer({ aof: true })
     try {

@@ -1,0 +1,205 @@
+import { ChildProcess, execFile, spawn } from 'child_process'
+import { once } from 'events'
+import Redis from 'ioredis'
+import { mkdtempSync, rmSync, writeFileSync } from 'fs'
+import os from 'os'
+import path from 'path'
+import { promisify } from 'util'
+import { audienceTrack } from '../engage-events'
+import { startRedisServer, RedisServer } from '../redis-server'
+
+/**
+ * `kill -9` of one of three runtimes sharing one Redis, in the middle of a load posted across them: the real CLI,
+ * against the sandbox with Listrak's latency. The two left (and one started in its place) take over its
+ * partitions and what it had read but not settled; every event a runtime answered 200 for must reach the sandbox
+ * or the dead letters, and how many arrived twice (at-least-once) is reported.
+ */
+
+const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js')
+const RUNTIMES = 3
+const CLIENTS = 6
+const BATCH = 100
+const MAX_BATCHES_PER_CLIENT = 25
+const KILL_AFTER_MS = 1500
+const PARTITIONS = 8
+const KEY_PREFIX = '{kill-test}'
+/** Well above a drain's time here (a few seconds), so that only a stuck partition fails the test. */
+const DRAIN_DEADLINE_MS = 45_000
+
+async function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let output = ''
+  child.stdout?.on('data', (chunk) => (output += chunk))
+  child.stderr?.on('data', (chunk) => (output += chunk))
+  for (let i = 0; i < 400 && !ready.test(output); i++) {
+    if (child.exitCode !== null) break
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  if (!ready.test(output)) {
+    child.kill('SIGKILL')
+    throw new Error(`${args[0]} did not start:\n${output}`)
+  }
+  return { child, output: () => output }
+}
+
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve([child.exitCode, child.signalCode])
+    : once(child, 'exit')
+
+it('loses no acknowledged event when one of three runtimes sharing Redis is killed with SIGKILL mid-load', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kill-redis-'))
+  const redisServer: RedisServer = await startRedisServer({ aof: true })
+  const redis = new Redis(redisServer.url)
+  const sandbox = await start(['sandbox', '--port', '0', '--latency', '100-300'], /^Press Ctrl\+C/m)
+  const runtimes: ChildProcess[] = []
+  try {
+    const authUrl = /LISTRAK_AUTH_URL=(\S+)/.exec(sandbox.output())?.[1] as string
+    const apiUrl = /LISTRAK_API_URL=(\S+)/.exec(sandbox.output())?.[1] as string
+    const sandboxUrl = /listening on (\S+)/.exec(sandbox.output())?.[1] as string
+    const config = path.join(dir, 'config.json')
+    writeFileSync(
+      config,
+      JSON.stringify({
+        settings: { client_id: 'demo-client-id', client_secret: 'demo-client-secret' },
+        listrak: { authUrl, apiUrl },
+        subscriptions: [
+          {
+            name: 'audience',
+            subscribe: 'context.personas.computation_key = "my_audience"',
+            partnerAction: 'updateEmailContactProfileFields',
+            mapping: { listId: 12345, profileFieldValues: { '6789': 'useAudienceKey' } }
+          }
+        ],
+        delivery: { batchSize: 500, flushIntervalMs: 100 },
+        // Short lease and claim times, so that the takeover happens within the test; the claim idle time stays
+        // above the longest delivery (the sandbox's latency).
+        queue: {
+          redis: {
+            url: redisServer.url,
+            keyPrefix: KEY_PREFIX,
+            partitions: PARTITIONS,
+            leaseMs: 1000,
+            claimIdleMs: 2000,
+            pollMs: 50
+          }
+        }
+      })
+    )
+    const serve = async () => {
+      const runtime = await start(
+        ['serve', '--config', config, '--port', '0', '--no-check', '--redis', redisServer.url],
+        /^Stats:/m
+      )
+      runtimes.push(runtime.child)
+      return { ...runtime, url: /runtime listening on (\S+)/.exec(runtime.output())?.[1] as string }
+    }
+    const started = await Promise.all(Array.from({ length: RUNTIMES }, () => serve()))
+    expect(started[0].output()).toMatch(/^Queue: shared, in Redis at redis:\/\/127\.0\.0\.1:\d+ \(keys/m)
+    expect(started[0].output()).not.toMatch(/append-only file is off/)
+
+    // The load: clients posting batches of new contacts across the runtimes; those of the killed one stop.
+    const acknowledged = new Set<string>()
+    const client = async (c: number) => {
+      const { url } = started[c % RUNTIMES]
+      for (let b = 0; b < MAX_BATCHES_PER_CLIENT; b++) {
+        const emails = Array.from({ length: BATCH }, (_, i) => `kill-${c}-${b}-${i}@example.com`)
+        const batch = emails.map((email) => ({ ...audienceTrack(email, 'my_audience', true), messageId: email }))
+        try {
+          const response = await fetch(`${url}/v1/batch`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ batch })
+          })
+          if (response.status === 200) emails.forEach((email) => acknowledged.add(email))
+        } catch {
+          return
+        }
+      }
+    }
+    const load = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)))
+    await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_MS))
+    const killedAfter = acknowledged.size
+    started[0].child.kill('SIGKILL')
+    await exited(started[0].child)
+    // One started in its place, as an orchestrator would.
+    const replacement = await serve()
+    await load
+
+    // Drained once no stream holds an entry: an entry leaves its stream only when it is settled.
+    const left = async () => {
+      const lengths = await Promise.all(
+        Array.from({ length: PARTITIONS }, (_, p) => redis.xlen(`${KEY_PREFIX}:events:audience:${p}`))
+      )
+      return lengths.reduce((sum, n) => sum + n, 0)
+    }
+    // What is left where, for a failure to say: each partition's length, pending entries and lease holder.
+    const where = async () => {
+      const rows = await Promise.all(
+        Array.from({ length: PARTITIONS }, async (_, p) => {
+          const stream = `${KEY_PREFIX}:events:audience:${p}`
+          const [length, pending, lease] = await Promise.all([
+            redis.xlen(stream),
+            redis.xpending(stream, 'delivery'),
+            redis.get(`${KEY_PREFIX}:lease:${p}`)
+          ])
+          return `partition ${p}: ${length} left, pending ${JSON.stringify(pending)}, lease ${lease ?? 'none'}`
+        })
+      )
+      const stats = await Promise.all(
+        [started[1], started[2], replacement].map(async ({ url }) =>
+          JSON.stringify(await (await fetch(`${url}/stats`)).json())
+        )
+      )
+      return [...rows, ...stats].join('\n')
+    }
+    const deadline = Date.now() + DRAIN_DEADLINE_MS
+    while ((await left()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
+    if ((await left()) > 0) throw new Error(`not drained in ${DRAIN_DEADLINE_MS} ms:\n${await where()}`)
+    for (const { child, output } of [started[1], started[2], replacement]) {
+      child.kill('SIGTERM')
+      expect(await exited(child)).toEqual([0, null])
+      expect(output()).toMatch(/^Stopped\. accepted \d+, /m)
+    }
+
+    // Where every acknowledged event went.
+    const imports = (await (await fetch(`${sandboxUrl}/_sandbox/imports`)).json()) as {
+      dropped: number
+      data: { contacts: { emailAddress: string }[] }[]
+    }
+    expect(imports.dropped).toBe(0)
+    const arrivals = new Map<string, number>()
+    for (const { contacts } of imports.data) {
+      for (const { emailAddress } of contacts) arrivals.set(emailAddress, (arrivals.get(emailAddress) ?? 0) + 1)
+    }
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      cli,
+      ...['dead-letters', 'export', '--config', config, '--redis', redisServer.url]
+    ])
+    const deadLettered = new Set(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => (JSON.parse(line) as { messageId: string }).messageId)
+    )
+    const lost = [...acknowledged].filter((email) => !arrivals.has(email) && !deadLettered.has(email))
+    const duplicates = [...arrivals.values()].reduce((sum, n) => sum + n - 1, 0)
+    process.stderr.write(
+      `kill -9 of 1 of ${RUNTIMES} runtimes on Redis mid-load: acknowledged ${acknowledged.size} ` +
+        `(${killedAfter} before the kill), delivered ${[...acknowledged].filter((e) => arrivals.has(e)).length}, ` +
+        `dead-lettered ${deadLettered.size}, lost ${lost.length}, delivered twice ${duplicates}\n`
+    )
+    expect(killedAfter).toBeGreaterThan(0)
+    expect(lost).toEqual([])
+  } finally {
+    for (const child of runtimes) {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited(child)
+    }
+    sandbox.child.kill('SIGTERM')
+    await exited(sandbox.child)
+    redis.disconnect()
+    await redisServer.stop()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}, 90_000)
