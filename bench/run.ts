@@ -7,7 +7,8 @@ import path from 'path'
 import readline from 'readline'
 import { MAX_CONTACTS_PER_IMPORT } from '../src/updateEmailContactProfileFields/imports'
 import { CACHE, ensurePeer, PEER_PACKAGE } from './peer'
-import { REPLAY, WORKLOAD_IDS, WORKLOADS } from './workloads'
+import type { Backend, IngestMeasurement } from './ingest-child'
+import { INGEST, REPLAY, REPLAY_LARGE, WORKLOAD_IDS, WORKLOADS } from './workloads'
 import type { BenchDestination, Workload } from './workloads'
 
 /**
@@ -79,7 +80,7 @@ const program = new Command('npm run bench --')
     [
       '',
       'Workloads:',
-      ...[...WORKLOADS, REPLAY].map(
+      ...[...WORKLOADS, REPLAY, REPLAY_LARGE, INGEST].map(
         (w) => `  ${w.id}  ${String(w.runs).padStart(2)} run${w.runs > 1 ? 's' : ' '}  ${w.title}`
       ),
       '',
@@ -103,6 +104,22 @@ const workloads: Workload[] = WORKLOADS.filter((w) => selected(w.id)).map((w) =>
   runs: options.runs ?? w.runs
 }))
 const replayRun = selected(REPLAY.id) ? { ...REPLAY, events: options.events ?? REPLAY.events } : undefined
+const largeReplayRun = selected(REPLAY_LARGE.id)
+  ? { ...REPLAY_LARGE, events: options.events ? options.events * 5 : REPLAY_LARGE.events }
+  : undefined
+const ingestRun = selected(INGEST.id)
+  ? {
+      ...INGEST,
+      events: options.events ?? INGEST.events,
+      trackEvents: options.events ? Math.max(1, Math.floor(options.events / 10)) : INGEST.trackEvents
+    }
+  : undefined
+/** The queues the ingest workload measures, in the order it runs them. */
+const BACKENDS: Backend[] = ['durable', 'memory', 'redis']
+/** Ingest with the durable store, on /v1/batch: the floor the durability issue set. */
+const DURABLE_BATCH_EVENTS_PER_SECOND = 10_000
+/** "Flat" memory: the 1,000,000-event replay may peak at most this much above the 200,000-event one. */
+const FLAT_MEMORY_RATIO = 1.25
 /** Fewer runs or other events than the workloads define: figures to look at, not to publish. */
 const short = options.events !== undefined || WORKLOADS.some((w) => selected(w.id) && (options.runs ?? w.runs) < w.runs)
 if (options.save && short)
@@ -337,11 +354,63 @@ const describe = (w: Workload) =>
   `${w.events.toLocaleString('en-US')} events${w.passes > 1 ? ` × ${w.passes} passes` : ''}, ` +
   `${w.lists} list${w.lists > 1 ? 's' : ''}, ${w.latencyMs ? `${w.latencyMs} ms latency` : 'no latency'}`
 
+/** I1: one runtime process per queue, against a sandbox process of its own. */
+async function measureIngest(): Promise<IngestMeasurement[]> {
+  if (!ingestRun) return []
+  const sandbox = await startSandboxProcess()
+  try {
+    const results: IngestMeasurement[] = []
+    for (const backend of BACKENDS) {
+      const m = await child<IngestMeasurement>(
+        'ingest-child.ts',
+        [
+          backend,
+          JSON.stringify({ batchEvents: ingestRun.events, trackEvents: ingestRun.trackEvents, sandbox: sandbox.urls })
+        ],
+        `${INGEST.id} ${backend}`
+      )
+      for (const r of m.routes) {
+        process.stderr.write(
+          `${INGEST.id} ${backend.padEnd(7)} /v1/${r.route}: ${r.eventsPerSecond} events/s, p99 ${r.p99Ms} ms` +
+            `${r.refused ? `, ${r.refused} requests refused` : ''}\n`
+        )
+      }
+      results.push(m)
+    }
+    return results
+  } finally {
+    sandbox.proc.kill('SIGTERM')
+  }
+}
+
 async function main() {
   const raw = await measure()
   const replay = replayRun
     ? await child<ReplayMeasurement>('replay-child.ts', [String(replayRun.events)], REPLAY.id)
     : undefined
+  const largeReplay = largeReplayRun
+    ? await child<ReplayMeasurement>('replay-child.ts', [String(largeReplayRun.events)], REPLAY_LARGE.id)
+    : undefined
+  const ingest = await measureIngest()
+  const durableBatch = ingest.find((m) => m.backend === 'durable')?.routes.find((r) => r.route === 'batch')
+  const ingestTarget = {
+    target: `I1 durable store, /v1/batch: at least ${DURABLE_BATCH_EVENTS_PER_SECOND.toLocaleString('en-US')} events/s, none refused`,
+    atLeast: DURABLE_BATCH_EVENTS_PER_SECOND,
+    value: durableBatch?.eventsPerSecond ?? null,
+    status: !durableBatch
+      ? 'not measured'
+      : durableBatch.eventsPerSecond >= DURABLE_BATCH_EVENTS_PER_SECOND && durableBatch.refused === 0
+        ? 'met'
+        : 'NOT met'
+  }
+  const flatRatio = replay && largeReplay ? largeReplay.peakRssMb / replay.peakRssMb : undefined
+  const flatTarget = {
+    target: `R2 peak RSS at most ${FLAT_MEMORY_RATIO}× R1's (five times the events)`,
+    atMost: FLAT_MEMORY_RATIO,
+    value: flatRatio === undefined ? null : round(flatRatio, 2),
+    status:
+      flatRatio === undefined ? 'not measured (needs R1 and R2)' : flatRatio <= FLAT_MEMORY_RATIO ? 'met' : 'NOT met'
+  }
   const summary = summarize(raw)
   const ratioTargets = TARGETS.map((t) => evaluate(raw, t))
   const largest = summary.W3?.ours?.largestRequestContacts
@@ -351,7 +420,7 @@ async function main() {
     value: largest ?? null,
     status: largest === undefined ? 'not measured' : largest <= MAX_CONTACTS_PER_IMPORT ? 'met' : 'NOT met'
   }
-  const targets = [...ratioTargets, largestTarget]
+  const targets = [...ratioTargets, largestTarget, ingestTarget, flatTarget]
 
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`
   const lines = [`Machine: ${machine}. Peer: ${PEER_PACKAGE}. Each run in a fresh process, after a warm-up.`]
@@ -417,7 +486,21 @@ async function main() {
   targetRows.push(
     largestTarget.value === null
       ? notMeasured(largestTarget.target)
-      : [largestTarget.target, `largest ${largestTarget.value}`, '—', '—', '—', '—', largestTarget.status]
+      : [largestTarget.target, `largest ${largestTarget.value}`, '—', '—', '—', '—', largestTarget.status],
+    ingestTarget.value === null
+      ? notMeasured(ingestTarget.target)
+      : [ingestTarget.target, `${ingestTarget.value} events/s`, '—', '—', '—', '—', ingestTarget.status],
+    flatTarget.value === null
+      ? [flatTarget.target, '—', '—', '—', '—', '—', flatTarget.status]
+      : [
+          flatTarget.target,
+          `${Math.round(largeReplay?.peakRssMb ?? 0)} MB`,
+          `${Math.round(replay?.peakRssMb ?? 0)} MB`,
+          `${flatTarget.value.toFixed(2)}×`,
+          '—',
+          '1',
+          flatTarget.status
+        ]
   )
   lines.push(
     ...table(
@@ -440,8 +523,48 @@ async function main() {
       ? `${REPLAY.id}: replay of ${replay.events.toLocaleString('en-US')} events (\`listrak-actions replay\` pipeline, ` +
           `embedded sandbox, no latency): ${replay.eventsPerSecond} events/s, peak RSS ${Math.round(replay.peakRssMb)} MB` +
           (w4 ? `; ${round(replay.eventsPerSecond / w4, 2)}× W4's events/s.` : '.')
-      : `${REPLAY.id} (replay): not measured.`
+      : `${REPLAY.id} (replay): not measured.`,
+    largeReplay
+      ? `${REPLAY_LARGE.id}: replay of ${largeReplay.events.toLocaleString('en-US')} events: ${largeReplay.eventsPerSecond} ` +
+          `events/s, peak RSS ${Math.round(largeReplay.peakRssMb)} MB.`
+      : `${REPLAY_LARGE.id} (replay, large): not measured.`
   )
+  if (ingest.length) {
+    lines.push(
+      '',
+      `${INGEST.id}: the runtime (\`serve\`, its own process) acknowledging ${ingestRun?.events.toLocaleString('en-US')} ` +
+        `events on /v1/batch, then ${ingestRun?.trackEvents.toLocaleString('en-US')} on /v1/track, while it delivers to ` +
+        'the sandbox (another process); the load from a third. Redis: a local redis-server, append-only file synced every second.',
+      ...table(
+        [
+          'queue',
+          'route',
+          'events',
+          'events/s',
+          'p50 ms',
+          'p99 ms',
+          'refused requests',
+          'drain ms',
+          'runtime peak RSS MB'
+        ],
+        ingest.flatMap((m) =>
+          m.routes.map((r) =>
+            [
+              m.backend,
+              `/v1/${r.route}`,
+              r.events,
+              r.eventsPerSecond,
+              r.p50Ms,
+              r.p99Ms,
+              r.refused,
+              r.route === 'batch' ? m.drainMs : '—',
+              m.runtimePeakRssMb ?? '—'
+            ].map(String)
+          )
+        )
+      )
+    )
+  }
 
   const result = {
     date: new Date().toISOString(),
@@ -449,10 +572,17 @@ async function main() {
     peer: PEER_PACKAGE,
     options: { only: options.only ?? null, runs: options.runs ?? null, events: options.events ?? null },
     short,
-    workloads: [...workloads, ...(replayRun ? [replayRun] : [])],
+    workloads: [
+      ...workloads,
+      ...(replayRun ? [replayRun] : []),
+      ...(largeReplayRun ? [largeReplayRun] : []),
+      ...(ingestRun ? [ingestRun] : [])
+    ],
     summary,
     targets,
     replay: replay ?? null,
+    largeReplay: largeReplay ?? null,
+    ingest,
     raw
   }
   const json = `${JSON.stringify(result, null, 2)}\n`

@@ -76,7 +76,24 @@ export const REPLAY = {
   runs: 1
 }
 
-export const WORKLOAD_IDS = [...WORKLOADS.map((w) => w.id), REPLAY.id]
+/** The same replay over a file five times larger: the queue keeps a small window, so memory must stay flat. */
+export const REPLAY_LARGE = {
+  id: 'R2',
+  title: '`replay` of 1,000,000 events: peak RSS against R1 (memory stays flat)',
+  events: 1_000_000,
+  runs: 1
+}
+
+/** The runtime's ingest over HTTP, with each of its queues (see ingest-child.ts). */
+export const INGEST = {
+  id: 'I1',
+  title: 'ingest over HTTP: /v1/batch (100 events a request) then /v1/track, durable store, --memory and Redis',
+  events: 200_000,
+  trackEvents: 20_000,
+  runs: 1
+}
+
+export const WORKLOAD_IDS = [...WORKLOADS.map((w) => w.id), REPLAY.id, REPLAY_LARGE.id, INGEST.id]
 
 export const FIRST_LIST = 1001
 /** Segment's batches hold at most 1,000 events; both destinations get the same batches. */

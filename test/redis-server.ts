@@ -30,6 +30,8 @@ export interface RedisServer {
 export interface RedisServerOptions {
   /** Writes an append-only file, synced on every write, so that a restart keeps everything acknowledged. */
   aof?: boolean
+  /** How often the append-only file is synced (default `always`); `everysec` is what Redis recommends. */
+  appendfsync?: 'always' | 'everysec'
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -90,7 +92,9 @@ async function launch(port: number, dir: string, options: RedisServerOptions): P
   const args = [
     ...['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--logfile', ''],
     ...['--save', ''],
-    ...(options.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'])
+    ...(options.aof
+      ? ['--appendonly', 'yes', '--appendfsync', options.appendfsync ?? 'always']
+      : ['--appendonly', 'no'])
   ]
   const child = spawn(BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   // Should the test process end without stopping it, the server ends too.
