@@ -1,39 +1,21 @@
 import { spawn, spawnSync } from 'child_process'
 import { once } from 'events'
-import path from 'path'
-import readline from 'readline'
-
-const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js')
+import { fetchToken } from '../sandbox/client'
+import { CLI as cli, exited, startCli } from './process'
 
 describe('listrak-actions sandbox', () => {
   it('prints its URLs and demo credentials, serves tokens, and stops cleanly on SIGTERM', async () => {
-    // `npm test` builds first, so this runs the command a user runs.
-    const child = spawn(process.execPath, [cli, 'sandbox', '--port', '0', '--latency', '1-3'], {
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
+    const { child, output } = await startCli(['sandbox', '--port', '0', '--latency', '1-3'], /^Press Ctrl\+C/m)
     try {
-      const lines: string[] = []
-      for await (const line of readline.createInterface({ input: child.stdout })) {
-        lines.push(line)
-        if (line.startsWith('Press Ctrl+C')) break
-      }
-      const output = lines.join('\n')
-      expect(output).toContain('client ID demo-client-id, client secret demo-client-secret')
-      expect(output).toMatch(/"latencyMs":\[1,3\]/)
-      const authUrl = /LISTRAK_AUTH_URL=(\S+)/.exec(output)?.[1] as string
-      expect(/LISTRAK_API_URL=(http:\/\/127\.0\.0\.1:\d+\/email\/v1)/.test(output)).toBe(true)
-
-      const response = await fetch(authUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials&client_id=demo-client-id&client_secret=demo-client-secret'
-      })
-      expect(response.status).toBe(200)
+      expect(output()).toContain('client ID demo-client-id, client secret demo-client-secret')
+      expect(output()).toMatch(/"latencyMs":\[1,3\]/)
+      expect(output()).toMatch(/LISTRAK_API_URL=http:\/\/127\.0\.0\.1:\d+\/email\/v1\b/)
+      const authUrl = /LISTRAK_AUTH_URL=(\S+)/.exec(output())?.[1] as string
+      expect(await fetchToken(authUrl)).toEqual(expect.any(String))
     } finally {
       child.kill('SIGTERM')
     }
-    const [code] = await once(child, 'exit')
-    expect(code).toBe(0)
+    expect(await exited(child)).toEqual([0, null])
   })
 
   it('refuses a bad option with a message', async () => {

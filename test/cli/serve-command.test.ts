@@ -4,19 +4,17 @@ import { mkdtempSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import { promisify } from 'util'
+import { waitFor } from '../wait'
+import { CLI as cli, exited, startCli } from './process'
 
 const root = path.join(__dirname, '..', '..')
-const cli = path.join(root, 'dist', 'cli.js')
 
 describe('listrak-actions serve', () => {
   it('starts with the example config and the sandbox; the printed curl switches the field on; SIGINT stops it', async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-'))
-    const child = spawn(process.execPath, [cli, 'serve', '--port', '0'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
+    const { child, output } = await startCli(['serve', '--port', '0'], /^Stats:/m, { cwd })
     try {
-      for (let i = 0; i < 200 && !/^Stats:/m.test(stdout); i++) await new Promise((resolve) => setTimeout(resolve, 25))
-      const banner = stdout
+      const banner = output()
       const lines = banner.split('\n')
       expect(banner).toMatch(/runtime listening on http:\/\/127\.0\.0\.1:\d+/)
       expect(banner).toContain('No Listrak credentials configured')
@@ -25,11 +23,11 @@ describe('listrak-actions serve', () => {
 
       const answer = await promisify(execFile)('sh', ['-c', curl])
       expect(JSON.parse(answer.stdout)).toEqual({ success: true })
-      let contacts = ''
-      for (let i = 0; i < 100 && !contacts.includes('"6789":"on"'); i++) {
-        await new Promise((resolve) => setTimeout(resolve, 50))
-        contacts = (await promisify(execFile)('sh', ['-c', contactsCurl])).stdout
-      }
+      const contacts = await waitFor(
+        'the printed contacts curl to show the field on',
+        async () => (await promisify(execFile)('sh', ['-c', contactsCurl])).stdout,
+        (stdout) => stdout.includes('"6789":"on"')
+      )
       expect(JSON.parse(contacts)).toEqual({
         listId: 12345,
         contacts: [{ emailAddress: 'jane@example.com', fields: { '6789': 'on' } }]
@@ -37,9 +35,8 @@ describe('listrak-actions serve', () => {
     } finally {
       child.kill('SIGINT')
     }
-    const [code] = child.exitCode === null ? await once(child, 'close') : [child.exitCode]
-    expect(code).toBe(0)
-    expect(stdout).toContain('Stopped. accepted 1, matched 1, delivered 1')
+    expect(await exited(child)).toEqual([0, null])
+    expect(output()).toContain('Stopped. accepted 1, matched 1, delivered 1')
   })
 
   it('refuses a broken config with the path of the bad key', async () => {
@@ -93,23 +90,20 @@ describe('listrak-actions serve on an address other machines can reach', () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-'))
     const file = path.join(cwd, 'open.json')
     writeFileSync(file, JSON.stringify({ subscriptions, ingest: { host: '0.0.0.0', port: 0 } }))
-    const child = spawn(process.execPath, [cli, 'serve', '--config', file, '--no-check', '--allow-unauthenticated'], {
-      cwd,
-      stdio: ['ignore', 'pipe', 'pipe']
-    })
-    let stdout = ''
-    child.stdout.on('data', (chunk) => (stdout += chunk))
+    const { child, output } = await startCli(
+      ['serve', '--config', file, '--no-check', '--allow-unauthenticated'],
+      /^Stats:/m,
+      { cwd }
+    )
     try {
-      for (let i = 0; i < 200 && !/^Stats:/m.test(stdout); i++) await new Promise((resolve) => setTimeout(resolve, 25))
-      expect(stdout).toMatch(/^Warning: serving on 0\.0\.0\.0 without a write key/m)
+      expect(output()).toMatch(/^Warning: serving on 0\.0\.0\.0 without a write key/m)
       // Talked to on loopback only.
-      const port = /listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(stdout)?.[1]
+      const port = /listening on http:\/\/0\.0\.0\.0:(\d+)/.exec(output())?.[1]
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200)
     } finally {
       child.kill('SIGINT')
     }
-    const [code] = child.exitCode === null ? await once(child, 'close') : [child.exitCode]
-    expect(code).toBe(0)
+    expect(await exited(child)).toEqual([0, null])
   })
 })
 

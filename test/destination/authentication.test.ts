@@ -79,15 +79,22 @@ describe('refreshAccessToken', () => {
 
   it('refuses an answer without an access token', async () => {
     tokenEndpoint().reply(200, { token_type: 'Bearer' })
-    await expect(refresh()).rejects.toThrow('without an access token')
+    await expect(refresh()).rejects.toMatchObject({
+      name: 'IntegrationError',
+      message: "Listrak's token endpoint answered HTTP 200 without an access token."
+    })
   })
 
   it("reports wrong credentials with Listrak's reason, never the secret", async () => {
     tokenEndpoint().reply(401, invalidCredentials)
-    const error = await refresh().catch((e: Error) => e)
-    expect(error).toMatchObject({ name: 'InvalidAuthenticationError', status: 401 })
-    expect((error as Error).message).toContain('ERROR_INVALID_CREDENTIALS: Invalid client credentials')
-    expect((error as Error).message).not.toContain(CLIENT_SECRET)
+    await expect(refresh()).rejects.toMatchObject({
+      name: 'InvalidAuthenticationError',
+      status: 401,
+      message:
+        'Listrak refused the API client credentials (HTTP 401 ERROR_INVALID_CREDENTIALS: Invalid client credentials ' +
+        'for client_secret=[redacted].). Check the API Client ID and API Client Secret, and that the integration is ' +
+        'active in Listrak.'
+    })
   })
 
   it('makes a failing token endpoint retryable', async () => {
@@ -99,22 +106,27 @@ describe('refreshAccessToken', () => {
 describe('testAuthentication', () => {
   it('accepts good credentials', async () => {
     const scope = tokenEndpoint().reply(200, { access_token: 'fresh-token', token_type: 'Bearer', expires_in: 3600 })
-    await expect(newIntegration().testAuthentication(settings)).resolves.not.toThrow()
+    await expect(newIntegration().testAuthentication(settings)).resolves.toBeUndefined()
     expect(scope.isDone()).toBe(true)
   })
 
   it("refuses bad credentials with Listrak's message and without the secret", async () => {
     tokenEndpoint().reply(401, invalidCredentials)
-    const error = (await newIntegration()
-      .testAuthentication(settings)
-      .catch((e: Error) => e)) as Error
-    expect(error.message).toContain('ERROR_INVALID_CREDENTIALS: Invalid client credentials')
-    expect(error.message).toMatch(/^Credentials are invalid: 401 Listrak refused/)
-    expect(error.message).not.toContain(CLIENT_SECRET)
+    // actions-core puts "Credentials are invalid: <status>" before the destination's message.
+    await expect(newIntegration().testAuthentication(settings)).rejects.toMatchObject({
+      message:
+        'Credentials are invalid: 401 Listrak refused the API client credentials (HTTP 401 ' +
+        'ERROR_INVALID_CREDENTIALS: Invalid client credentials for client_secret=[redacted].). Check the API Client ' +
+        'ID and API Client Secret, and that the integration is active in Listrak.'
+    })
   })
 
   it('refuses missing settings before calling Listrak', async () => {
-    await expect(newIntegration().testAuthentication({ client_id: 'x' } as never)).rejects.toThrow(/client_secret/)
+    const scope = tokenEndpoint().reply(200, { access_token: 'fresh-token' })
+    await expect(newIntegration().testAuthentication({ client_id: 'x' } as never)).rejects.toThrow(
+      "The root value is missing the required field 'client_secret'."
+    )
+    expect(scope.isDone()).toBe(false)
   })
 })
 
@@ -144,22 +156,30 @@ describe('API requests', () => {
 describe('secrets', () => {
   it('never appear in an error message or a result', async () => {
     const seen: string[] = []
-    const capture = (e: unknown) => seen.push(String(e), JSON.stringify(e))
+    /** The error `failing` rejects with, as text; the test fails if it resolves. */
+    const rejection = async (failing: Promise<unknown>) => {
+      const error = await failing.then(
+        () => undefined,
+        (e: unknown) => e
+      )
+      expect(error).toBeInstanceOf(Error)
+      seen.push(String(error), JSON.stringify(error))
+    }
 
     tokenEndpoint().reply(401, invalidCredentials)
-    await newIntegration().testAuthentication(settings).catch(capture)
+    await rejection(newIntegration().testAuthentication(settings))
     tokenEndpoint().reply(400, { error: 'invalid_client', error_description: `bad secret ${CLIENT_SECRET}` })
-    await refresh().catch(capture)
+    await rejection(refresh())
     nock(AUTH)
       .post('/OAuth2/Token')
       .replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))
-    await refresh().catch(capture)
+    await rejection(refresh())
     for (const status of [400, 401, 404, 429, 500]) {
       nock(API).post(importPath(12345)).reply(status, { status, error: 'ERROR_X', message: 'nope' })
       seen.push(JSON.stringify(await runBatch([audienceTrack('jane@example.com', 'my_audience', true)])))
     }
 
-    expect(seen.length).toBeGreaterThan(5)
+    expect(seen).toHaveLength(11)
     for (const text of seen) {
       expect(text).not.toContain(CLIENT_SECRET)
       expect(text).not.toContain(ACCESS_TOKEN)

@@ -7,25 +7,14 @@ import {
   listFieldCache
 } from '../../src/updateEmailContactProfileFields/list-fields'
 import { withFieldDefaults } from '../../runtime/subscriptions'
-import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
 import { audienceTrack } from '../engage-events'
+import { fetchToken, useSandbox } from '../sandbox/client'
 
 /** "Profile field from audience key": one mapping for every audience, against the sandbox over loopback. */
 
-let sandbox: Sandbox
-
-async function start(options: SandboxOptions = {}) {
-  sandbox = await startSandbox(options)
-  process.env.LISTRAK_AUTH_URL = sandbox.authUrl
-  process.env.LISTRAK_API_URL = sandbox.apiUrl
-}
+const { current, start } = useSandbox({ asListrak: true })
 
 beforeEach(() => listFieldCache.clear())
-afterEach(async () => {
-  delete process.env.LISTRAK_AUTH_URL
-  delete process.env.LISTRAK_API_URL
-  await sandbox?.stop()
-})
 
 const AUDIENCES = ['my_audience', 'vip_customers', 'cart_abandoners', 'high_value', 'newsletter_fans']
 
@@ -54,11 +43,11 @@ async function send(events: Partial<SegmentEvent>[], mapping: Record<string, unk
 }
 
 const gets = (path: RegExp) =>
-  sandbox.state.requests.all.filter((r) => r.method === 'GET' && r.status === 200 && path.test(r.path)).length
+  current.sandbox.state.requests.all.filter((r) => r.method === 'GET' && r.status === 200 && path.test(r.path)).length
 const posts = (path: RegExp) =>
-  sandbox.state.requests.all.filter((r) => r.method === 'POST' && path.test(r.path)).length
+  current.sandbox.state.requests.all.filter((r) => r.method === 'POST' && path.test(r.path)).length
 const fieldNamed = (name: string) =>
-  [...(sandbox.state.lists.get(12345)?.fields.values() ?? [])].find((f) => f.segmentationFieldName === name)
+  [...(current.sandbox.state.lists.get(12345)?.fields.values() ?? [])].find((f) => f.segmentationFieldName === name)
 
 describe('match or create', () => {
   it('syncs five audiences with one mapping, creating each missing field once', async () => {
@@ -72,7 +61,7 @@ describe('match or create', () => {
     // One group and three fields created (my_audience and vip_customers exist in the fixture), each once.
     expect(posts(/\/SegmentationFieldGroup$/)).toBe(1)
     expect(posts(/\/SegmentationFieldGroup\/\d+\/SegmentationField$/)).toBe(3)
-    const list = sandbox.state.lists.get(12345)
+    const list = current.sandbox.state.lists.get(12345)
     expect(list?.groups.map((g) => g.segmentationFieldGroupName)).toEqual([
       'Engage Audiences',
       'Preferences',
@@ -83,7 +72,7 @@ describe('match or create', () => {
     }
 
     const ids = AUDIENCES.map((a) => String(fieldNamed(a)?.segmentationFieldId))
-    const contact = sandbox.state.contactsOf(12345).find((c) => c.emailAddress === 'u0@example.com')
+    const contact = current.sandbox.state.contactsOf(12345).find((c) => c.emailAddress === 'u0@example.com')
     expect(contact?.fields).toEqual(Object.fromEntries(ids.map((id, a) => [id, a % 2 === 0 ? 'on' : 'off'])))
 
     // A second batch finds everything in the cache: no reads, no creations.
@@ -112,7 +101,7 @@ describe('match or create', () => {
       profileFieldValues: { '6790': 'on' },
       audienceProfileField: 'match'
     })
-    expect(sandbox.state.contactsOf(12345)).toEqual([
+    expect(current.sandbox.state.contactsOf(12345)).toEqual([
       { emailAddress: 'jane@example.com', fields: { '6790': 'on', '6789': 'off' } }
     ])
   })
@@ -156,7 +145,7 @@ describe('match', () => {
       audienceProfileField: 'match'
     })
     expect(results[0].status).toBe(201)
-    expect(sandbox.state.contactsOf(12345)[0].fields).toEqual({ '6790': 'on' })
+    expect(current.sandbox.state.contactsOf(12345)[0].fields).toEqual({ '6790': 'on' })
   })
 
   it('refuses an event without an audience key or membership', async () => {
@@ -179,14 +168,9 @@ describe('match', () => {
 describe('ListFieldCache', () => {
   it('re-reads a list for a missing name at most once per interval', async () => {
     await start()
-    const token = (await (
-      await fetch(sandbox.authUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'grant_type=client_credentials&client_id=demo-client-id&client_secret=demo-client-secret'
-      })
-    ).json()) as { access_token: string }
-    const request = createRequestClient({ headers: { authorization: `Bearer ${token.access_token}` } })
+    const request = createRequestClient({
+      headers: { authorization: `Bearer ${await fetchToken(current.sandbox.authUrl)}` }
+    })
     let now = 0
     const cache = new ListFieldCache(() => now)
     const reads = () => gets(/\/SegmentationFieldGroup$/)

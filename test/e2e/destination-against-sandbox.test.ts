@@ -2,24 +2,12 @@ import { Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
 import { withFieldDefaults } from '../../runtime/subscriptions'
-import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
 import { audienceIdentify, audienceTrack } from '../engage-events'
+import { useSandbox } from '../sandbox/client'
 
 /** The destination, registered in actions-core's real Destination, talking to the sandbox over loopback. */
 
-let sandbox: Sandbox
-
-async function start(options: SandboxOptions = {}) {
-  sandbox = await startSandbox(options)
-  process.env.LISTRAK_AUTH_URL = sandbox.authUrl
-  process.env.LISTRAK_API_URL = sandbox.apiUrl
-}
-
-afterEach(async () => {
-  delete process.env.LISTRAK_AUTH_URL
-  delete process.env.LISTRAK_API_URL
-  await sandbox?.stop()
-})
+const { current, start } = useSandbox({ asListrak: true })
 
 const subscription = (subscribe: string, mapping: Record<string, unknown>) => ({
   subscribe,
@@ -44,13 +32,8 @@ async function send(events: Partial<SegmentEvent>[], settings: ReturnType<typeof
   return results.map((r) => r.multistatus ?? [])
 }
 
-async function contacts(listId: number) {
-  const response = await fetch(`${sandbox.url}/_sandbox/lists/${listId}/contacts`)
-  const body = (await response.json()) as { contacts: { emailAddress: string; fields: Record<string, string> }[] }
-  return Object.fromEntries(body.contacts.map((c) => [c.emailAddress, c.fields]))
-}
-
-const stats = async () => (await (await fetch(`${sandbox.url}/_sandbox/stats`)).json()) as Record<string, number>
+const contacts = (listId: number) => current.api.contacts(listId)
+const stats = async () => (await current.api.call('GET', '/_sandbox/stats')).json as Record<string, number>
 
 describe('destination → sandbox over loopback', () => {
   it('syncs an audience with one useAudienceKey mapping: Entered on, Exited off', async () => {
@@ -201,7 +184,7 @@ describe('destination → sandbox over loopback', () => {
 
   it('reports a sandbox that is down as retryable for every event', async () => {
     await start()
-    await sandbox.stop()
+    await current.sandbox.stop()
     const settings = settingsWith(
       subscription('type = "track"', { listId: 12345, profileFieldValues: { '6789': 'on' } })
     )

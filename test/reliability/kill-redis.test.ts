@@ -1,10 +1,10 @@
-import { ChildProcess, execFile, spawn } from 'child_process'
-import { once } from 'events'
+import { ChildProcess, execFile } from 'child_process'
 import Redis from 'ioredis'
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import { promisify } from 'util'
+import { CLI as cli, exited, startCli as start } from '../cli/process'
 import { audienceTrack } from '../engage-events'
 import { startRedisServer, RedisServer } from '../redis-server'
 
@@ -15,7 +15,6 @@ import { startRedisServer, RedisServer } from '../redis-server'
  * or the dead letters, and how many arrived twice (at-least-once) is reported.
  */
 
-const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js')
 const RUNTIMES = 3
 const CLIENTS = 6
 const BATCH = 100
@@ -25,27 +24,6 @@ const PARTITIONS = 8
 const KEY_PREFIX = '{kill-test}'
 /** Well above a drain's time here (a few seconds), so that only a stuck partition fails the test. */
 const DRAIN_DEADLINE_MS = 45_000
-
-async function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout?.on('data', (chunk) => (output += chunk))
-  child.stderr?.on('data', (chunk) => (output += chunk))
-  for (let i = 0; i < 400 && !ready.test(output); i++) {
-    if (child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  if (!ready.test(output)) {
-    child.kill('SIGKILL')
-    throw new Error(`${args[0]} did not start:\n${output}`)
-  }
-  return { child, output: () => output }
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve([child.exitCode, child.signalCode])
-    : once(child, 'exit')
 
 it('loses no acknowledged event when one of three runtimes sharing Redis is killed with SIGKILL mid-load', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kill-redis-'))

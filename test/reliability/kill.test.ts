@@ -1,10 +1,11 @@
-import { ChildProcess, execFile, spawn } from 'child_process'
-import { once } from 'events'
+import { ChildProcess, execFile } from 'child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import { promisify } from 'util'
+import { CLI as cli, exited, startCli as start } from '../cli/process'
 import { audienceTrack } from '../engage-events'
+import { waitFor } from '../wait'
 
 /**
  * `kill -9` in the middle of a load: the real CLI against the sandbox in a process of its own, with Listrak's
@@ -12,33 +13,10 @@ import { audienceTrack } from '../engage-events'
  * has been started again on the same store; how many arrived twice (at-least-once) is reported.
  */
 
-const cli = path.join(__dirname, '..', '..', 'dist', 'cli.js')
 const CLIENTS = 4
 const BATCH = 100
 const MAX_BATCHES_PER_CLIENT = 60
 const KILL_AFTER_MS = 1500
-
-/** Starts a CLI command and resolves with its output so far once a line matches `ready`. */
-async function start(args: string[], ready: RegExp): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [cli, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  child.stdout?.on('data', (chunk) => (output += chunk))
-  child.stderr?.on('data', (chunk) => (output += chunk))
-  for (let i = 0; i < 400 && !ready.test(output); i++) {
-    if (child.exitCode !== null) break
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  if (!ready.test(output)) {
-    child.kill('SIGKILL')
-    throw new Error(`${args[0]} did not start:\n${output}`)
-  }
-  return { child, output: () => output }
-}
-
-const exited = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve([child.exitCode, child.signalCode])
-    : once(child, 'exit')
 
 async function stats(url: string): Promise<{ queueDepth: number; delivered: number; resumed: number }> {
   return (await (await fetch(`${url}/stats`)).json()) as { queueDepth: number; delivered: number; resumed: number }
@@ -106,7 +84,9 @@ it('loses no acknowledged event when the runtime is killed with SIGKILL mid-load
     const second = await serve()
     expect(second.output()).toMatch(/Queue: durable, in .*; \d+ event\(s\) from the last run resumed\./)
     second.child.kill('SIGTERM')
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await waitFor('the first SIGTERM to start the drain', second.output, (output) =>
+      output.includes('stopping: no new events')
+    )
     second.child.kill('SIGTERM')
     const startedAt = Date.now()
     expect(await exited(second.child)).toEqual([0, null])
@@ -116,10 +96,15 @@ it('loses no acknowledged event when the runtime is killed with SIGKILL mid-load
 
     // Started a third time: it delivers the rest.
     const third = await serve()
-    for (let i = 0; i < 600 && (await stats(third.url)).queueDepth > 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    expect((await stats(third.url)).queueDepth).toBe(0)
+    await waitFor(
+      'the third start to deliver what was left',
+      () => stats(third.url),
+      (s) => s.queueDepth === 0,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50
+      }
+    )
     third.child.kill('SIGTERM')
     expect(await exited(third.child)).toEqual([0, null])
     expect(third.output()).toMatch(/^Stopped\. accepted 0, /m)

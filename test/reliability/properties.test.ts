@@ -2,7 +2,6 @@ import type { SegmentEvent } from '@segment/actions-core'
 import fc from 'fast-check'
 import nock from 'nock'
 import { API, isolateNetwork, newIntegration, serveProfileFields, settings, auth } from '../destination/fixtures'
-import { MAX_CONTACTS_PER_IMPORT } from '../../src/updateEmailContactProfileFields/imports'
 
 /**
  * Properties of whole batches through actions-core's real mapping, validation and performBatch, with Listrak's
@@ -180,7 +179,6 @@ describe('batches, as properties', () => {
 
         for (const bodies of sent.values()) {
           for (const body of bodies) {
-            expect(body.length).toBeLessThanOrEqual(MAX_CONTACTS_PER_IMPORT)
             // One contact per address per request, and no field twice in a contact.
             const addresses = body.map((c) => c.emailAddress.toLowerCase())
             expect(new Set(addresses).size).toBe(addresses.length)
@@ -194,6 +192,54 @@ describe('batches, as properties', () => {
       }),
       { numRuns: 60 }
     )
+  })
+
+  // The limit is a figure here, not the code's constant, and most batches hold more contacts for a list than it.
+  it('send no body over the 1,000-contact limit, and every merged contact exactly once', async () => {
+    let crossed = 0
+    const large = fc.record({
+      contactsPerList: fc.array(fc.noBias(fc.integer({ min: 1, max: 2500 })), { minLength: 1, maxLength: 2 }),
+      duplicates: fc.integer({ min: 0, max: 50 })
+    })
+    await fc.assert(
+      fc.asyncProperty(large, async ({ contactsPerList, duplicates }) => {
+        const events: Generated[] = contactsPerList.flatMap((contacts, l) =>
+          Array.from({ length: contacts }, (_, i) => ({
+            email: `user${i}@example.com`,
+            listId: LISTS[l],
+            fields: { '6789': 'on' },
+            member: undefined
+          }))
+        )
+        for (let d = 0; d < duplicates; d++) {
+          events.push({
+            email: `user${(d * 7) % contactsPerList[0]}@example.com`,
+            listId: LISTS[0],
+            fields: { '6789': 'off' },
+            member: undefined
+          })
+        }
+        const expected = new Map<number, Map<string, Record<string, string>>>()
+        for (const e of events) {
+          const list = expected.get(e.listId) ?? new Map<string, Record<string, string>>()
+          list.set(e.email, e.fields as Record<string, string>)
+          expected.set(e.listId, list)
+        }
+        if ([...expected.values()].some((contacts) => contacts.size > 1000)) crossed += 1
+
+        const { sent, multistatus } = await run(events)
+        expect(multistatus.filter((r) => r.status !== 201)).toEqual([])
+        for (const [listId, contacts] of expected) {
+          const bodies = sent.get(listId) ?? []
+          expect(bodies.map((body) => body.length).filter((length) => length > 1000)).toEqual([])
+          expect(bodies).toHaveLength(Math.ceil(contacts.size / 1000))
+          expect(bodies.flat()).toHaveLength(contacts.size)
+        }
+        expect(fold(sent)).toEqual(expected)
+      }),
+      { numRuns: 15 }
+    )
+    expect(crossed).toBeGreaterThan(0)
   })
 
   it('send the same for the valid events whether refused events are in the batch or not', async () => {

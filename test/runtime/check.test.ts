@@ -6,23 +6,13 @@ import { promisify } from 'util'
 import { checkConfig, formatCheck, isProblem } from '../../runtime/check'
 import { parseConfig, RuntimeConfigInput } from '../../runtime/config'
 import { CheckFailedError } from '../../runtime'
-import { startSandbox, Sandbox } from '../../sandbox'
+import { useSandbox } from '../sandbox/client'
 import { configFile, startTestRuntime } from './harness'
 
 const root = path.join(__dirname, '..', '..')
 const demo = { client_id: 'demo-client-id', client_secret: 'demo-client-secret' }
-let sandbox: Sandbox
-
-beforeEach(async () => {
-  sandbox = await startSandbox()
-  process.env.LISTRAK_AUTH_URL = sandbox.authUrl
-  process.env.LISTRAK_API_URL = sandbox.apiUrl
-})
-afterEach(async () => {
-  delete process.env.LISTRAK_AUTH_URL
-  delete process.env.LISTRAK_API_URL
-  await sandbox.stop()
-})
+const { start } = useSandbox({ asListrak: true })
+beforeEach(() => start())
 
 const subscription = (mapping: Record<string, unknown>, name = 'sub') => ({
   name,
@@ -125,9 +115,10 @@ describe('check at start and on the command line', () => {
     ])
     expect(ok.stdout).toMatch(/ok\s+check box/)
     const bad = path.join(root, 'test', 'runtime', 'fixtures', 'broken-config.json')
-    const failed = await promisify(execFile)(process.execPath, [cli, 'check', '--config', bad]).catch((e) => e)
-    expect(failed.code).toBe(1)
-    expect(failed.stdout).toContain('takes "on" or "off", not "maybe"')
+    await expect(promisify(execFile)(process.execPath, [cli, 'check', '--config', bad])).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining('takes "on" or "off", not "maybe"')
+    })
   })
 
   it('`listrak-actions check` refuses a subscription whose FQL does not parse, naming it', async () => {
@@ -138,9 +129,13 @@ describe('check at start and on the command line', () => {
       JSON.stringify({ subscriptions: [{ ...subscription({ listId: 12345 }), subscribe: 'type = ' }] })
     )
     const cli = path.join(root, 'dist', 'cli.js')
-    const failed = await promisify(execFile)(process.execPath, [cli, 'check', '--config', config]).catch((e) => e)
-    rmSync(dir, { recursive: true, force: true })
-    expect(failed.code).not.toBe(0)
-    expect(failed.stderr).toContain('subscriptions.0.subscribe: "type = " is not valid FQL')
+    try {
+      await expect(promisify(execFile)(process.execPath, [cli, 'check', '--config', config])).rejects.toMatchObject({
+        code: expect.any(Number),
+        stderr: expect.stringContaining('subscriptions.0.subscribe: "type = " is not valid FQL')
+      })
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

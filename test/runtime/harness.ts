@@ -7,23 +7,25 @@ import { parseConfig, RuntimeConfig, RuntimeConfigInput } from '../../runtime/co
 import { startRuntime, Runtime } from '../../runtime'
 import { LmdbQueue } from '../../runtime/lmdb-queue'
 import type { DeadLetter } from '../../runtime/queue'
+import { waitFor } from '../wait'
+
+export { sandboxContacts } from '../sandbox/client'
 
 export const configFile = (name: string) =>
   JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'examples', name), 'utf8')) as RuntimeConfigInput
 
 type Letter = DeadLetter & { messageId: string; event: Record<string, unknown> }
 
-/** The dead letters of a config's queue: in its store (durable), or in its NDJSON file (in memory). */
+/**
+ * The dead letters of a config's queue: in its store (durable), or in its NDJSON file (in memory). The runtime
+ * writes that file with its first dead letter, so a missing file throws rather than reading as "none".
+ */
 export function readDeadLetters(config: RuntimeConfig): Letter[] {
   if (config.queue.memory) {
-    try {
-      return readFileSync(config.delivery.deadLetterFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Letter)
-    } catch {
-      return []
-    }
+    return readFileSync(config.delivery.deadLetterFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Letter)
   }
   // A reader beside the runtime, as `dead-letters list` is: LMDB lets both have the store open.
   const store = new LmdbQueue({ ...config.queue, role: 'reader' })
@@ -33,6 +35,8 @@ export function readDeadLetters(config: RuntimeConfig): Letter[] {
     void store.close()
   }
 }
+
+const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT'
 
 /**
  * Starts the runtime on free loopback ports, with its queue store (or, with `queue.memory`, its dead-letter file)
@@ -68,38 +72,35 @@ export async function startTestRuntime(
     })
   const deadLetters = () => readDeadLetters(config)
   /**
-   * The dead letters once `count` of them are stored. Fails, saying how many it found, when they are not there
-   * within `timeoutMs`.
+   * The dead letters once `count` of them are stored. Fails, saying how many it found (or that the dead-letter
+   * file was never written), when they are not there within `timeoutMs`.
    */
   const waitForDeadLetters = async (count: number, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const letters = deadLetters()
-      if (letters.length >= count) return letters
-      if (Date.now() > deadline) {
-        throw new Error(`expected ${count} dead letters within ${timeoutMs} ms, found ${letters.length}`)
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
+    const seen = await waitFor(
+      `${count} dead letter(s)`,
+      () => {
+        try {
+          return deadLetters()
+        } catch (error) {
+          if (isMissing(error)) return `the dead-letter file ${config.delivery.deadLetterFile} was never written`
+          throw error
+        }
+      },
+      (letters) => typeof letters !== 'string' && letters.length >= count,
+      { timeoutMs, report: (letters) => (typeof letters === 'string' ? letters : `${letters.length} found`) }
+    )
+    return seen as Letter[]
   }
   /**
    * The runtime's stats once `events` accepted events are settled (delivered, dead-lettered or unmatched) and
-   * nothing is queued; fails when that does not happen within `timeoutMs`.
+   * nothing is queued; fails, with the last stats, when that does not happen within `timeoutMs`.
    */
-  const settled = async (events: number, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs
-    for (;;) {
-      const stats = (await (await fetch(`${runtime.url}/stats`)).json()) as Record<string, number>
-      if (stats.delivered + stats.deadLettered + stats.unmatched >= events && stats.queueDepth === 0) return stats
-      if (Date.now() > deadline) throw new Error(`${events} events were not settled within ${timeoutMs} ms`)
-      await new Promise((resolve) => setTimeout(resolve, 20))
-    }
-  }
+  const settled = (events: number, timeoutMs = 5000) =>
+    waitFor(
+      `${events} event(s) settled and nothing queued`,
+      async () => (await (await fetch(`${runtime.url}/stats`)).json()) as Record<string, number>,
+      (stats) => stats.delivered + stats.deadLettered + stats.unmatched >= events && stats.queueDepth === 0,
+      { timeoutMs }
+    )
   return { runtime, config, logs, post, deadLetters, waitForDeadLetters, settled }
-}
-
-export async function sandboxContacts(sandboxUrl: string, listId = 12345) {
-  const response = await fetch(`${sandboxUrl}/_sandbox/lists/${listId}/contacts`)
-  const body = (await response.json()) as { contacts: { emailAddress: string; fields: Record<string, string> }[] }
-  return Object.fromEntries(body.contacts.map((c) => [c.emailAddress, c.fields]))
 }

@@ -11,6 +11,7 @@ import { Pipeline, PipelineOptions } from '../../runtime/pipeline'
 import type { DeadLetter, Enqueued, EventQueue } from '../../runtime/queue'
 import { RuntimeStats } from '../../runtime/stats'
 import type { CompiledSubscription } from '../../runtime/subscriptions'
+import { waitFor } from '../wait'
 
 /**
  * The pipeline on its own, over each queue (the durable store and memory): a scripted deliverer stands in for
@@ -104,10 +105,16 @@ describe.each(queues)('Pipeline over %s', (_, openQueue) => {
 
   it('waits for the flush interval before sending a partial batch', async () => {
     const { pipeline, calls } = setup(ok, { flushIntervalMs: 30 })
-    pipeline.accept(event(1))
-    await new Promise((resolve) => setTimeout(resolve, 5))
+    const acceptedAt = performance.now()
+    await pipeline.accept(event(1))
     expect(calls).toEqual([])
-    await new Promise((resolve) => setTimeout(resolve, 60))
+    await waitFor(
+      'the partial batch',
+      () => calls.length,
+      (sent) => sent > 0
+    )
+    // Timers may fire a millisecond early.
+    expect(performance.now() - acceptedAt).toBeGreaterThanOrEqual(29)
     expect(calls).toEqual([['m1']])
   })
 
@@ -193,10 +200,14 @@ describe.each(queues)('Pipeline over %s', (_, openQueue) => {
   })
 
   it('stops a drain at once when interrupted, delivery in flight or not', async () => {
-    const { pipeline, letters, queue } = setup(() => new Promise<Outcome[]>(() => undefined) as never)
+    const { pipeline, letters, queue, calls } = setup(() => new Promise<Outcome[]>(() => undefined) as never)
     await Promise.all([1, 2, 3, 4].map((i) => pipeline.accept(event(i))))
     const draining = pipeline.drain(60_000)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await waitFor(
+      'the full batch in flight',
+      () => calls.length,
+      (sent) => sent > 0
+    )
     pipeline.interrupt()
     const result = await draining
     expect(result.interrupted).toBe(true)

@@ -12,6 +12,7 @@ import { RuntimeStats } from '../../runtime/stats'
 import { StoreLockedError } from '../../runtime/store-lock'
 import type { CompiledSubscription } from '../../runtime/subscriptions'
 import { audienceTrack } from '../engage-events'
+import { waitFor } from '../wait'
 import { configFile, startTestRuntime } from './harness'
 
 /** The durable queue: what it keeps across a restart, what it removes, what it refuses, and the files it writes. */
@@ -360,13 +361,13 @@ describe('the in-memory queue with a dead-letter file it cannot write', () => {
       delivery: { flushIntervalMs: 10, deadLetterFile: dir, shutdownTimeoutMs: 200 },
       queue: { memory: true }
     })
-    let stats: Record<string, number> = {}
     expect((await h.post('/v1/track', audienceTrack('jane@example.com', 'my_audience', true))).status).toBe(200)
-    for (let i = 0; i < 100 && !(stats.storeErrors > 0); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20))
-      stats = (await (await fetch(`${h.runtime.url}/stats`)).json()) as Record<string, number>
-    }
-    expect(stats).toMatchObject({ queueDepth: 1, deadLettered: 0, storeErrors: expect.any(Number) })
+    const stats = await waitFor(
+      'a failed write of the dead-letter file',
+      async () => (await (await fetch(`${h.runtime.url}/stats`)).json()) as Record<string, number>,
+      (current) => current.storeErrors > 0
+    )
+    expect(stats).toMatchObject({ queueDepth: 1, deadLettered: 0 })
     expect((await fetch(`${h.runtime.url}/health`)).status).toBe(200)
     expect(h.logs.join('\n')).toContain('EISDIR')
     const summary = await h.runtime.stop()

@@ -4,6 +4,7 @@ import { QueuedEvent, QueueFullError } from '../../runtime/queue'
 import { contactOf as partitionKeyOf, partitionOf } from '../../runtime/redis-partitions'
 import { RedisQueue, RedisQueueOptions } from '../../runtime/redis-queue'
 import { startRedisServer, RedisServer } from '../redis-server'
+import { waitFor } from '../wait'
 
 /**
  * The queue on Redis Streams, against a real redis-server: what one process stores, reads and settles; what
@@ -60,14 +61,6 @@ const event = (n: number, contact = `c${n}`) =>
 const ids = (page: QueuedEvent[]) => page.map((queued) => queued.event.messageId)
 const contactOf = (event: SegmentEvent) => (event.context?.traits as { email: string }).email
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-async function until(test: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`)
-    await sleep(5)
-  }
-}
 
 /**
  * Reads until `count` events came, or the time a handover takes has passed: events a stopped process still had
@@ -322,7 +315,12 @@ describe('the queue on Redis Streams', () => {
     const connection = new Redis(server.url)
     const a = await open({ keyPrefix: prefix, connection })
     const b = await open({ keyPrefix: prefix })
-    await until(() => a.partitions().length === 2 && b.partitions().length === 2, 'the two share the partitions')
+    await waitFor(
+      'the two to share the partitions',
+      () => [a.partitions().length, b.partitions().length],
+      ([ofA, ofB]) => ofA === 2 && ofB === 2,
+      { timeoutMs: 3000, intervalMs: 5 }
+    )
     const events = Array.from({ length: 40 }, (_, i) => event(i, `c${i % 8}`))
     for (let i = 0; i < events.length; i += 5) await enqueueEach(b, events.slice(i, i + 5))
 

@@ -1,5 +1,29 @@
 import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
 
+/** The client-credentials form for the demo credentials of the sandbox's default fixture. */
+export const DEMO_TOKEN_FORM = 'grant_type=client_credentials&client_id=demo-client-id&client_secret=demo-client-secret'
+
+/** A bearer token from a token endpoint; fails with the endpoint's answer when it gives none. */
+export async function fetchToken(authUrl: string, form = DEMO_TOKEN_FORM): Promise<string> {
+  const response = await fetch(authUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: form
+  })
+  const text = await response.text()
+  const token = response.status === 200 ? (JSON.parse(text) as { access_token?: unknown }).access_token : undefined
+  if (typeof token !== 'string') throw new Error(`${authUrl} gave no token: HTTP ${response.status} ${text}`)
+  return token
+}
+
+/** A list's contacts in the sandbox, read over HTTP: address → field ID → value. */
+export async function sandboxContacts(sandboxUrl: string, listId = 12345) {
+  const response = await fetch(`${sandboxUrl}/_sandbox/lists/${listId}/contacts`)
+  if (response.status !== 200) throw new Error(`list ${listId}'s contacts: HTTP ${response.status}`)
+  const body = (await response.json()) as { contacts: { emailAddress: string; fields: Record<string, string> }[] }
+  return Object.fromEntries(body.contacts.map((c) => [c.emailAddress, c.fields]))
+}
+
 /** A thin HTTP client for tests: real requests over loopback, JSON answers. */
 export function client(sandbox: Sandbox) {
   const call = async (method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) => {
@@ -13,15 +37,7 @@ export function client(sandbox: Sandbox) {
     }
     return { status: response.status, json: json as Record<string, unknown> & { data?: unknown[] }, text }
   }
-  const token = async (
-    form = 'grant_type=client_credentials&client_id=demo-client-id&client_secret=demo-client-secret'
-  ) => {
-    const answer = await call('POST', '/OAuth2/Token', {
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: form
-    })
-    return answer.json.access_token as string
-  }
+  const token = (form = DEMO_TOKEN_FORM) => fetchToken(sandbox.authUrl, form)
   const importContacts = async (
     listId: number | string,
     body: unknown,
@@ -32,7 +48,8 @@ export function client(sandbox: Sandbox) {
       headers: { authorization: `Bearer ${accessToken}`, 'content-type': contentType },
       body: typeof body === 'string' ? body : JSON.stringify(body)
     })
-  return { call, token, importContacts }
+  const contacts = (listId?: number) => sandboxContacts(sandbox.url, listId)
+  return { call, token, importContacts, contacts }
 }
 
 export const contact = (emailAddress: string, ...fields: [number, string][]) => ({
@@ -40,14 +57,32 @@ export const contact = (emailAddress: string, ...fields: [number, string][]) => 
   segmentationFieldValues: fields.map(([segmentationFieldId, value]) => ({ segmentationFieldId, value }))
 })
 
-/** A sandbox per test: `start()` in the test or a `beforeEach`, stopped after each test. */
-export function useSandbox() {
+const LISTRAK_URLS = ['LISTRAK_AUTH_URL', 'LISTRAK_API_URL'] as const
+
+/**
+ * A sandbox per test: `start()` in the test or a `beforeEach`, stopped after each test. With `asListrak`, the
+ * destination talks to it: LISTRAK_AUTH_URL and LISTRAK_API_URL point at it until the test ends.
+ */
+export function useSandbox({ asListrak = false }: { asListrak?: boolean } = {}) {
   const current = {} as { sandbox: Sandbox; api: ReturnType<typeof client> }
+  const saved: Partial<Record<(typeof LISTRAK_URLS)[number], string | undefined>> = {}
   const start = async (options: SandboxOptions = {}) => {
     current.sandbox = await startSandbox(options)
     current.api = client(current.sandbox)
+    if (asListrak) {
+      for (const name of LISTRAK_URLS) if (!(name in saved)) saved[name] = process.env[name]
+      process.env.LISTRAK_AUTH_URL = current.sandbox.authUrl
+      process.env.LISTRAK_API_URL = current.sandbox.apiUrl
+    }
+    return current.sandbox
   }
   afterEach(async () => {
+    for (const name of LISTRAK_URLS) {
+      if (!(name in saved)) continue
+      if (saved[name] === undefined) delete process.env[name]
+      else process.env[name] = saved[name]
+      delete saved[name]
+    }
     await current.sandbox?.stop()
   })
   return { current, start }

@@ -52,26 +52,26 @@ describe('refreshAccessToken', () => {
 
 describe('testAuthentication', () => {
   it('accepts credentials Listrak gives a token for', async () => {
-    nock(AUTH).post('/OAuth2/Token').reply(200, { access_token: 'fresh-token', token_type: 'Bearer' })
+    const scope = nock(AUTH).post('/OAuth2/Token').reply(200, { access_token: 'fresh-token', token_type: 'Bearer' })
 
-    await expect(testDestination.testAuthentication(newSettings())).resolves.not.toThrow()
+    await expect(testDestination.testAuthentication(newSettings())).resolves.toBeUndefined()
+    expect(scope.isDone()).toBe(true)
   })
 
   it("refuses bad credentials with Listrak's reason", async () => {
     nock(AUTH).post('/OAuth2/Token').reply(401, invalidCredentials)
 
     await expect(testDestination.testAuthentication(newSettings())).rejects.toThrow(
-      'ERROR_INVALID_CREDENTIALS: Invalid client credentials'
+      'Listrak refused the API client credentials (HTTP 401 ERROR_INVALID_CREDENTIALS: Invalid client credentials'
     )
   })
 
   it('never puts the client secret in its message', async () => {
     nock(AUTH).post('/OAuth2/Token').reply(401, invalidCredentials)
 
-    const error = await testDestination.testAuthentication(newSettings()).catch((e: Error) => e)
-
-    expect(error).toBeInstanceOf(Error)
-    expect((error as Error).message).not.toContain(CLIENT_SECRET)
+    await expect(testDestination.testAuthentication(newSettings())).rejects.toMatchObject({
+      message: expect.not.stringContaining(CLIENT_SECRET) as unknown
+    })
   })
 })
 

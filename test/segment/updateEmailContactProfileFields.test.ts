@@ -69,18 +69,19 @@ describe('Update Email Contact Profile Fields, one event', () => {
     expect(received).toEqual([contact('jane@example.com', [456, 'on'], [457, 'off'])])
   })
 
-  it('refuses an invalid email address without calling the import', async () => {
+  it('refuses an address longer than 254 characters without calling the import', async () => {
     const scope = nock(API).post(importPath(123)).reply(201, {})
+    const tooLong = `${'a'.repeat(243)}@example.com`
 
     await expect(
       testDestination.testAction('updateEmailContactProfileFields', {
-        event: audienceEvent('not-an-email', 'listrak_audience'),
+        event: audienceEvent(tooLong, 'listrak_audience'),
         settings: newSettings(),
         auth,
         useDefaultMappings: true,
         mapping: { listId: 123, profileFieldValues: { '456': 'on' } }
       })
-    ).rejects.toThrow(/email/i)
+    ).rejects.toThrow(`Email Address ${JSON.stringify(tooLong).slice(0, 60)}… is not a valid email address.`)
     expect(scope.isDone()).toBe(false)
   })
 })
@@ -136,6 +137,10 @@ describe('useAudienceKey', () => {
       properties: {}
     })
 
-    await expect(performWith(event, { '456': 'useAudienceKey' })).rejects.toThrow(/audience/i)
+    await expect(performWith(event, { '456': 'useAudienceKey' })).rejects.toThrow(
+      'Profile Field Values: field 456: "useAudienceKey" needs the event\'s audience membership, but the event has no ' +
+        'true/false value at "listrak_audience" in its properties or traits, and it is not an "Audience Entered" or ' +
+        '"Audience Exited" event.'
+    )
   })
 })
