@@ -1,8 +1,11 @@
 #!/usr/bin/env node
+import type { SegmentEvent } from '@segment/actions-core'
+import { parseFql, validate } from '@segment/destination-subscriptions'
+import type { Condition, GroupCondition } from '@segment/destination-subscriptions'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { readFileSync } from 'fs'
 import path from 'path'
-import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
+import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig, SubscriptionConfig } from './runtime/config'
 import { CheckFailedError, connectListrak, Runtime, startRuntime } from './runtime'
 import { checkConfig, formatCheck, isProblem } from './runtime/check'
 import {
@@ -12,12 +15,23 @@ import {
   retryDeadLetters,
   UnavailableCommandError
 } from './runtime/dead-letter-commands'
+import { mappedListId } from './runtime/delivery'
+import { EventType, parseEvent } from './runtime/events'
 import { RedisQueue } from './runtime/redis-queue'
 import { createLogger } from './runtime/logger'
-import { formatSummary, replay } from './runtime/replay'
+import { EventFileError } from './runtime/event-file'
+import {
+  formatContacts,
+  formatSummary,
+  replay,
+  replayExitCode,
+  replayFailures,
+  ReplayStoppedError
+} from './runtime/replay'
 import { exposureProblem, exposureWarning } from './runtime/write-key'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
+import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from './src/api/urls'
 
 /** The config `npm start` uses, shipped with the package: one useAudienceKey mapping for list 12345. */
 const EXAMPLE_CONFIG = path.join(__dirname, '..', 'examples', 'config.json')
@@ -65,18 +79,165 @@ function portFromEnvironment(value: string): number {
   }
 }
 
-function curlExample(url: string, config: RuntimeConfig): string {
-  const event = {
-    userId: 'user-jane',
-    event: 'Audience Entered',
-    properties: { audience_key: 'my_audience', my_audience: true },
-    context: {
-      traits: { email: 'jane@example.com' },
-      personas: { computation_key: 'my_audience', computation_class: 'audience' }
+/** `serve --help`'s last words: the environment it reads, and the one order every setting follows. */
+const SERVE_ENVIRONMENT_HELP = `
+Environment:
+  LISTRAK_CLIENT_ID      API client ID, over the config's settings.client_id
+  LISTRAK_CLIENT_SECRET  API client secret, over the config's settings.client_secret
+  LISTRAK_AUTH_URL       Listrak's token URL, over the config's listrak.authUrl
+                         (default ${DEFAULT_AUTH_URL})
+  LISTRAK_API_URL        Listrak's Email API URL, over the config's listrak.apiUrl
+                         (default ${DEFAULT_API_URL})
+  PORT                   the runtime's port, over the config's ingest.port (default 3000)
+
+Each setting is taken from the first of: the command-line option, the environment, the config file, the default.
+Without credentials from either, the embedded sandbox stands in for Listrak, at its own URLs.`
+
+/** The contact every example event is for. */
+const EXAMPLE_EMAIL = 'jane@example.com'
+/** The audience of the example config; also the audience key for subscriptions that name none. */
+const EXAMPLE_AUDIENCE = 'my_audience'
+/** How long the banner's contacts curl lets the sandbox wait for the first import (see `?wait=` there). */
+const CONTACTS_WAIT = '2s'
+/** The event types an example event can have: the ones that need nothing beyond what a subscription names. */
+const EXAMPLE_TYPES: readonly string[] = ['track', 'identify', 'page', 'screen']
+
+type LeafCondition = Exclude<Condition, GroupCondition>
+
+/** The conditions an event must meet to match: every child of an "and", the first way of an "or". */
+function requiredConditions(condition: Condition): LeafCondition[] {
+  if (condition.type !== 'group') return [condition]
+  return condition.operator === 'and'
+    ? condition.children.flatMap(requiredConditions)
+    : requiredConditions(condition.children[0])
+}
+
+/** Where an event holds what a condition tests. */
+function pathOf(condition: LeafCondition): string[] {
+  if ('name' in condition) {
+    const root = { 'event-property': 'properties', 'event-trait': 'traits', 'event-context': 'context' }[condition.type]
+    return [root, ...condition.name.split('.')]
+  }
+  return [{ 'event-type': 'type', event: 'event', name: 'name', userId: 'userId' }[condition.type]]
+}
+
+/** The value that meets a condition, when one value can; the matcher has the last word anyway. */
+function meeting(condition: LeafCondition): { path: string[]; value: unknown } | undefined {
+  const path = pathOf(condition)
+  if (['=', 'number_equals', 'contains', 'starts_with', 'ends_with'].includes(condition.operator))
+    return { path, value: condition.value }
+  if (condition.operator === 'is_true') return { path, value: true }
+  // Text: what such a condition usually asks for is a trait or property that is set at all.
+  if (condition.operator === 'exists') return { path, value: 'example' }
+  return undefined
+}
+
+function setPath(target: Record<string, unknown>, [key, ...rest]: string[], value: unknown): void {
+  if (rest.length === 0) {
+    target[key] ??= value
+    return
+  }
+  const next = target[key]
+  const child = next !== null && typeof next === 'object' ? (next as Record<string, unknown>) : {}
+  target[key] = child
+  setPath(child, rest, value)
+}
+
+const readPath = (target: unknown, path: string[]): unknown =>
+  path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], target)
+
+/**
+ * An event the subscription matches, for the banner's curl: what its FQL names, Engage's audience shape when it is
+ * about audiences (so `useAudienceKey` fields resolve), and the contact's email where the mapping reads it.
+ * Undefined when the FQL asks for more than equal values, or the runtime would not take the event.
+ */
+function exampleEvent(subscription: SubscriptionConfig, maxEventBytes: number): Record<string, unknown> | undefined {
+  const fql = parseFql(subscription.subscribe)
+  if ('error' in fql) return undefined
+  const conditions = requiredConditions(fql)
+  const event: Record<string, unknown> = {}
+  for (const condition of conditions) {
+    const met = meeting(condition)
+    if (met) setPath(event, met.path, met.value)
+  }
+  event.type ??= event.traits ? 'identify' : 'track'
+  if (typeof event.type !== 'string' || !EXAMPLE_TYPES.includes(event.type)) return undefined
+  setPath(event, ['userId'], 'user-jane')
+  const { mapping } = subscription
+  const audience =
+    conditions.some((c) => c.type === 'event-context' && c.name.startsWith('personas.')) ||
+    /^Audience (Entered|Exited)$/.test(String(event.event)) ||
+    (mapping.audienceProfileField ?? 'off') !== 'off' ||
+    Object.values((mapping.profileFieldValues ?? {}) as Record<string, unknown>).includes('useAudienceKey')
+  if (audience) {
+    if (event.type === 'track') setPath(event, ['event'], 'Audience Entered')
+    const key = String(
+      readPath(event, ['context', 'personas', 'computation_key']) ??
+        readPath(event, ['properties', 'audience_key']) ??
+        EXAMPLE_AUDIENCE
+    )
+    setPath(event, ['context', 'personas', 'computation_key'], key)
+    setPath(event, ['context', 'personas', 'computation_class'], 'audience')
+    const member = event.event !== 'Audience Exited'
+    if (event.type === 'identify') setPath(event, ['traits', key], member)
+    else {
+      setPath(event, ['properties', 'audience_key'], key)
+      setPath(event, ['properties', key], member)
     }
   }
-  const auth = config.ingest.writeKey ? ` -u '${config.ingest.writeKey}:'` : ''
-  return `curl -s${auth} ${url}/v1/track -H 'content-type: application/json' -d '${JSON.stringify(event)}'`
+  const emailPath = (mapping.emailAddress as { '@path'?: unknown } | undefined)?.['@path']
+  const at = typeof emailPath === 'string' && /^\$(\.\w+)+$/.test(emailPath) ? emailPath.slice(2).split('.') : undefined
+  setPath(event, at ?? ['context', 'traits', 'email'], EXAMPLE_EMAIL)
+  const ok = validate(fql, event) && parseEvent(event, maxEventBytes, event.type as EventType).ok
+  // In the order Segment's own examples use, so the curl reads top-down.
+  const order = ['type', 'event', 'name', 'userId', 'properties', 'traits', 'context']
+  return ok ? Object.fromEntries(order.filter((key) => key in event).map((key) => [key, event[key]])) : undefined
+}
+
+/** The Audience Entered event of the example config (examples/config.json). */
+const EXAMPLE_CONFIG_EVENT = {
+  type: 'track',
+  userId: 'user-jane',
+  event: 'Audience Entered',
+  properties: { audience_key: EXAMPLE_AUDIENCE, [EXAMPLE_AUDIENCE]: true },
+  context: {
+    traits: { email: EXAMPLE_EMAIL },
+    personas: { computation_key: EXAMPLE_AUDIENCE, computation_class: 'audience' }
+  }
+}
+
+/** Quotes a word for a POSIX shell, so a pasted curl sends it as it is. */
+const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`
+
+/**
+ * The banner's quick start: a curl of an event the first subscription it can build one for matches, and the list
+ * that event goes to. Without one, the example config's event, said to be that.
+ */
+function quickStart(url: string, config: RuntimeConfig): { lines: string[]; listId?: number } {
+  const curl = (event: Record<string, unknown>) => {
+    const auth = config.ingest.writeKey ? ` -u ${shellQuote(`${config.ingest.writeKey}:`)}` : ''
+    const body = shellQuote(JSON.stringify(event))
+    return `  curl -s${auth} ${url}/v1/${String(event.type)} -H 'content-type: application/json' -d ${body}`
+  }
+  for (const subscription of config.subscriptions.filter((s) => s.enabled)) {
+    const event = exampleEvent(subscription, config.ingest.maxEventBytes)
+    if (!event) continue
+    return {
+      lines: [`Send an event that subscription "${subscription.name}" matches:`, curl(event)],
+      listId: mappedListId(subscription.mapping, event as unknown as SegmentEvent)
+    }
+  }
+  const listed = config.subscriptions.map((s) =>
+    mappedListId(s.mapping, EXAMPLE_CONFIG_EVENT as unknown as SegmentEvent)
+  )
+  return {
+    lines: [
+      "No example event could be built from this config's subscriptions; this curl is for the example config " +
+        '(examples/config.json). Send an event your subscriptions match instead:',
+      curl(EXAMPLE_CONFIG_EVENT)
+    ],
+    listId: listed.find((listId) => listId !== undefined)
+  }
 }
 
 const MEMORY_OPTION =
@@ -185,6 +346,7 @@ program
     '--allow-unauthenticated',
     'serve on an address other machines can reach without a write key (when something in front authenticates)'
   )
+  .addHelpText('after', SERVE_ENVIRONMENT_HELP)
   .action(async (options) => {
     const config = loadConfigFile(options.config)
     if (options.host) config.ingest.host = options.host
@@ -205,7 +367,7 @@ program
         `delivering to the embedded Listrak sandbox at ${runtime.sandbox.url} with its demo credentials.`
       )
     } else {
-      lines.push(`Delivering to Listrak at ${process.env.LISTRAK_API_URL ?? 'https://api.listrak.com/email/v1'}.`)
+      lines.push(`Delivering to Listrak at ${runtime.urls.apiUrl} (tokens from ${runtime.urls.authUrl}).`)
     }
     if (runtime.check)
       lines.push(
@@ -215,9 +377,13 @@ program
           .map((l) => `  ${l}`)
       )
     lines.push(...queueLines(runtime, config))
-    lines.push('Send an Audience Entered event:', `  ${curlExample(runtime.url, config)}`)
-    if (runtime.sandbox)
-      lines.push('Then see the contact:', `  curl -s ${runtime.sandbox.url}/_sandbox/lists/12345/contacts`)
+    const example = quickStart(runtime.url, config)
+    lines.push(...example.lines)
+    if (runtime.sandbox && example.listId !== undefined) {
+      // ?wait= holds the answer until the runtime's first import lands, so both curls can be pasted at once.
+      const contacts = `${runtime.sandbox.url}/_sandbox/lists/${example.listId}/contacts?wait=${CONTACTS_WAIT}`
+      lines.push(`Then see the contact in list ${example.listId}:`, `  curl -s ${shellQuote(contacts)}`)
+    }
     const deadLetters = runtime.queue.durable
       ? `listrak-actions dead-letters list --config ${options.config}${options.redis ? ' --redis <url>' : ''}`
       : config.delivery.deadLetterFile
@@ -278,33 +444,117 @@ program
       const rows = await checkConfig(config, parts.settings, options.sample)
       console.log(formatCheck(rows))
       process.exitCode = rows.some(isProblem) ? 1 : 0
+    } catch (error) {
+      if (!(error instanceof EventFileError)) throw error
+      // A sample that cannot be read checked nothing: a usage error (2), not a config that does not fit (1).
+      console.error(`The --sample file cannot be used: ${error.message}`)
+      process.exitCode = 2
     } finally {
       await parts.close()
     }
   })
 
+const REPLAY_EXIT_CODES = `
+Exit codes:
+  0  every event that matched a subscription was delivered, and every line of
+     the file was an event
+  1  an event was dead-lettered (refused by Listrak, or failed every attempt)
+     or left undelivered, or a line of the file was not an event;
+     --allow-failures exits 0 for these
+  2  the replay could not go through the file: a usage or config error, a
+     failing config check (--no-check skips it), a file that cannot be read or
+     parsed (empty, a first line that is not JSON, a truncated JSON array), or
+     a queue that stopped taking events`
+
+/** Keeps the embedded sandbox up after a replay, for a look at its contacts, until Ctrl+C or SIGTERM. */
+async function keepSandbox(url: string, listIds: number[]): Promise<void> {
+  console.log(
+    [
+      `The embedded sandbox keeps running at ${url} (--keep-sandbox):`,
+      ...listIds.map((id) => `  contacts:  ${url}/_sandbox/lists/${id}/contacts`),
+      `  imports:   ${url}/_sandbox/imports`,
+      'Press Ctrl+C to stop it.'
+    ].join('\n')
+  )
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
 program
   .command('replay <file>')
   .description(
-    'Stream a file of Segment events (NDJSON, a JSON array or { "batch": [...] }) through the same pipeline as serve, then print a summary.'
+    'Stream a file of Segment events (NDJSON, a JSON array or { "batch": [...] }) through the same pipeline as serve, then print a summary. ' +
+      'Checks the config against the Listrak account first, as serve does. Without Listrak credentials it delivers to the embedded ' +
+      "sandbox and prints each list's contacts."
   )
   .option('--config <file>', 'runtime config (JSON)', EXAMPLE_CONFIG)
+  .option('--no-check', 'skip the check of the config against the Listrak account before the replay')
+  .option(
+    '--allow-failures',
+    'exit 0 even when events were dead-lettered or lines were not events (exploring a file); errors still exit 2'
+  )
+  .option(
+    '--keep-sandbox',
+    'keep the embedded sandbox (used without Listrak credentials) running after the summary, until Ctrl+C'
+  )
   .option('--verbose', 'log every delivery')
   .option('--memory', MEMORY_OPTION)
   .addOption(redisOption())
+  .addHelpText('after', REPLAY_EXIT_CODES)
+  // A usage error stops a replay from running as a config error does: 2, which scripts tell from failed events.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .action(async (file: string, options) => {
-    const config = loadConfigFile(options.config)
-    applyQueueOptions(config, options)
-    const summary = await replay(file, config, {
-      logger: createLogger(process.stderr, options.verbose ? 'info' : 'warn'),
-      progress: process.stdout.isTTY ? 'bar' : 'lines'
-    })
-    if (summary.sandboxUrl) {
-      console.log('No Listrak credentials configured: the events went to the embedded sandbox (stopped now).')
-    } else if (!hasCredentials(config)) {
-      console.log('No Listrak credentials configured.')
+    try {
+      const config = loadConfigFile(options.config)
+      applyQueueOptions(config, options)
+      // Made here rather than by the replay, so that the sandbox can outlive it (--keep-sandbox).
+      const listrak = await connectListrak(config)
+      try {
+        const summary = await replay(file, config, {
+          logger: createLogger(process.stderr, options.verbose ? 'info' : 'warn'),
+          progress: process.stdout.isTTY ? 'bar' : 'lines',
+          check: options.check,
+          listrak
+        })
+        const lines = []
+        if (listrak.sandbox) {
+          const url = listrak.sandbox.url
+          lines.push(`No Listrak credentials configured: the events went to the embedded sandbox at ${url}.`)
+        }
+        lines.push(formatSummary(summary))
+        if (summary.contacts) lines.push(formatContacts(summary.contacts))
+        console.log(lines.join('\n'))
+        const failures = replayFailures(summary)
+        if (failures.length > 0) {
+          const exit = options.allowFailures ? 'exit 0 (--allow-failures)' : 'exit 1'
+          console.error(`Not everything went through, ${exit}: ${failures.join('; ')}.`)
+        }
+        process.exitCode = replayExitCode(summary, { allowFailures: options.allowFailures })
+        if (options.keepSandbox && listrak.sandbox) {
+          await keepSandbox(listrak.sandbox.url, summary.contacts?.map((list) => list.listId) ?? [])
+        } else if (options.keepSandbox && hasCredentials(config)) {
+          console.error('--keep-sandbox: there is no sandbox to keep, Listrak credentials are configured.')
+        }
+      } finally {
+        await listrak.close()
+      }
+    } catch (error) {
+      if (error instanceof ReplayStoppedError) console.log(formatSummary(error.summary))
+      const known =
+        error instanceof ConfigError ||
+        error instanceof CheckFailedError ||
+        error instanceof EventFileError ||
+        error instanceof ReplayStoppedError
+      console.error(known ? (error as Error).message : `listrak-actions: ${(error as Error).message}`)
+      process.exitCode = 2
     }
-    console.log(formatSummary(summary))
   })
 
 program

@@ -1,8 +1,7 @@
 import { createRequestClient } from '@segment/actions-core'
-import type { InputField, RequestClient } from '@segment/actions-core'
+import type { InputField } from '@segment/actions-core'
 import definition from '../src'
 import { CHECKBOX, getLists, getProfileFields, ProfileField } from '../src/api/profile-fields'
-import { requestAccessToken } from '../src/api/token'
 import {
   fieldValue,
   normalizeFieldName,
@@ -15,6 +14,7 @@ import type { RuntimeConfig } from './config'
 import { openEventFile } from './event-file'
 import { parseEvent } from './events'
 import { compileSubscriptions, CompiledSubscription } from './subscriptions'
+import { fetchListrakToken, ListrakUnreachableError, TokenCache, watchConnections } from './tokens'
 
 export type CheckStatus = 'ok' | 'error' | 'skipped' | 'match' | 'create' | 'fail'
 
@@ -48,6 +48,38 @@ async function sampleAudienceKeys(file: string, subscriptions: CompiledSubscript
   return keys
 }
 
+/** Listrak gave no answer, so nothing was checked: the message says which URL failed and which setting names it. */
+export class CheckNotRunError extends Error {
+  constructor(
+    readonly unreachable: ListrakUnreachableError,
+    setting: string
+  ) {
+    super(`${unreachable.message} Nothing was checked: is ${setting} right, and can this machine reach it?`)
+  }
+}
+
+/** Where a Listrak user finds a list's ID. */
+const API_ID_WHERE = 'Help & Support > API ID Information in https://admin.listrak.com'
+
+type MappedList = { kind: 'literal'; listId: number } | { kind: 'per-event' } | { kind: 'invalid'; problem: string }
+
+/**
+ * A mapping's List ID as the check reads it: a directive ({ "@path": … }) is resolved per event; a literal must be
+ * a list ID, as a number or digits (Segment's mappings keep text).
+ */
+function mappedList(raw: unknown): MappedList {
+  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) return { kind: 'per-event' }
+  const listId = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN
+  if (Number.isInteger(listId) && listId > 0) return { kind: 'literal', listId }
+  if (raw === undefined) return { kind: 'invalid', problem: 'no List ID is mapped (mapping.listId)' }
+  return {
+    kind: 'invalid',
+    problem:
+      `${JSON.stringify(raw)} is not a list ID: give the list's ID, a whole number (${API_ID_WHERE}), ` +
+      'or map it from each event, e.g. { "@path": "$.properties.list_id" }'
+  }
+}
+
 /**
  * Whether a literal mapped value fits its field, by the action's own rules (`useAudienceKey` as on and off
  * alike); a value that comes from each event (a directive) is checked when the events arrive.
@@ -66,12 +98,15 @@ function checkValue(id: number, raw: unknown, field: ProfileField): { ok: boolea
 /**
  * Checks a config against the Listrak account before traffic flows: the credentials work, every subscription's
  * list exists, and every mapped profile field exists on it and takes the mapped value. In audience-field mode,
- * the audience keys of a sample file are matched against the list's fields.
+ * the audience keys of a sample file are matched against the list's fields. With `tokens`, the check takes its
+ * token from that cache (the runtime's, so its deliveries reuse the token); otherwise it fetches one of its own.
+ * Throws CheckNotRunError when Listrak gives no answer at all.
  */
 export async function checkConfig(
   config: RuntimeConfig,
   settings: { client_id?: string; client_secret?: string },
-  sampleFile?: string
+  sampleFile?: string,
+  options: { tokens?: TokenCache } = {}
 ): Promise<CheckRow[]> {
   const row = (subscription: string, list: string, field: string, status: CheckStatus, reason: string): CheckRow => ({
     subscription,
@@ -80,18 +115,24 @@ export async function checkConfig(
     status,
     reason
   })
-  let request: RequestClient
+  let accessToken: string
   try {
-    const { accessToken } = await requestAccessToken(createRequestClient(), {
-      client_id: settings.client_id ?? '',
-      client_secret: settings.client_secret ?? ''
-    })
-    request = createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })
+    accessToken = options.tokens ? await options.tokens.get() : (await fetchListrakToken(settings)).accessToken
   } catch (error) {
+    if (error instanceof ListrakUnreachableError)
+      throw new CheckNotRunError(error, 'listrak.authUrl (or LISTRAK_AUTH_URL)')
     return [row('(all)', '', '', 'error', (error as Error).message)]
   }
+  const { request, unreachable } = watchConnections(
+    createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })
+  )
   const lists = await getLists(request)
-  if (!lists.ok) return [row('(all)', '', '', 'error', lists.failure.message)]
+  if (!lists.ok) {
+    const failure = unreachable(lists.failure)
+    if (failure instanceof ListrakUnreachableError)
+      throw new CheckNotRunError(failure, 'listrak.apiUrl (or LISTRAK_API_URL)')
+    return [row('(all)', '', '', 'error', lists.failure.message)]
+  }
   const listNames = new Map(lists.data.map((l) => [l.listId, l.listName]))
   const subscriptions = compileSubscriptions(config, fields)
   const samples = sampleFile
@@ -102,8 +143,8 @@ export async function checkConfig(
   const rows: CheckRow[] = []
   for (const subscription of subscriptions) {
     const { name, mapping } = subscription
-    const listId = typeof mapping.listId === 'number' ? mapping.listId : Number(mapping.listId)
-    if (!Number.isInteger(listId) || listId <= 0) {
+    const mapped = mappedList(mapping.listId)
+    if (mapped.kind === 'per-event') {
       rows.push(
         row(
           name,
@@ -115,6 +156,11 @@ export async function checkConfig(
       )
       continue
     }
+    if (mapped.kind === 'invalid') {
+      rows.push(row(name, JSON.stringify(mapping.listId) ?? '', '', 'error', mapped.problem))
+      continue
+    }
+    const { listId } = mapped
     const list = `${listNames.get(listId) ?? '?'} (${listId})`
     if (!listNames.has(listId)) {
       rows.push(row(name, String(listId), '', 'error', `list ${listId} does not exist for these API credentials`))

@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs'
 import path from 'path'
 import { z } from 'zod'
+import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../src/api/urls'
 
 const subscriptionSchema = z
   .object({
@@ -38,12 +39,15 @@ const redisSchema = z
 
 export const configSchema = z
   .object({
-    /** The destination settings; `LISTRAK_CLIENT_ID` / `LISTRAK_CLIENT_SECRET` fill or override them. */
+    /** The destination settings; `LISTRAK_CLIENT_ID` / `LISTRAK_CLIENT_SECRET` fill or override them (see parseConfig). */
     settings: z
       .object({ client_id: z.string().min(1).optional(), client_secret: z.string().min(1).optional() })
       .strict()
       .prefault({}),
-    /** Listrak's URLs; default to Listrak's own, or to the embedded sandbox when no credentials are given. */
+    /**
+     * Listrak's URLs; `LISTRAK_AUTH_URL` / `LISTRAK_API_URL` fill or override them. Without them, Listrak's own, or
+     * the embedded sandbox's when no credentials are given.
+     */
     listrak: z.object({ authUrl: z.url().optional(), apiUrl: z.url().optional() }).strict().prefault({}),
     subscriptions: z.array(subscriptionSchema).min(1),
     ingest: z
@@ -137,7 +141,26 @@ export type SubscriptionConfig = RuntimeConfig['subscriptions'][number]
 
 export class ConfigError extends Error {}
 
-/** Validates a config; errors name the path of each bad key. Credentials come from the environment too. */
+const environmentUrl = z.url()
+
+function urlFromEnvironment(env: NodeJS.ProcessEnv, name: 'LISTRAK_AUTH_URL' | 'LISTRAK_API_URL') {
+  const value = env[name]
+  if (!value) return {}
+  if (!environmentUrl.safeParse(value).success) {
+    throw new ConfigError(
+      `${name}=${JSON.stringify(value)} is not a URL; give a full URL such as https://…, or unset it.`
+    )
+  }
+  return { [name === 'LISTRAK_AUTH_URL' ? 'authUrl' : 'apiUrl']: value }
+}
+
+/**
+ * Validates a config; errors name the path of each bad key. LISTRAK_CLIENT_ID, LISTRAK_CLIENT_SECRET,
+ * LISTRAK_AUTH_URL and LISTRAK_API_URL win over the file's settings.client_id, settings.client_secret,
+ * listrak.authUrl and listrak.apiUrl, which win over Listrak's own URLs: the file is shared (one per pipeline, often
+ * checked in) while the environment belongs to one machine or deployment, which is where secrets and
+ * per-deployment endpoints (a staging sandbox) are kept. PORT follows the same rule (see `serve`).
+ */
 export function parseConfig(input: unknown, source = 'config', env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
   const result = configSchema.safeParse(input)
   if (!result.success) {
@@ -150,6 +173,11 @@ export function parseConfig(input: unknown, source = 'config', env: NodeJS.Proce
     ...(env.LISTRAK_CLIENT_ID ? { client_id: env.LISTRAK_CLIENT_ID } : {}),
     ...(env.LISTRAK_CLIENT_SECRET ? { client_secret: env.LISTRAK_CLIENT_SECRET } : {})
   }
+  config.listrak = {
+    ...config.listrak,
+    ...urlFromEnvironment(env, 'LISTRAK_AUTH_URL'),
+    ...urlFromEnvironment(env, 'LISTRAK_API_URL')
+  }
   if (Boolean(config.settings.client_id) !== Boolean(config.settings.client_secret)) {
     throw new ConfigError(
       `Invalid ${source}: settings.client_id and settings.client_secret go together (or LISTRAK_CLIENT_ID and LISTRAK_CLIENT_SECRET); give both or neither.`
@@ -158,12 +186,65 @@ export function parseConfig(input: unknown, source = 'config', env: NodeJS.Proce
   return config
 }
 
+const SHOWN_BEFORE_ERROR = 60
+const SHOWN_AFTER_ERROR = 20
+/** The characters V8 quotes either side of an unexpected token (see errorPosition). */
+const V8_CONTEXT = 10
+
+/**
+ * Where JSON.parse stopped, and what it said without the where. Node 20 (V8) says "at position N", except for an
+ * unexpected token, where it quotes the text around it instead: the whole text when short, else up to 10
+ * characters either side, "..." marking a cut.
+ */
+function errorPosition(text: string, message: string): { position: number; reason: string } | undefined {
+  const at = / at position (\d+)/.exec(message)
+  if (at) return { position: Number(at[1]), reason: message.replace(/ at position \d+.*$/s, '') }
+  const token = /^(Unexpected token '(.)'), (\.\.\.)?"(.*)"(\.\.\.)? is not valid JSON$/su.exec(message)
+  if (!token) return undefined
+  const [, reason, character, cutBefore, excerpt, cutAfter] = token
+  let position: number
+  if (cutBefore && cutAfter) position = text.includes(excerpt) ? text.indexOf(excerpt) + V8_CONTEXT : -1
+  else if (cutBefore) position = text.length - excerpt.length + V8_CONTEXT
+  else if (cutAfter) position = excerpt.length - V8_CONTEXT
+  // The whole text is quoted (it is short): the first such character is the best guess.
+  else position = text.indexOf(character)
+  return position >= 0 && position <= text.length ? { position, reason } : undefined
+}
+
+/**
+ * Where JSON.parse stopped, as line and column (from 1), with that line and a caret under the column: a position
+ * alone points nowhere a user can see in a config of any size.
+ */
+export function describeJsonError(text: string, message: string): string {
+  const found = errorPosition(text, message)
+  if (!found) return message
+  const { position, reason } = found
+  const lineStart = text.lastIndexOf('\n', position - 1) + 1
+  const lineEnd = text.indexOf('\n', position)
+  const line = text.slice(0, lineStart).split('\n').length
+  const column = position - lineStart + 1
+  const source = text.slice(lineStart, lineEnd === -1 ? undefined : lineEnd).replace(/\r$/, '')
+  // A config written on one long line is shown around the column only.
+  const from = Math.max(0, column - 1 - SHOWN_BEFORE_ERROR)
+  const before = (from > 0 ? '…' : '') + source.slice(from, column - 1)
+  const after = source.slice(column - 1, column - 1 + SHOWN_AFTER_ERROR)
+  // Tabs stay tabs under the line, so the caret lines up however the terminal shows them.
+  const caret = `${before.replace(/[^\t]/g, ' ')}^`
+  return `line ${line}, column ${column}: ${reason}\n  ${before}${after}\n  ${caret}`
+}
+
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  let json: unknown
+  let text: string
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'))
+    text = readFileSync(file, 'utf8')
   } catch (error) {
     throw new ConfigError(`Cannot read config ${file}: ${(error as Error).message}`)
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    throw new ConfigError(`Invalid JSON in config ${file}: ${describeJsonError(text, (error as Error).message)}`)
   }
   const config = parseConfig(json, `config ${file}`, env)
   // Relative paths are relative to where the command runs, as users expect of a CLI.
@@ -174,3 +255,9 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.en
 
 export const hasCredentials = (config: RuntimeConfig) =>
   Boolean(config.settings.client_id && config.settings.client_secret)
+
+/** The Listrak URLs a config with credentials delivers to: its own (or the environment's), else Listrak's. */
+export const listrakUrls = (config: RuntimeConfig) => ({
+  authUrl: config.listrak.authUrl ?? DEFAULT_AUTH_URL,
+  apiUrl: config.listrak.apiUrl ?? DEFAULT_API_URL
+})

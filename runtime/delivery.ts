@@ -1,3 +1,4 @@
+import { transform } from '@segment/actions-core'
 import type { Destination, Logger as ActionsCoreLogger, SegmentEvent } from '@segment/actions-core'
 import type { CompiledSubscription } from './subscriptions'
 import type { FetchedToken, TokenCache } from './tokens'
@@ -28,6 +29,25 @@ interface ResultNode {
   errormessage?: string
   sent?: { listId?: number }
   body?: { resourceId?: string }
+}
+
+const asListId = (value: unknown): number | undefined => {
+  const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined
+}
+
+/**
+ * The list a subscription's mapping sends an event to: its literal List ID, or the one a directive reads from the
+ * event. For outcomes that name no list, such as an event refused before it was sent; undefined when there is none.
+ */
+export function mappedListId(mapping: Record<string, unknown>, event: SegmentEvent): number | undefined {
+  const raw = mapping.listId
+  if (raw === null || typeof raw !== 'object') return asListId(raw)
+  try {
+    return asListId(transform({ listId: raw } as never, event as never).listId)
+  } catch {
+    return undefined
+  }
 }
 
 function fromNode(node: ResultNode | undefined): Outcome {

@@ -6,8 +6,8 @@ import type { AddressInfo } from 'net'
 import definition from '../package/index'
 import { startSandbox, Sandbox } from '../sandbox'
 import { DEFAULT_FIXTURE } from '../sandbox/fixture'
-import { checkConfig, CheckRow, formatCheck, isProblem } from './check'
-import { hasCredentials, RuntimeConfig } from './config'
+import { checkConfig, CheckNotRunError, CheckRow, formatCheck, isProblem } from './check'
+import { ConfigError, hasCredentials, listrakUrls, RuntimeConfig } from './config'
 import { DeadLetterFile } from './dead-letters'
 import { Deliverer } from './delivery'
 import { LmdbQueue } from './lmdb-queue'
@@ -19,7 +19,7 @@ import { REDIS_QUEUE_DEFAULTS, RedisQueue } from './redis-queue'
 import { buildServer } from './server'
 import { RuntimeStats } from './stats'
 import { compileSubscriptions } from './subscriptions'
-import { FetchedToken, TokenCache } from './tokens'
+import { fetchListrakToken, TokenCache } from './tokens'
 
 const ACTION = 'updateEmailContactProfileFields'
 const EMBEDDED_SANDBOX_HISTORY = 200
@@ -29,6 +29,8 @@ export interface ListrakConnection {
   sandbox?: Sandbox
   /** The destination settings in use (the sandbox's demo credentials when it stands in). */
   settings: { client_id?: string; client_secret?: string }
+  /** The URLs the destination is pointed at: the config's (or the environment's), Listrak's, or the sandbox's. */
+  urls: { authUrl: string; apiUrl: string }
   /** Stops the sandbox, if one was started. */
   close(): Promise<void>
 }
@@ -43,15 +45,35 @@ export async function connectListrak(
 ): Promise<ListrakConnection> {
   const settings = { ...config.settings }
   if (hasCredentials(config)) {
-    setListrakUrls(config.listrak.authUrl, config.listrak.apiUrl)
-    return { settings, close: async () => undefined }
+    const urls = listrakUrls(config)
+    setListrakUrls(urls)
+    return { settings, urls, close: async () => undefined }
   }
-  // A short history keeps a long replay's memory flat: each recorded import holds all its contacts.
-  const sandbox = await startSandbox({ port: options.sandboxPort ?? 0, historyLimit: EMBEDDED_SANDBOX_HISTORY })
-  setListrakUrls(sandbox.authUrl, sandbox.apiUrl)
+  let sandbox: Sandbox
+  try {
+    // A short history keeps a long replay's memory flat: each recorded import holds all its contacts.
+    sandbox = await startSandbox({ port: options.sandboxPort ?? 0, historyLimit: EMBEDDED_SANDBOX_HISTORY })
+  } catch (error) {
+    throw listenProblem(
+      error,
+      'The embedded Listrak sandbox',
+      "It takes the runtime's port + 1 unless told otherwise: give it another with --sandbox-port (0 picks a free " +
+        'one), or stop what holds that port.'
+    )
+  }
+  const urls = { authUrl: sandbox.authUrl, apiUrl: sandbox.apiUrl }
+  setListrakUrls(urls)
   settings.client_id = DEFAULT_FIXTURE.credentials[0].clientId
   settings.client_secret = DEFAULT_FIXTURE.credentials[0].clientSecret
-  return { sandbox, settings, close: () => sandbox.stop() }
+  return { sandbox, settings, urls, close: () => sandbox.stop() }
+}
+
+/** A listen that failed for a port in use, said so a user can act: which server, which address, what moves it. */
+function listenProblem(error: unknown, server: string, remedy: string): unknown {
+  const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number }
+  if (code !== 'EADDRINUSE') return error
+  const where = address === undefined ? `port ${port}` : `${address}:${port}`
+  return new ConfigError(`${server} cannot listen on ${where}: the port is in use (EADDRINUSE). ${remedy}`)
 }
 
 /**
@@ -107,9 +129,8 @@ export async function createPipeline(
   const { settings } = listrak
 
   const destination = new Destination<JSONObject>(definition as unknown as DestinationDefinition<JSONObject>)
-  const tokens = new TokenCache(
-    () => destination.refreshAccessToken(settings as never, {} as never) as Promise<FetchedToken>
-  )
+  // One cache for the process: the start-up check takes its token from it too, so a start costs one token request.
+  const tokens = new TokenCache(() => fetchListrakToken(settings))
   const stats = new RuntimeStats()
   stats.queue = { durable: queue.durable, location: queue.location, bytes: () => queue.bytes() }
   const pipeline = new Pipeline(
@@ -128,6 +149,7 @@ export async function createPipeline(
     queue,
     sandbox: listrak.sandbox,
     settings,
+    urls: listrak.urls,
     interrupt: () => pipeline.interrupt(),
     close: () =>
       (closing ??= (async () => {
@@ -144,18 +166,19 @@ export async function createPipeline(
 const withoutUndefined = <T extends object>(object: T) =>
   Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T
 
-function setListrakUrls(authUrl: string | undefined, apiUrl: string | undefined): void {
+function setListrakUrls({ authUrl, apiUrl }: { authUrl: string; apiUrl: string }): void {
   // The destination reads these on every request (see src/api/urls.ts).
-  if (authUrl) process.env.LISTRAK_AUTH_URL = authUrl
-  else delete process.env.LISTRAK_AUTH_URL
-  if (apiUrl) process.env.LISTRAK_API_URL = apiUrl
-  else delete process.env.LISTRAK_API_URL
+  process.env.LISTRAK_AUTH_URL = authUrl
+  process.env.LISTRAK_API_URL = apiUrl
 }
 
-/** The config check found problems; its message is the check's table. */
+/** The config check found problems (its message is the check's table), or could not run (its message says why). */
 export class CheckFailedError extends Error {
-  constructor(readonly rows: CheckRow[]) {
-    super(`The config does not fit the Listrak account:\n${formatCheck(rows)}`)
+  constructor(
+    readonly rows: CheckRow[],
+    message = `The config does not fit the Listrak account:\n${formatCheck(rows)}`
+  ) {
+    super(message)
   }
 }
 
@@ -183,7 +206,14 @@ export async function startRuntime(
   const parts = await createPipeline(config, { logger, sandboxPort })
   let check: CheckRow[] | undefined
   if (options.check) {
-    check = await checkConfig(config, parts.settings)
+    try {
+      check = await checkConfig(config, parts.settings, undefined, { tokens: parts.tokens })
+    } catch (error) {
+      await parts.close()
+      if (!(error instanceof CheckNotRunError)) throw error
+      // Nothing was retried: a start that cannot check stops here, and says how to start without the check.
+      throw new CheckFailedError([], `${error.message} Or start with --no-check to serve without the check.`)
+    }
     if (check.some(isProblem)) {
       await parts.close()
       throw new CheckFailedError(check)
@@ -200,7 +230,11 @@ export async function startRuntime(
     await server.listen({ host: config.ingest.host, port: config.ingest.port })
   } catch (error) {
     await parts.close()
-    throw error
+    throw listenProblem(
+      error,
+      'The runtime',
+      'Give it another with --port or PORT (or ingest.port in the config), or stop what holds that port.'
+    )
   }
   const { address, port } = server.server.address() as AddressInfo
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`

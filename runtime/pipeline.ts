@@ -1,5 +1,6 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Logger } from 'pino'
+import { mappedListId } from './delivery'
 import type { Deliverer, Outcome } from './delivery'
 import { EventQueue, QueuedEvent, QueueFullError, Settlement, ShuttingDownError, StoreWriteError } from './queue'
 import type { RuntimeStats } from './stats'
@@ -548,7 +549,7 @@ export class Pipeline {
     if (!(await this.record(settlement))) return
     lane.inFlight = []
     this.counted(lane, settlement, new Map(batch.map((item, i) => [item.position, outcomes[i]])))
-    this.logDelivery(lane, outcomes, durationMs, batch[0]?.attempts ?? 0)
+    this.logDelivery(lane, batch, outcomes, durationMs)
     const retry = settlement.retried
     if (retry.length === 0) return
     lane.items.unshift(...retry)
@@ -607,11 +608,16 @@ export class Pipeline {
     this.queued -= settlement.delivered.length + settlement.deadLettered.length
   }
 
-  /** One log line per list the delivery touched: events, statuses and duration; never settings or tokens. */
-  private logDelivery(lane: Lane, outcomes: Outcome[], durationMs: number, previousAttempts: number): void {
+  /**
+   * One log line per list the delivery touched: events, statuses and duration; never settings or tokens. An event
+   * refused before it was sent counts under the list its mapping names.
+   */
+  private logDelivery(lane: Lane, batch: QueuedEvent[], outcomes: Outcome[], durationMs: number): void {
+    const previousAttempts = batch[0]?.attempts ?? 0
     const byList = new Map<string, Record<number, number>>()
-    for (const outcome of outcomes) {
-      const list = outcome.listId === undefined ? 'none' : String(outcome.listId)
+    for (const [i, outcome] of outcomes.entries()) {
+      const listId = outcome.listId ?? mappedListId(lane.subscription.mapping, batch[i].event)
+      const list = listId === undefined ? 'none' : String(listId)
       const statuses = byList.get(list) ?? {}
       statuses[outcome.status] = (statuses[outcome.status] ?? 0) + 1
       byList.set(list, statuses)

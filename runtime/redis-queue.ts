@@ -193,14 +193,24 @@ export class RedisQueue implements EventQueue {
   /** What an earlier run left, per subscription, and the bytes in use. */
   private async count(): Promise<void> {
     for (const subscription of await this.redis.smembers(this.key('subscriptions'))) {
-      const lengths = await Promise.all(
-        Array.from({ length: this.options.partitions }, (_, p) => this.redis.xlen(this.streamKey(subscription, p)))
-      )
-      const total = lengths.reduce((sum, length) => sum + length, 0)
+      const total = await this.queuedCount([subscription])
       if (total > 0) this.resumable.set(subscription, total)
     }
     this.used = Number((await this.redis.get(this.key('bytes'))) ?? 0)
     this.measuredAt = Date.now()
+  }
+
+  /**
+   * Events of these subscriptions in the queue and not settled yet, over every process sharing it: what a producer
+   * that can wait (replay) measures itself against, since what one process holds says little of a shared queue.
+   */
+  async queuedCount(subscriptions: string[]): Promise<number> {
+    const lengths = await Promise.all(
+      subscriptions.flatMap((subscription) =>
+        Array.from({ length: this.options.partitions }, (_, p) => this.redis.xlen(this.streamKey(subscription, p)))
+      )
+    )
+    return lengths.reduce((sum, length) => sum + length, 0)
   }
 
   private key(name: string): string {

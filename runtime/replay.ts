@@ -1,15 +1,39 @@
 import { SingleBar } from 'cli-progress'
 import type { Logger } from 'pino'
+import type { SandboxState } from '../sandbox/state'
+import { checkConfig, CheckNotRunError, formatCheck, isProblem } from './check'
 import type { RuntimeConfig } from './config'
-import { openEventFile } from './event-file'
+import { EventFileError, openEventFile } from './event-file'
 import { parseEvent } from './events'
-import { createPipeline } from './index'
+import { CheckFailedError, connectListrak, createPipeline, ListrakConnection } from './index'
 import type { DrainResult } from './pipeline'
+import { REDIS_QUEUE_DEFAULTS, RedisQueue } from './redis-queue'
+
+/** Entries of the file that were not events, for one reason. */
+export interface InvalidReason {
+  reason: string
+  count: number
+  /** Where the first few were: lines (NDJSON) or places in the JSON array, from 1. */
+  first: number[]
+  /** What the first one showed, when the reason alone does not say (the JSON parser's words). */
+  example?: string
+}
+
+/** Contacts of one list in the embedded sandbox, after the replay. */
+export interface ListContacts {
+  listId: number
+  listName: string
+  count: number
+  /** The first few contacts, as the sandbox holds them: profile field values by field ID. */
+  first: { emailAddress: string; fields: Record<string, string> }[]
+  /** Per profile field the contacts hold: how many hold each value, the most common first, and the rest summed. */
+  fields: { id: string; name?: string; values: [string, number][]; otherValues: number }[]
+}
 
 export interface ReplaySummary {
   file: string
   read: number
-  invalid: Record<string, number>
+  invalid: { count: number; unit: 'line' | 'item'; reasons: InvalidReason[] }
   accepted: number
   matched: number
   unmatched: number
@@ -24,11 +48,15 @@ export interface ReplaySummary {
   resumed: number
   /** Events still queued when the replay stopped: in the durable queue for the next run. */
   left: number
+  /** Events the in-memory queue could neither deliver nor write as dead letters. */
+  lost: number
   elapsedSeconds: number
   eventsPerSecond: number
   /** Where the dead letters are: the NDJSON file (in memory) or the queue store. */
   deadLetters: string
   sandboxUrl?: string
+  /** The embedded sandbox's lists after the replay, when it stood in for Listrak. */
+  contacts?: ListContacts[]
 }
 
 export interface ReplayOptions {
@@ -36,102 +64,289 @@ export interface ReplayOptions {
   /** 'bar' on a terminal, 'lines' otherwise, 'none' in tests. */
   progress: 'bar' | 'lines' | 'none'
   write?: (line: string) => void
+  /** Check the config against the Listrak account first, as `serve` does; a failing check throws CheckFailedError. */
+  check?: boolean
+  /**
+   * Where to deliver, made by the caller, which stops it: so that the embedded sandbox can outlive the replay.
+   * Without it the replay connects (starting the sandbox when no credentials are given) and stops it at the end.
+   */
+  listrak?: ListrakConnection
+}
+
+/**
+ * The replay did not go through the whole file: the file broke off, or the queue stopped taking events. What it did
+ * until then is in `summary`.
+ */
+export class ReplayStoppedError extends Error {
+  constructor(
+    message: string,
+    readonly summary: ReplaySummary
+  ) {
+    super(message)
+  }
 }
 
 const PROGRESS_LINE_MS = 2000
 /** Batches' worth of events replay keeps queued: enough to keep deliveries busy, little enough for flat memory. */
 const REPLAY_WINDOW_BATCHES = 4
+/** Distinct reasons an invalid entry is counted under; beyond them, under one "other reasons". */
+const MAX_INVALID_REASONS = 10
+const FIRST_SHOWN = 5
+const OTHER_REASONS = 'other reasons'
+const CONTACTS_SHOWN = 5
+const VALUES_SHOWN = 5
+/** How long the replay waits on a shared queue whose events do not move, before it says so and reads on. */
+const STALL_WARNING_MS = 30_000
 
-/** Streams a file of Segment events through the same pipeline as `serve`, in-process, and sums up what happened. */
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/**
+ * Counts the entries that were not events by reason, with where the first few were, so that a file of 5,000 bad
+ * lines sums up in a row per reason. The reasons are bounded too: some carry numbers (an event's size).
+ */
+export class InvalidTally {
+  count = 0
+  private readonly reasons = new Map<string, InvalidReason>()
+
+  add(reason: string, at: number, detail?: string): void {
+    this.count++
+    const key = this.reasons.has(reason) || this.reasons.size < MAX_INVALID_REASONS ? reason : OTHER_REASONS
+    let entry = this.reasons.get(key)
+    if (!entry) {
+      const example = key === OTHER_REASONS ? reason : detail
+      entry = { reason: key, count: 0, first: [], ...(example ? { example } : {}) }
+      this.reasons.set(key, entry)
+    }
+    entry.count++
+    if (entry.first.length < FIRST_SHOWN) entry.first.push(at)
+  }
+
+  /** The most frequent first; "other reasons" last. */
+  toJSON(): InvalidReason[] {
+    const rank = (r: InvalidReason) => (r.reason === OTHER_REASONS ? -1 : r.count)
+    return [...this.reasons.values()].sort((a, b) => rank(b) - rank(a))
+  }
+}
+
+/**
+ * Streams a file of Segment events through the same pipeline as `serve`, in-process, and sums up what happened.
+ * Throws an EventFileError for a file it cannot read from the start, CheckFailedError for a failing check, and
+ * ReplayStoppedError when it could not go through the whole file.
+ */
 export async function replay(file: string, config: RuntimeConfig, options: ReplayOptions): Promise<ReplaySummary> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`))
   const source = await openEventFile(file)
-  const parts = await createPipeline(config, { logger: options.logger })
-  const { pipeline, stats } = parts
-  const resumed = await pipeline.resume()
-  const invalid: Record<string, number> = {}
-  const window = Math.min(config.delivery.maxQueue, REPLAY_WINDOW_BATCHES * config.delivery.batchSize)
-  let read = 0
-  const startedAt = performance.now()
-
-  const bar =
-    options.progress === 'bar'
-      ? new SingleBar({ format: 'replay {bar} {percentage}% | {read} events | {rate} events/s', hideCursor: true })
-      : undefined
-  bar?.start(source.size, 0, { read: 0, rate: 0 })
-  let lastLine = startedAt
-  const report = (force = false) => {
-    const now = performance.now()
-    const rate = Math.round(read / Math.max(0.001, (now - startedAt) / 1000))
-    if (bar) bar.update(source.bytesRead(), { read, rate })
-    else if (options.progress === 'lines' && (force || now - lastLine >= PROGRESS_LINE_MS)) {
-      lastLine = now
-      const percent = source.size ? Math.round((100 * source.bytesRead()) / source.size) : 100
-      write(`replay: ${read} events read (${percent}%), ${stats.totals.delivered} delivered, ${rate} events/s`)
-    }
-  }
-
-  // Events are accepted without waiting for each to be stored, so a durable queue stores many per commit; the
-  // first that cannot be stored stops the replay. A replayed file is not deduplicated: replaying it again is
-  // meant to deliver it again.
-  let failure: Error | undefined
-  let drained: DrainResult | undefined
+  const listrak = options.listrak ?? (await connectListrak(config))
   try {
-    for await (const item of source.items) {
-      if (failure) break
-      read++
-      const parsed = item.ok ? parseEvent(item.value, config.ingest.maxEventBytes) : item
-      if (!parsed.ok) {
-        stats.invalid++
-        const reason = 'reason' in parsed ? parsed.reason : 'invalid'
-        invalid[reason] = (invalid[reason] ?? 0) + 1
-        continue
-      }
-      if (pipeline.depth >= window) await pipeline.waitForDepthBelow(window)
-      pipeline.accept(parsed.event, { dedup: false }).catch((error: Error) => (failure ??= error))
-      if (read % 1000 === 0) report()
-    }
-  } finally {
-    drained = await parts.close()
-    report(true)
-    bar?.stop()
-  }
-  if (failure) throw new Error(`The replay stopped after ${read} events: ${failure.message}`)
+    const { sandbox } = listrak
+    // The pipeline delivers through this connection rather than one of its own, which would stop with it.
+    const target: RuntimeConfig = sandbox
+      ? { ...config, settings: listrak.settings, listrak: { authUrl: sandbox.authUrl, apiUrl: sandbox.apiUrl } }
+      : config
+    const parts = await createPipeline(target, { logger: options.logger })
+    const { pipeline, stats } = parts
 
-  const elapsedSeconds = (performance.now() - startedAt) / 1000
-  const json = stats.toJSON(pipeline.depth)
-  return {
-    file,
-    read,
-    invalid,
-    accepted: json.accepted,
-    matched: json.matched,
-    unmatched: json.unmatched,
-    delivered: json.delivered,
-    refused: json.refused,
-    retried: json.retried,
-    deadLettered: json.deadLettered,
-    reasons: json.reasons,
-    importsPerList: json.importsPerList,
-    deliveredPerList: Object.fromEntries(Object.entries(json.perList).map(([list, c]) => [list, c.delivered])),
-    resumed,
-    left: drained.left,
-    elapsedSeconds: Math.round(elapsedSeconds * 100) / 100,
-    eventsPerSecond: Math.round(read / Math.max(elapsedSeconds, 0.001)),
-    deadLetters: parts.queue.durable
-      ? `the queue store ${parts.queue.location} (listrak-actions dead-letters list)`
-      : config.delivery.deadLetterFile,
-    sandboxUrl: parts.sandbox?.url
+    if (options.check) {
+      let rows
+      try {
+        rows = await checkConfig(target, parts.settings, undefined, { tokens: parts.tokens })
+      } catch (error) {
+        await parts.close()
+        if (!(error instanceof CheckNotRunError)) throw error
+        throw new CheckFailedError([], `${error.message} Or replay with --no-check to skip the check.`)
+      }
+      if (rows.some(isProblem)) {
+        await parts.close()
+        throw new CheckFailedError(rows)
+      }
+      write('Config check:')
+      for (const line of formatCheck(rows).split('\n')) write(`  ${line}`)
+    }
+
+    const resumed = await pipeline.resume()
+    const invalid = new InvalidTally()
+    const window = Math.min(config.delivery.maxQueue, REPLAY_WINDOW_BATCHES * config.delivery.batchSize)
+    let read = 0
+    const startedAt = performance.now()
+
+    const bar =
+      options.progress === 'bar'
+        ? new SingleBar({ format: 'replay {bar} {percentage}% | {read} events | {rate} events/s', hideCursor: true })
+        : undefined
+    bar?.start(source.size, 0, { read: 0, rate: 0 })
+    let lastLine = startedAt
+    const report = (force = false) => {
+      const now = performance.now()
+      const rate = Math.round(read / Math.max(0.001, (now - startedAt) / 1000))
+      if (bar) bar.update(source.bytesRead(), { read, rate })
+      else if (options.progress === 'lines' && (force || now - lastLine >= PROGRESS_LINE_MS)) {
+        lastLine = now
+        const percent = source.size ? Math.round((100 * source.bytesRead()) / source.size) : 100
+        write(`replay: ${read} events read (${percent}%), ${stats.totals.delivered} delivered, ${rate} events/s`)
+      }
+    }
+
+    // Events are accepted without waiting for each to be stored, so a durable queue stores many per commit; the
+    // first that cannot be stored stops the replay. A replayed file is not deduplicated: replaying it again is
+    // meant to deliver it again.
+    let failure: Error | undefined
+    let storing = 0
+    const shared = parts.queue instanceof RedisQueue ? parts.queue : undefined
+    const subscriptions = config.subscriptions.filter((s) => s.enabled).map((s) => s.name)
+    const pollMs = config.queue.redis?.pollMs ?? REDIS_QUEUE_DEFAULTS.pollMs
+
+    /**
+     * Polls what the shared queue holds of the replayed subscriptions, over every runtime, until `enough` holds,
+     * and returns it. Gives up, returning what is still there, once it has not gone down for `patienceMs`.
+     */
+    const waitOnShared = async (queue: RedisQueue, enough: (queued: number) => boolean, patienceMs: number) => {
+      let lowest = Infinity
+      let since = performance.now()
+      for (;;) {
+        const queued = await queue.queuedCount(subscriptions)
+        if (failure || enough(queued)) return queued
+        if (queued < lowest) [lowest, since] = [queued, performance.now()]
+        else if (performance.now() - since > patienceMs) return queued
+        report()
+        await sleep(pollMs)
+      }
+    }
+
+    const measureEvery = Math.max(1, Math.floor(window / 4))
+    let sinceMeasured = 0
+    /**
+     * Holds the reading back while delivery is a window behind, so that a file of any size takes flat memory and
+     * queue. In a shared queue `depth` counts only what this process has read from it: Redis tells what waits
+     * there, and the replay also leaves half of the queue's bytes to what the runtimes sharing it ingest.
+     */
+    const room = async () => {
+      if (pipeline.depth >= window) await pipeline.waitForDepthBelow(window)
+      if (!shared || ++sinceMeasured < measureEvery) return
+      sinceMeasured = 0
+      // Nothing of these subscriptions queued: their delivery cannot free room, so waiting would not end.
+      const enough = (queued: number) => queued === 0 || (queued < window && shared.hasRoom(config.queue.maxBytes / 2))
+      const queued = await waitOnShared(shared, enough, STALL_WARNING_MS)
+      if (!enough(queued) && !failure) {
+        // Reading on: should the queue fill, the replay stops with the queue's own words.
+        options.logger.warn(
+          { queued, store: shared.location },
+          `the replayed subscriptions' events in the shared queue have not moved for ${STALL_WARNING_MS / 1000} s: ` +
+            'is a runtime that delivers them running?'
+        )
+      }
+    }
+
+    let fileError: EventFileError | undefined
+    let drained: DrainResult | undefined
+    /** Events of the replayed subscriptions still in a shared queue when the replay stopped waiting for them. */
+    let stillShared = 0
+    try {
+      try {
+        for await (const item of source.items) {
+          if (failure) break
+          read++
+          const parsed = item.ok ? parseEvent(item.value, config.ingest.maxEventBytes) : item
+          if (!parsed.ok) {
+            stats.invalid++
+            invalid.add(parsed.reason, item.at, item.ok ? undefined : item.detail)
+            continue
+          }
+          await room()
+          storing++
+          pipeline
+            .accept(parsed.event, { dedup: false })
+            .catch((error: Error) => (failure ??= error))
+            .finally(() => storing--)
+          if (read % 1000 === 0) report()
+        }
+      } catch (error) {
+        if (!(error instanceof EventFileError)) throw error
+        fileError = error
+      }
+      // A shared queue's drain delivers what this process has read, and may leave the rest to the other runtimes
+      // (or the next start): the replay is done when the queue has delivered what it put there.
+      if (shared) {
+        const patienceMs = config.delivery.shutdownTimeoutMs
+        stillShared = await waitOnShared(shared, (queued) => queued === 0 && storing === 0, patienceMs)
+      }
+    } finally {
+      drained = await parts.close()
+      report(true)
+      bar?.stop()
+    }
+
+    const elapsedSeconds = (performance.now() - startedAt) / 1000
+    const json = stats.toJSON(pipeline.depth)
+    const summary: ReplaySummary = {
+      file,
+      read,
+      invalid: { count: invalid.count, unit: source.unit, reasons: invalid.toJSON() },
+      accepted: json.accepted,
+      matched: json.matched,
+      unmatched: json.unmatched,
+      delivered: json.delivered,
+      refused: json.refused,
+      retried: json.retried,
+      deadLettered: json.deadLettered,
+      reasons: json.reasons,
+      importsPerList: json.importsPerList,
+      deliveredPerList: Object.fromEntries(Object.entries(json.perList).map(([list, c]) => [list, c.delivered])),
+      resumed,
+      left: Math.max(drained.left, stillShared),
+      lost: json.lost,
+      elapsedSeconds: Math.round(elapsedSeconds * 100) / 100,
+      eventsPerSecond: Math.round(read / Math.max(elapsedSeconds, 0.001)),
+      deadLetters: parts.queue.durable
+        ? `the queue store ${parts.queue.location} (listrak-actions dead-letters list)`
+        : config.delivery.deadLetterFile,
+      ...(sandbox ? { sandboxUrl: sandbox.url, contacts: sandboxContacts(sandbox.state) } : {})
+    }
+    // A file that broke before its first event did nothing worth a summary.
+    if (fileError && read === 0) throw fileError
+    if (fileError)
+      throw new ReplayStoppedError(`${fileError.message} The replay stopped there, after ${read} event(s).`, summary)
+    if (failure) throw new ReplayStoppedError(`The replay stopped after ${read} events: ${failure.message}`, summary)
+    return summary
+  } finally {
+    if (!options.listrak) await listrak.close()
   }
+}
+
+/**
+ * What did not go through, each part worded for a person: events not delivered (dead-lettered, left queued, lost)
+ * and entries of the file that were not events. Empty when everything matched was delivered.
+ */
+export function replayFailures(summary: ReplaySummary): string[] {
+  const { unit } = summary.invalid
+  return [
+    [summary.deadLettered, `${summary.deadLettered} event(s) dead-lettered (see ${summary.deadLetters})`],
+    [summary.left, `${summary.left} event(s) left in the queue, not delivered yet`],
+    [summary.lost, `${summary.lost} event(s) lost`],
+    [summary.invalid.count, `${summary.invalid.count} ${unit}(s) of the file not events`]
+  ].flatMap(([count, text]) => (count ? [text as string] : []))
+}
+
+/** 0 when everything matched was delivered and every entry was an event, else 1 (unless failures are allowed). */
+export const replayExitCode = (summary: ReplaySummary, options: { allowFailures?: boolean } = {}): 0 | 1 =>
+  !options.allowFailures && replayFailures(summary).length > 0 ? 1 : 0
+
+const clip = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text)
+
+function invalidRow(reason: InvalidReason, unit: 'line' | 'item'): [string, string] {
+  const places = `${unit}${reason.first.length > 1 ? 's' : ''} ${reason.first.join(', ')}${reason.count > reason.first.length ? ', …' : ''}`
+  const first = reason.first.length > 1 ? `${unit} ${reason.first[0]}: ` : ''
+  const example = reason.example ? ` (${first}${clip(reason.example, 100)})` : ''
+  return [`  ${clip(reason.reason, 40)}`, `${reason.count}  ${places}${example}`]
 }
 
 /** The closing table a person reads after a replay. */
 export function formatSummary(summary: ReplaySummary): string {
+  const { invalid } = summary
   const rows: [string, string][] = [
     ['file', summary.file],
     ['read', String(summary.read)],
-    ['invalid', String(Object.values(summary.invalid).reduce((a, b) => a + b, 0))],
-    ...Object.entries(summary.invalid).map(([reason, n]): [string, string] => [`  ${reason}`, String(n)]),
+    ['invalid', String(invalid.count)],
+    ...invalid.reasons.map((reason) => invalidRow(reason, invalid.unit)),
     ['accepted', String(summary.accepted)],
     ...(summary.resumed ? [['resumed from the queue', String(summary.resumed)] as [string, string]] : []),
     ['matched', String(summary.matched)],
@@ -142,7 +357,7 @@ export function formatSummary(summary: ReplaySummary): string {
     ['dead-lettered', String(summary.deadLettered)],
     ...Object.entries(summary.reasons).map(([key, { count, example }]): [string, string] => [
       `  ${key}`,
-      `${count}  e.g. ${example.length > 100 ? `${example.slice(0, 100)}…` : example}`
+      `${count}  e.g. ${clip(example, 101)}`
     ]),
     ...Object.entries(summary.importsPerList).map(([list, n]): [string, string] => [
       `imports, list ${list}`,
@@ -152,7 +367,65 @@ export function formatSummary(summary: ReplaySummary): string {
     ['events/s', String(summary.eventsPerSecond)]
   ]
   if (summary.left > 0) rows.push(['left in the queue', `${summary.left} (delivered by the next run)`])
+  if (summary.lost > 0) rows.push(['lost', `${summary.lost} (in memory, could not be dead-lettered)`])
   if (summary.deadLettered > 0) rows.push(['dead letters in', summary.deadLetters])
   const width = Math.max(...rows.map(([k]) => k.length))
   return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')
+}
+
+/** Each list of the sandbox with its contacts, summed up: how many, the first few, and the values they hold. */
+export function sandboxContacts(state: SandboxState): ListContacts[] {
+  return [...state.lists.values()].map(({ summary, fields: listFields }) => {
+    const contacts = state.contactsOf(summary.listId)
+    const counts = new Map<string, Map<string, number>>()
+    for (const contact of contacts) {
+      for (const [id, value] of Object.entries(contact.fields)) {
+        const values = counts.get(id) ?? new Map<string, number>()
+        values.set(value, (values.get(value) ?? 0) + 1)
+        counts.set(id, values)
+      }
+    }
+    const fields = [...counts.entries()]
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([id, values]) => {
+        const sorted = [...values.entries()].sort((a, b) => b[1] - a[1])
+        const name = listFields.get(Number(id))?.segmentationFieldName
+        return {
+          id,
+          ...(name ? { name } : {}),
+          values: sorted.slice(0, VALUES_SHOWN),
+          otherValues: sorted.slice(VALUES_SHOWN).reduce((sum, [, n]) => sum + n, 0)
+        }
+      })
+    return {
+      listId: summary.listId,
+      listName: summary.listName,
+      count: contacts.length,
+      first: contacts.slice(0, CONTACTS_SHOWN),
+      fields
+    }
+  })
+}
+
+/** The sandbox's contacts after a replay, as a person reads them. */
+export function formatContacts(lists: ListContacts[]): string {
+  const lines = ['Contacts in the sandbox after the replay:']
+  for (const list of lists) {
+    const heading = `  list ${list.listId} "${list.listName}": `
+    if (list.count === 0) {
+      lines.push(`${heading}no contacts`)
+      continue
+    }
+    lines.push(`${heading}${list.count} contact(s)`)
+    for (const field of list.fields) {
+      const values = field.values.map(([value, n]) => `${JSON.stringify(value)} ${n}`)
+      if (field.otherValues) values.push(`other values ${field.otherValues}`)
+      lines.push(`    field ${field.id}${field.name ? ` ${field.name}` : ''}: ${values.join(', ')}`)
+    }
+    const width = Math.max(...list.first.map((c) => c.emailAddress.length))
+    for (const { emailAddress, fields } of list.first)
+      lines.push(`    ${emailAddress.padEnd(width)}  ${JSON.stringify(fields)}`)
+    if (list.count > list.first.length) lines.push(`    … and ${list.count - list.first.length} more`)
+  }
+  return lines.join('\n')
 }

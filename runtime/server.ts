@@ -221,9 +221,12 @@ function registerDeveloperRoutes(app: FastifyInstance, definition: DestinationDe
 
   app.get('/manifest', async () => JSON.parse(JSON.stringify(definition)))
 
+  // Settings alone, or { settings } as the dynamic-field routes and /refreshAccessToken take them.
   app.post('/authenticate', async (request) => {
+    const body = (request.body ?? {}) as Body & Record<string, unknown>
+    const settings = body.settings !== null && typeof body.settings === 'object' ? body.settings : body
     try {
-      await fresh().testAuthentication((request.body ?? {}) as never)
+      await fresh().testAuthentication(settings as never)
       return { ok: true }
     } catch (error) {
       return { ok: false, error: (error as Error).message, fields: {} }

@@ -52,10 +52,14 @@ describe('replay', () => {
     )
     const summary = await run(file)
     expect(summary).toMatchObject({ read: 4, accepted: 2, delivered: 2 })
-    expect(Object.keys(summary.invalid)).toEqual([
-      expect.stringMatching(/^line 2: not JSON/),
-      expect.stringContaining('event')
-    ])
+    expect(summary.invalid).toEqual({
+      count: 2,
+      unit: 'line',
+      reasons: [
+        { reason: 'not JSON', count: 1, first: [2], example: expect.any(String) },
+        { reason: expect.stringContaining('event'), count: 1, first: [3] }
+      ]
+    })
     const table = formatSummary(summary)
     expect(table).toMatch(/^read\s+4$/m)
     expect(table).toMatch(/^delivered\s+2$/m)
