@@ -340,8 +340,11 @@ export class Pipeline {
           lane.cursor = queued.position
           if (this.shared) this.queued++
         }
-        // A short page: the lane has what there is, and a partial batch may go when due.
-        if (page.length < room && !lane.enqueuedWhileLoading) lane.spilled = false
+        // A short page: the lane has what there is, and a partial batch may go when due. A shared queue bounds
+        // each read in rounds over its partitions, so a short page may leave events behind: only an empty page
+        // says its partitions hold nothing now (else a drain, which no longer polls, would stop short of them).
+        const exhausted = this.shared ? page.length === 0 : page.length < room
+        if (exhausted && !lane.enqueuedWhileLoading) lane.spilled = false
         if (lane.items.length > 0) this.arm(lane)
         this.pump()
         this.wake()
@@ -363,7 +366,7 @@ export class Pipeline {
    */
   async drain(timeoutMs: number): Promise<DrainResult> {
     this.draining = true
-    // A shared queue: what this process has read is delivered, and its partitions are read until a short page;
+    // A shared queue: what this process has read is delivered, and its partitions are read until an empty page;
     // what others store meanwhile is theirs to deliver (the queue hands the partitions over when closed).
     clearInterval(this.pollTimer)
     if (!this.started && this.queue.durable) {

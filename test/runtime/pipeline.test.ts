@@ -294,3 +294,40 @@ describe.each(queues)('Pipeline over %s', (_, openQueue) => {
     })
   })
 })
+
+describe('Pipeline over a shared queue', () => {
+  it('drains every event when reads give short pages while more is queued, as Redis may', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pipeline-shared-'))
+    const store = new LmdbQueue({ path: path.join(dir, 'queue'), maxBytes: 2 ** 30, ...dedup, role: 'owner' })
+    // A queue shared with other processes whose every read gives at most 7 events, whatever is asked for.
+    const shared: EventQueue = Object.assign(Object.create(store) as EventQueue, {
+      shared: true,
+      read: (name: string, after: number, limit: number) => store.read(name, after, Math.min(limit, 7))
+    })
+    const delivered: string[] = []
+    const deliverer = {
+      deliver: async (_: CompiledSubscription, events: SegmentEvent[]) => {
+        delivered.push(...events.map((e) => e.messageId as string))
+        await new Promise((resolve) => setImmediate(resolve))
+        return events.map(() => ({ kind: 'delivered', status: 201, listId: 1, resourceId: 'r' }) as Outcome)
+      }
+    } as unknown as Deliverer
+    const pipeline = new Pipeline(
+      [subscription({ batchSize: 10 })],
+      deliverer,
+      shared,
+      new RuntimeStats(),
+      pino({ level: 'silent' }),
+      { maxQueue: 1000, concurrency: 2, flushIntervalMs: 20, maxAttempts: 3, retryBaseMs: 5, retryMaxMs: 20 },
+      () => 0.5
+    )
+    try {
+      await pipeline.resume()
+      await pipeline.acceptAll(Array.from({ length: 50 }, (_, i) => event(i)))
+      expect(await pipeline.drain(5000)).toEqual({ left: 0, interrupted: false })
+      expect(delivered).toEqual(Array.from({ length: 50 }, (_, i) => `m${i}`))
+    } finally {
+      await store.close()
+    }
+  })
+})
