@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-import type { SegmentEvent } from '@segment/actions-core'
-import { parseFql, validate } from '@segment/destination-subscriptions'
-import type { Condition, GroupCondition } from '@segment/destination-subscriptions'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { readFileSync } from 'fs'
 import path from 'path'
-import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig, SubscriptionConfig } from './runtime/config'
+import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
 import { CheckFailedError, connectListrak, Runtime, startRuntime } from './runtime'
 import { checkConfig, formatCheck, isProblem } from './runtime/check'
 import {
@@ -15,8 +12,7 @@ import {
   retryDeadLetters,
   UnavailableCommandError
 } from './runtime/dead-letter-commands'
-import { mappedListId } from './runtime/delivery'
-import { EventType, parseEvent } from './runtime/events'
+import { CONTACTS_WAIT, quickStart, shellQuote } from './runtime/quick-start'
 import { RedisQueue } from './runtime/redis-queue'
 import { createLogger } from './runtime/logger'
 import { EventFileError } from './runtime/event-file'
@@ -92,153 +88,6 @@ Environment:
 
 Each setting is taken from the first of: the command-line option, the environment, the config file, the default.
 Without credentials from either, the embedded sandbox stands in for Listrak, at its own URLs.`
-
-/** The contact every example event is for. */
-const EXAMPLE_EMAIL = 'jane@example.com'
-/** The audience of the example config; also the audience key for subscriptions that name none. */
-const EXAMPLE_AUDIENCE = 'my_audience'
-/** How long the banner's contacts curl lets the sandbox wait for the first import (see `?wait=` there). */
-const CONTACTS_WAIT = '2s'
-/** The event types an example event can have: the ones that need nothing beyond what a subscription names. */
-const EXAMPLE_TYPES: readonly string[] = ['track', 'identify', 'page', 'screen']
-
-type LeafCondition = Exclude<Condition, GroupCondition>
-
-/** The conditions an event must meet to match: every child of an "and", the first way of an "or". */
-function requiredConditions(condition: Condition): LeafCondition[] {
-  if (condition.type !== 'group') return [condition]
-  return condition.operator === 'and'
-    ? condition.children.flatMap(requiredConditions)
-    : requiredConditions(condition.children[0])
-}
-
-/** Where an event holds what a condition tests. */
-function pathOf(condition: LeafCondition): string[] {
-  if ('name' in condition) {
-    const root = { 'event-property': 'properties', 'event-trait': 'traits', 'event-context': 'context' }[condition.type]
-    return [root, ...condition.name.split('.')]
-  }
-  return [{ 'event-type': 'type', event: 'event', name: 'name', userId: 'userId' }[condition.type]]
-}
-
-/** The value that meets a condition, when one value can; the matcher has the last word anyway. */
-function meeting(condition: LeafCondition): { path: string[]; value: unknown } | undefined {
-  const path = pathOf(condition)
-  if (['=', 'number_equals', 'contains', 'starts_with', 'ends_with'].includes(condition.operator))
-    return { path, value: condition.value }
-  if (condition.operator === 'is_true') return { path, value: true }
-  // Text: what such a condition usually asks for is a trait or property that is set at all.
-  if (condition.operator === 'exists') return { path, value: 'example' }
-  return undefined
-}
-
-function setPath(target: Record<string, unknown>, [key, ...rest]: string[], value: unknown): void {
-  if (rest.length === 0) {
-    target[key] ??= value
-    return
-  }
-  const next = target[key]
-  const child = next !== null && typeof next === 'object' ? (next as Record<string, unknown>) : {}
-  target[key] = child
-  setPath(child, rest, value)
-}
-
-const readPath = (target: unknown, path: string[]): unknown =>
-  path.reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], target)
-
-/**
- * An event the subscription matches, for the banner's curl: what its FQL names, Engage's audience shape when it is
- * about audiences (so `useAudienceKey` fields resolve), and the contact's email where the mapping reads it.
- * Undefined when the FQL asks for more than equal values, or the runtime would not take the event.
- */
-function exampleEvent(subscription: SubscriptionConfig, maxEventBytes: number): Record<string, unknown> | undefined {
-  const fql = parseFql(subscription.subscribe)
-  if ('error' in fql) return undefined
-  const conditions = requiredConditions(fql)
-  const event: Record<string, unknown> = {}
-  for (const condition of conditions) {
-    const met = meeting(condition)
-    if (met) setPath(event, met.path, met.value)
-  }
-  event.type ??= event.traits ? 'identify' : 'track'
-  if (typeof event.type !== 'string' || !EXAMPLE_TYPES.includes(event.type)) return undefined
-  setPath(event, ['userId'], 'user-jane')
-  const { mapping } = subscription
-  const audience =
-    conditions.some((c) => c.type === 'event-context' && c.name.startsWith('personas.')) ||
-    /^Audience (Entered|Exited)$/.test(String(event.event)) ||
-    (mapping.audienceProfileField ?? 'off') !== 'off' ||
-    Object.values((mapping.profileFieldValues ?? {}) as Record<string, unknown>).includes('useAudienceKey')
-  if (audience) {
-    if (event.type === 'track') setPath(event, ['event'], 'Audience Entered')
-    const key = String(
-      readPath(event, ['context', 'personas', 'computation_key']) ??
-        readPath(event, ['properties', 'audience_key']) ??
-        EXAMPLE_AUDIENCE
-    )
-    setPath(event, ['context', 'personas', 'computation_key'], key)
-    setPath(event, ['context', 'personas', 'computation_class'], 'audience')
-    const member = event.event !== 'Audience Exited'
-    if (event.type === 'identify') setPath(event, ['traits', key], member)
-    else {
-      setPath(event, ['properties', 'audience_key'], key)
-      setPath(event, ['properties', key], member)
-    }
-  }
-  const emailPath = (mapping.emailAddress as { '@path'?: unknown } | undefined)?.['@path']
-  const at = typeof emailPath === 'string' && /^\$(\.\w+)+$/.test(emailPath) ? emailPath.slice(2).split('.') : undefined
-  setPath(event, at ?? ['context', 'traits', 'email'], EXAMPLE_EMAIL)
-  const ok = validate(fql, event) && parseEvent(event, maxEventBytes, event.type as EventType).ok
-  // In the order Segment's own examples use, so the curl reads top-down.
-  const order = ['type', 'event', 'name', 'userId', 'properties', 'traits', 'context']
-  return ok ? Object.fromEntries(order.filter((key) => key in event).map((key) => [key, event[key]])) : undefined
-}
-
-/** The Audience Entered event of the example config (examples/config.json). */
-const EXAMPLE_CONFIG_EVENT = {
-  type: 'track',
-  userId: 'user-jane',
-  event: 'Audience Entered',
-  properties: { audience_key: EXAMPLE_AUDIENCE, [EXAMPLE_AUDIENCE]: true },
-  context: {
-    traits: { email: EXAMPLE_EMAIL },
-    personas: { computation_key: EXAMPLE_AUDIENCE, computation_class: 'audience' }
-  }
-}
-
-/** Quotes a word for a POSIX shell, so a pasted curl sends it as it is. */
-const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`
-
-/**
- * The banner's quick start: a curl of an event the first subscription it can build one for matches, and the list
- * that event goes to. Without one, the example config's event, said to be that.
- */
-function quickStart(url: string, config: RuntimeConfig): { lines: string[]; listId?: number } {
-  const curl = (event: Record<string, unknown>) => {
-    const auth = config.ingest.writeKey ? ` -u ${shellQuote(`${config.ingest.writeKey}:`)}` : ''
-    const body = shellQuote(JSON.stringify(event))
-    return `  curl -s${auth} ${url}/v1/${String(event.type)} -H 'content-type: application/json' -d ${body}`
-  }
-  for (const subscription of config.subscriptions.filter((s) => s.enabled)) {
-    const event = exampleEvent(subscription, config.ingest.maxEventBytes)
-    if (!event) continue
-    return {
-      lines: [`Send an event that subscription "${subscription.name}" matches:`, curl(event)],
-      listId: mappedListId(subscription.mapping, event as unknown as SegmentEvent)
-    }
-  }
-  const listed = config.subscriptions.map((s) =>
-    mappedListId(s.mapping, EXAMPLE_CONFIG_EVENT as unknown as SegmentEvent)
-  )
-  return {
-    lines: [
-      "No example event could be built from this config's subscriptions; this curl is for the example config " +
-        '(examples/config.json). Send an event your subscriptions match instead:',
-      curl(EXAMPLE_CONFIG_EVENT)
-    ],
-    listId: listed.find((listId) => listId !== undefined)
-  }
-}
 
 const MEMORY_OPTION =
   'keep the queue in memory only (tests, demos): accepted events not yet delivered are lost if the process dies'
@@ -568,6 +417,11 @@ program
   .option('--failure-rate <share>', 'share of requests that fail, 0 to 1', number)
   .option('--failure-status <status>', 'status of those failures: 429, 500, 502 or 503', failureStatus)
   .option('--drop-rate <share>', 'share of requests whose connection is closed without an answer', number)
+  .option(
+    '--drop-after-rate <share>',
+    'share of requests processed (contact written, message sent), then closed without an answer',
+    number
+  )
   .option('--token-max-uses <n>', 'a token stops working after this many API requests', number)
   .option('--seed <n>', 'seed for the fault draws', number)
   .action(async (options) => {
@@ -577,6 +431,7 @@ program
         failureRate: options.failureRate,
         failureStatus: options.failureStatus,
         dropRate: options.dropRate,
+        dropAfterRate: options.dropAfterRate,
         tokenMaxUses: options.tokenMaxUses,
         seed: options.seed
       }).filter(([, value]) => value !== undefined)

@@ -17,7 +17,19 @@ export const ERROR = {
   SEGMENTATION_FIELD_DEFINED_TWICE: 'ERROR_SEGMENTATION_FIELD_DEFINED_TWICE',
   UNKNOWN_ROUTE: 'ERROR_UNKNOWN_ROUTE',
   SEGMENTATION_FIELD_GROUP_LIMIT_MET: 'ERROR_SEGMENTATION_FIELD_GROUP_LIMIT_MET',
-  UNHANDLED_EXCEPTION: 'ERROR_UNHANDLED_EXCEPTION'
+  UNHANDLED_EXCEPTION: 'ERROR_UNHANDLED_EXCEPTION',
+  // The contact group of the registry: what `POST /v1/List/{listId}/Contact` refuses.
+  CHANGE_ADDRESS_CONTACT_UNSUBSCRIBED: 'ERROR_CHANGE_ADDRESS_CONTACT_UNSUBSCRIBED',
+  CHANGE_ADDRESS_WITH_EVENTS: 'ERROR_CHANGE_ADDRESS_WITH_EVENTS',
+  CHANGE_ADDRESS_WITH_SEGMENTATION_DATA: 'ERROR_CHANGE_ADDRESS_WITH_SEGMENTATION_DATA',
+  NOT_SUBSCRIBED_EMAIL_ADDRESS: 'ERROR_NOT_SUBSCRIBED_EMAIL_ADDRESS',
+  SUBSCRIBED_NEW_EMAIL_ADDRESS: 'ERROR_SUBSCRIBED_NEW_EMAIL_ADDRESS',
+  TOO_MANY_SEGMENTATION_FIELDS: 'ERROR_TOO_MANY_SEGMENTATION_FIELDS',
+  UNSUBSCRIBE_WITH_EVENTS: 'ERROR_UNSUBSCRIBE_WITH_EVENTS',
+  UNSUBSCRIBE_WITH_SEGMENTATION_DATA: 'ERROR_UNSUBSCRIBE_WITH_SEGMENTATION_DATA',
+  UNSUBSCRIBED_EMAIL_ADDRESS: 'ERROR_UNSUBSCRIBED_EMAIL_ADDRESS',
+  UNSUBSCRIBED_NEW_EMAIL_ADDRESS: 'ERROR_UNSUBSCRIBED_NEW_EMAIL_ADDRESS',
+  UPDATE_UNSUBSCRIBE_WITH_EVENTS: 'ERROR_UPDATE_UNSUBSCRIBE_WITH_EVENTS'
 } as const
 
 /** Codes of the sandbox's own, outside Listrak's registry: its body-size guard and its injected faults. */
@@ -113,3 +125,122 @@ export interface ListSummary {
 
 /** Values a check-box profile field takes in an import. */
 export const CHECKBOX_VALUES = ['on', 'off']
+
+/** `Contact.subscriptionState`: the allowed values. */
+export const SUBSCRIPTION_STATES = ['Subscribed', 'Unsubscribed'] as const
+export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number]
+
+/** `updateType` of `POST /v1/List/{listId}/Contact`: the allowed values; `Update` by default. */
+export const UPDATE_TYPES = ['Update', 'Append', 'Overwrite'] as const
+export type UpdateType = (typeof UPDATE_TYPES)[number]
+
+/**
+ * The body of `POST /v1/List/{listId}/Contact` (`Contact`): `emailAddress` and `segmentationFieldValues` required,
+ * the writable members optional (a client may send them as null), the read-only ones ignored.
+ */
+export const contactBody = z.object({
+  emailAddress: z.string(),
+  subscriptionState: z.enum(SUBSCRIPTION_STATES).nullish(),
+  externalContactID: z.string().nullish(),
+  segmentationFieldValues: z.array(contactSegmentationFieldValue)
+})
+
+export type ContactBody = z.infer<typeof contactBody>
+
+/** Listrak's query booleans: `true` or `false`, in any case. */
+const queryBoolean = z
+  .string()
+  .regex(/^(true|false)$/i, 'use true or false')
+  .transform((text) => text.toLowerCase() === 'true')
+  .optional()
+
+/** A comma-separated list of IDs in a query, as Listrak takes `eventIds` and `segmentationFieldIds`: distinct IDs. */
+const idList = (example: string) =>
+  z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined || text.trim() === '') return []
+      const ids = text.split(',').map((part) => part.trim())
+      if (ids.every((id) => /^[0-9]{1,10}$/.test(id) && Number(id) >= 1 && Number(id) <= INT32_MAX)) {
+        return [...new Set(ids.map(Number))]
+      }
+      context.addIssue({ code: 'custom', message: `give IDs separated by commas, e.g. ${example}` })
+      return z.NEVER
+    })
+
+/** The query of `POST /v1/List/{listId}/Contact`; whether each event exists is the list's to say. */
+export const contactQuery = z.object({
+  eventIds: idList('3001,3002'),
+  overrideUnsubscribe: queryBoolean,
+  subscribedByContact: queryBoolean,
+  sendDoubleOptIn: queryBoolean,
+  updateType: z
+    .string()
+    .optional()
+    .transform((text, context): UpdateType => {
+      if (text === undefined) return 'Update'
+      const type = UPDATE_TYPES.find((t) => t.toLowerCase() === text.toLowerCase())
+      if (type) return type
+      context.addIssue({ code: 'custom', message: `use ${UPDATE_TYPES.join(', ')}` })
+      return z.NEVER
+    }),
+  newEmailAddress: z.string().optional()
+})
+
+export type ContactQuery = z.infer<typeof contactQuery>
+
+/** The most profile fields a contact read may ask for (`segmentationFieldIds`). */
+export const MAX_SEGMENTATION_FIELD_IDS = 30
+
+/** The query of `GET /v1/List/{listId}/Contact/{contactIdentifier}`. */
+export const contactReadQuery = z.object({ segmentationFieldIds: idList('6789,6790') })
+
+/**
+ * The body of `POST /v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Message`
+ * (`TransactionalMessageContact`). Listrak's definition requires only `emailAddress`, but says of
+ * `segmentationFieldValues` that "an empty set must be provided if there are none": the sandbox holds a client to it.
+ */
+export const transactionalMessageContact = z.object({
+  emailAddress: z.string(),
+  segmentationFieldValues: z.array(contactSegmentationFieldValue)
+})
+
+/** `SegmentationFieldValue` as Listrak returns it on a contact. */
+export interface SegmentationFieldValue {
+  segmentationFieldGroupId: number
+  segmentationFieldId: number
+  value: string
+}
+
+/** `Contact` as Listrak returns it: members without a value are null. */
+export interface ContactResource {
+  emailAddress: string
+  emailKey: string
+  universalEmailKey: string
+  subscriptionState: SubscriptionState
+  subscribeDate: string | null
+  resubscribeDate: string | null
+  subscribeMethod: string | null
+  unsubscribeDate: string | null
+  unsubscribeMethod: string | null
+  externalContactID: string | null
+  segmentationFieldValues: SegmentationFieldValue[]
+}
+
+/** `Event` as Listrak returns it; Listrak's events may also be `Blocked`, the sandbox's are all active. */
+export interface Event {
+  eventId: number
+  eventName: string
+  eventGroupId: number
+  status: 'Active'
+}
+
+/** `TransactionalMessage` as Listrak returns it. */
+export interface TransactionalMessage {
+  transactionalMessageId: number
+  transactionalMessageName: string
+  campaignId: number
+  externalCampaignId: string
+  subject: string
+}

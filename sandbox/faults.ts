@@ -10,13 +10,18 @@ export const faultsSchema = z
     seed: z.number().int(),
     /** Added latency per request: a fixed number of milliseconds or a [min, max] range. */
     latencyMs: z.union([ms, z.tuple([ms, ms])]),
-    /** Share of requests answered with `failureStatus`. */
+    /** Share of requests answered with `failureStatus` before they are processed: nothing takes effect. */
     failureRate: probability,
     failureStatus: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503)]),
     /** Fail the next `count` requests with `status`. */
     failNext: z.object({ count: z.number().int().min(0), status: z.number().int().min(400).max(599) }),
-    /** Share of requests whose connection is closed without an answer. */
+    /** Share of requests whose connection is closed without an answer, before they are processed. */
     dropRate: probability,
+    /**
+     * Share of requests processed (a contact written, a message sent) whose connection is then closed without an
+     * answer: the client cannot tell what happened, as when Listrak's answer is lost on the way back.
+     */
+    dropAfterRate: probability,
     /** A token stops working after this many API requests (0: no limit). */
     tokenMaxUses: z.number().int().min(0)
   })
@@ -32,6 +37,7 @@ export const NO_FAULTS: Faults = {
   failureStatus: 503,
   failNext: { count: 0, status: 503 },
   dropRate: 0,
+  dropAfterRate: 0,
   tokenMaxUses: 0
 }
 
@@ -55,12 +61,16 @@ function seededRandom(seed: number): () => number {
   }
 }
 
-export type FaultDecision = { delayMs: number; action: 'pass' | 'drop' | { status: number } }
+export type FaultDecision = { delayMs: number; action: 'pass' | 'drop' | 'drop-after-processing' | { status: number } }
+
+/** Seeds the draws of `dropAfterRate` apart from the others, so that a seed decides the other faults as it always has. */
+const DROP_AFTER_SEED_SALT = 0x5eed0aff
 
 /** Decides, request by request, what the configured faults do to it. */
 export class FaultInjector {
   private faults: Faults = NO_FAULTS
   private random = seededRandom(NO_FAULTS.seed)
+  private afterRandom = seededRandom(NO_FAULTS.seed ^ DROP_AFTER_SEED_SALT)
 
   constructor(initial: FaultsUpdate = {}) {
     this.set(initial)
@@ -74,6 +84,7 @@ export class FaultInjector {
   set(update: FaultsUpdate): Faults {
     this.faults = { ...this.faults, ...update }
     this.random = seededRandom(this.faults.seed)
+    this.afterRandom = seededRandom(this.faults.seed ^ DROP_AFTER_SEED_SALT)
     return this.faults
   }
 
@@ -83,8 +94,8 @@ export class FaultInjector {
 
   /** Each request draws the same number of random values, so a seed replays the same decisions. */
   decide(): FaultDecision {
-    const [latency, drop, failure] = [this.random(), this.random(), this.random()]
-    const { latencyMs, dropRate, failNext, failureRate, failureStatus } = this.faults
+    const [latency, drop, failure, dropAfter] = [this.random(), this.random(), this.random(), this.afterRandom()]
+    const { latencyMs, dropRate, dropAfterRate, failNext, failureRate, failureStatus } = this.faults
     const delayMs = Array.isArray(latencyMs)
       ? Math.round(latencyMs[0] + latency * Math.max(0, latencyMs[1] - latencyMs[0]))
       : latencyMs
@@ -94,6 +105,7 @@ export class FaultInjector {
     }
     if (drop < dropRate) return { delayMs, action: 'drop' }
     if (failure < failureRate) return { delayMs, action: { status: failureStatus } }
+    if (dropAfter < dropAfterRate) return { delayMs, action: 'drop-after-processing' }
     return { delayMs, action: 'pass' }
   }
 }

@@ -18,13 +18,43 @@ const groupSchema = z.object({
   segmentationFields: z.array(fieldSchema).default([])
 })
 
+const eventSchema = z.object({
+  eventId: id,
+  eventName: z.string().min(1),
+  eventGroupId: z.number().int().min(0).max(INT32_MAX).default(0)
+})
+
+const transactionalMessageSchema = z.object({
+  transactionalMessageId: id,
+  transactionalMessageName: z.string().min(1),
+  subject: z.string().min(1),
+  campaignId: z.number().int().min(0).max(INT32_MAX).default(0),
+  externalCampaignId: z.string().default('')
+})
+
 const listSchema = z.object({
   listId: id,
   listName: z.string().min(1),
-  segmentationFieldGroups: z.array(groupSchema).default([])
+  segmentationFieldGroups: z.array(groupSchema).default([]),
+  events: z.array(eventSchema).default([]),
+  transactionalMessages: z.array(transactionalMessageSchema).default([])
 })
 
-/** What the sandbox starts with: the API credentials it accepts and the lists with their profile fields. */
+/** Adds an issue for each item whose `key` repeats an earlier item's. */
+function requireUnique<T>(ctx: z.RefinementCtx, items: T[], key: keyof T & string, path: PropertyKey[]) {
+  const seen = new Set<unknown>()
+  items.forEach((item, i) => {
+    if (seen.has(item[key])) {
+      ctx.addIssue({ code: 'custom', path: [...path, i, key], message: `duplicate ${key} in this list` })
+    }
+    seen.add(item[key])
+  })
+}
+
+/**
+ * What the sandbox starts with: the API credentials it accepts and the lists with their profile fields, events and
+ * transactional messages.
+ */
 export const fixtureSchema = z
   .object({
     credentials: z.array(z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1) })).min(1),
@@ -46,6 +76,8 @@ export const fixtureSchema = z
           fieldIds.add(field.segmentationFieldId)
         })
       )
+      requireUnique(ctx, list.events, 'eventId', ['lists', l, 'events'])
+      requireUnique(ctx, list.transactionalMessages, 'transactionalMessageId', ['lists', l, 'transactionalMessages'])
     })
   })
 
@@ -70,5 +102,8 @@ export function loadFixtureFile(file: string): Fixture {
   return parseFixture(json, `fixture ${file}`)
 }
 
-/** The built-in fixture: the manual's list 12345 with check-box fields 6789 and 6790, and more to refuse. */
+/**
+ * The built-in fixture: the manual's list 12345 with check-box fields 6789 and 6790, and more to refuse; two events
+ * and two transactional messages on list 12345.
+ */
 export const DEFAULT_FIXTURE: Fixture = parseFixture(defaultFixture, 'default fixture')

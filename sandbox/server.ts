@@ -1,18 +1,24 @@
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { setTimeout as sleep } from 'timers/promises'
 import {
+  contactBody,
+  contactQuery,
+  contactReadQuery,
   ERROR,
   ErrorEnvelope,
   INT32_MAX,
+  MAX_SEGMENTATION_FIELD_IDS,
   SANDBOX_ERROR,
   segmentationFieldBody,
   segmentationFieldGroupBody,
-  tokenRequest
+  tokenRequest,
+  transactionalMessageContact
 } from './contract'
+import { contactResource } from './contacts'
 import { parseFaults } from './faults'
-import type { Created, ListState, SandboxState } from './state'
-import type { z } from 'zod'
-import { validateImport } from './validate-import'
+import type { Created, ListState, RequestRecord, SandboxState } from './state'
+import { z } from 'zod'
+import { checkFieldValues, isEmailAddress, validateImport } from './validate-import'
 
 export interface ServerLimits {
   /** Bodies above this many bytes get 413 without being read whole. */
@@ -23,7 +29,49 @@ export interface ServerLimits {
 }
 
 const API = '/email/v1'
+const IMPORT_ROUTE = `${API}/List/:listId/Contact/SegmentationField`
+const CONTACT_ROUTE = `${API}/List/:listId/Contact`
+const MESSAGE_ROUTE = `${API}/List/:listId/TransactionalMessage/:transactionalMessageId`
 const LISTRAK_PATH = /^\/(OAuth2\/Token|email\/v1\/)/
+
+/** The longest `?wait=` the contacts route takes: long enough for a flush and a retry, short of a client's timeout. */
+const MAX_CONTACTS_WAIT_MS = 10_000
+
+/**
+ * `?wait=` on the contacts route: milliseconds, as `1500`, `1500ms` or `1.5s`. `?detail=full`: each contact with its
+ * subscription, external ID and raised events besides its values.
+ */
+const contactsQuery = z.object({
+  detail: z.literal('full', { error: 'detail takes one value: full' }).optional(),
+  wait: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return 0
+      const match = /^(\d+(?:\.\d+)?)(ms|s)?$/.exec(text.trim())
+      const ms = match ? Math.round(Number(match[1]) * (match[2] === 's' ? 1000 : 1)) : NaN
+      if (!Number.isFinite(ms) || ms > MAX_CONTACTS_WAIT_MS) {
+        context.addIssue({
+          code: 'custom',
+          message:
+            `wait=${JSON.stringify(text)} is not a wait this route takes: give a duration up to ` +
+            `${MAX_CONTACTS_WAIT_MS / 1000}s, e.g. wait=2s or wait=500 (milliseconds)`
+        })
+        return z.NEVER
+      }
+      return ms
+    })
+})
+
+/** `GET /_sandbox/messages`: only the sends to one address (in any case), or of one transactional message. */
+const messagesQuery = z.object({
+  email: z.string().optional(),
+  transactionalMessageId: z
+    .string()
+    .regex(/^[0-9]{1,10}$/, 'give a transactional message ID, e.g. 9001')
+    .transform(Number)
+    .optional()
+})
 
 const envelope = (status: number, error: string, message: string): ErrorEnvelope => ({ status, error, message })
 
@@ -41,7 +89,8 @@ function parseId(raw: string): number | undefined {
 
 /** Builds the sandbox's HTTP server: Listrak's routes, the inspection routes and fault injection. */
 export function buildServer(state: SandboxState, limits: ServerLimits): FastifyInstance {
-  const app = Fastify({ bodyLimit: limits.bodyLimitBytes, logger: false })
+  // An email address in a path can be up to 254 characters, beyond find-my-way's default of 100 for a parameter.
+  const app = Fastify({ bodyLimit: limits.bodyLimitBytes, logger: false, routerOptions: { maxParamLength: 320 } })
 
   // Every body arrives raw, so each route decides, as Listrak does, what a wrong content type or bad JSON means.
   app.removeAllContentTypeParsers()
@@ -49,6 +98,9 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
 
   // When each request started, and whether it is one of Listrak's (those count in the stats and get faults).
   const started = new WeakMap<FastifyRequest, { at: number; listrak: boolean }>()
+  // Requests drawn to be processed and then lose their answer, and requests already in the history.
+  const dropAfterProcessing = new WeakSet<FastifyRequest>()
+  const recorded = new WeakSet<FastifyRequest>()
 
   app.addHook('onRequest', async (request, reply) => {
     const listrak = LISTRAK_PATH.test(request.url)
@@ -66,13 +118,20 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       request.raw.socket.destroy()
       return
     }
+    if (action === 'drop-after-processing') {
+      dropAfterProcessing.add(request)
+      return
+    }
     if (action !== 'pass') {
       const message = `Sandbox fault injection answered ${action.status}.`
       return sendError(reply, envelope(action.status, SANDBOX_ERROR.INJECTED_FAULT, message))
     }
   })
 
-  const record = (request: FastifyRequest, status: number | 'dropped') => {
+  const record = (request: FastifyRequest, status: RequestRecord['status']) => {
+    // A connection closed after processing can still end in an `onResponse`: one entry per request.
+    if (recorded.has(request)) return
+    recorded.add(request)
     const start = started.get(request) ?? { at: performance.now(), listrak: false }
     // A reset while requests are in flight zeroes the gauge; never let it go below zero.
     if (start.listrak) state.stats.inFlight = Math.max(0, state.stats.inFlight - 1)
@@ -85,6 +144,14 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     })
   }
   app.addHook('onResponse', async (request, reply) => record(request, reply.statusCode))
+  // The request took effect like any other; only its answer never leaves.
+  app.addHook('onSend', async (request, _reply, payload) => {
+    if (dropAfterProcessing.has(request)) {
+      record(request, 'dropped-after-processing')
+      request.raw.socket.destroy()
+    }
+    return payload
+  })
 
   app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
     if (error.statusCode === 413) {
@@ -256,7 +323,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     }
   )
 
-  app.post<{ Params: { listId: string } }>(`${API}/List/:listId/Contact/SegmentationField`, async (request, reply) => {
+  app.post<{ Params: { listId: string } }>(IMPORT_ROUTE, async (request, reply) => {
     if (!authorized(request, reply)) return reply
     if (!isJson(request)) {
       const message = 'Invalid or missing Content-Type header; must be application/json.'
@@ -285,10 +352,151 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     return reply.code(201).send({ status: 201, resourceId })
   })
 
+  /** The query parsed with `schema`; answers 400 and returns undefined when it does not fit. */
+  const queryFrom = <T>(request: FastifyRequest, reply: FastifyReply, schema: z.ZodType<T>) => {
+    const parsed = schema.safeParse(request.query)
+    if (parsed.success) return parsed.data
+    const issue = parsed.error.issues[0]
+    const message = `An invalid value was supplied for ${issue.path.join('.')}: ${issue.message}.`
+    sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, message))
+    return undefined
+  }
+
+  app.post<{ Params: { listId: string } }>(CONTACT_ROUTE, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const list = listFrom(request, reply)
+    if (!list) return reply
+    const body = jsonBody(request, reply, contactBody, 'contactResource')
+    if (!body) return reply
+    const query = queryFrom(request, reply, contactQuery)
+    if (!query) return reply
+    const result = state.writeContact(list, body, query)
+    if (!result.ok) return sendError(reply, result.error)
+    return reply.code(201).send({ status: 201, resourceId: result.contact.emailAddress })
+  })
+
+  app.get<{ Params: { listId: string; contactIdentifier: string } }>(
+    `${CONTACT_ROUTE}/:contactIdentifier`,
+    async (request, reply) => {
+      if (!authorized(request, reply)) return reply
+      const list = listFrom(request, reply)
+      if (!list) return reply
+      const query = queryFrom(request, reply, contactReadQuery)
+      if (!query) return reply
+      const fieldIds = query.segmentationFieldIds
+      if (fieldIds.length > MAX_SEGMENTATION_FIELD_IDS) {
+        const message = `At most ${MAX_SEGMENTATION_FIELD_IDS} segmentationFieldIds may be requested; ${fieldIds.length} were.`
+        return sendError(reply, envelope(400, ERROR.TOO_MANY_SEGMENTATION_FIELDS, message))
+      }
+      const unknownField = fieldIds.find((id) => !list.fields.has(id))
+      if (unknownField !== undefined) {
+        const message = `An invalid value was supplied for segmentationFieldIds: ${unknownField} is not a profile field of list ${list.summary.listId}.`
+        return sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, message))
+      }
+      const contact = state.findContact(list.summary.listId, request.params.contactIdentifier)
+      if (!contact) {
+        const message = 'Unable to locate a resource associated with the listId and contactIdentifier supplied.'
+        return sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, message))
+      }
+      return { status: 200, data: contactResource(contact, list.fields, fieldIds) }
+    }
+  )
+
+  app.get<{ Params: { listId: string } }>(`${API}/List/:listId/Event`, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const list = listFrom(request, reply)
+    if (!list) return reply
+    return { status: 200, data: [...list.events.values()] }
+  })
+
+  /** The list's transactional message named in the path; answers 404 and returns undefined when there is none. */
+  const messageFrom = (
+    request: FastifyRequest<{ Params: { transactionalMessageId: string } }>,
+    reply: FastifyReply,
+    list: ListState
+  ) => {
+    const id = parseId(request.params.transactionalMessageId)
+    const message = id === undefined ? undefined : list.transactionalMessages.get(id)
+    if (message) return message
+    const text = 'Unable to locate a resource associated with the listId and transactionalMessageId supplied.'
+    sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, text))
+    return undefined
+  }
+
+  app.get<{ Params: { listId: string } }>(`${API}/List/:listId/TransactionalMessage`, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const list = listFrom(request, reply)
+    if (!list) return reply
+    return { status: 200, data: [...list.transactionalMessages.values()] }
+  })
+
+  app.get<{ Params: { listId: string; transactionalMessageId: string } }>(MESSAGE_ROUTE, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const list = listFrom(request, reply)
+    if (!list) return reply
+    const message = messageFrom(request, reply, list)
+    if (!message) return reply
+    return { status: 200, data: message }
+  })
+
+  app.post<{ Params: { listId: string; transactionalMessageId: string } }>(
+    `${MESSAGE_ROUTE}/Message`,
+    async (request, reply) => {
+      if (!authorized(request, reply)) return reply
+      const list = listFrom(request, reply)
+      if (!list) return reply
+      const message = messageFrom(request, reply, list)
+      if (!message) return reply
+      const body = jsonBody(request, reply, transactionalMessageContact, 'contactResource')
+      if (!body) return reply
+      const { emailAddress, segmentationFieldValues } = body
+      if (!isEmailAddress(emailAddress)) {
+        const text = `An invalid value was supplied for emailAddress: ${JSON.stringify(emailAddress)}.`
+        return sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, text))
+      }
+      const listId = list.summary.listId
+      const problem = checkFieldValues(listId, list.fields, segmentationFieldValues, emailAddress)
+      if (problem) return sendError(reply, problem)
+      const { transactionalMessageId } = message
+      const { sequence } = state.recordSend({ listId, transactionalMessageId, emailAddress, segmentationFieldValues })
+      return reply.code(201).send({ status: 201, resourceId: String(sequence) })
+    }
+  )
+
+  // Requests waiting (`?wait=`) for the next import to settle, taken or refused: each is woken once.
+  const importWaiters = new Set<() => void>()
+  const wakeImportWaiters = () => {
+    for (const wake of importWaiters) wake()
+    importWaiters.clear()
+  }
+  const nextImport = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const wake = () => {
+        clearTimeout(timer)
+        importWaiters.delete(wake)
+        resolve()
+      }
+      const timer = setTimeout(wake, ms)
+      importWaiters.add(wake)
+    })
+  app.addHook('onResponse', async (request) => {
+    if (request.method === 'POST' && request.routeOptions.url === IMPORT_ROUTE) wakeImportWaiters()
+  })
+  // A stop does not wait out the waits.
+  app.addHook('preClose', async () => wakeImportWaiters())
+
   // Inspection and control, outside Listrak's paths.
   app.get('/_sandbox/imports', async () => state.imports.toJSON())
   app.get('/_sandbox/requests', async () => state.requests.toJSON())
   app.get('/_sandbox/stats', async () => state.stats)
+  app.get('/_sandbox/messages', async (request, reply) => {
+    const query = messagesQuery.safeParse(request.query)
+    if (!query.success) {
+      const issue = query.error.issues[0]
+      return sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, `${issue.path.join('.')}: ${issue.message}.`))
+    }
+    return state.messagesSent(query.data)
+  })
   app.get<{ Params: { listId: string } }>('/_sandbox/lists/:listId/contacts', async (request, reply) => {
     const listId = parseId(request.params.listId)
     if (listId === undefined || !state.lists.has(listId)) {
@@ -297,7 +505,15 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
         envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, `The sandbox has no list ${request.params.listId}.`)
       )
     }
-    return { listId, contacts: state.contactsOf(listId) }
+    const query = contactsQuery.safeParse(request.query)
+    if (!query.success) {
+      return sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, `${query.error.issues[0].message}.`))
+    }
+    // With ?wait=, a list still empty is answered once an import settles (or the wait ends), so a quick start that
+    // sends an event and asks for its contact at once sees it rather than racing the runtime's flush.
+    if (query.data.wait > 0 && state.contactsOf(listId).length === 0) await nextImport(query.data.wait)
+    const contacts = query.data.detail === 'full' ? state.contactDetailsOf(listId) : state.contactsOf(listId)
+    return { listId, contacts }
   })
   app.post('/_sandbox/reset', async () => {
     state.reset()

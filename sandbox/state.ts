@@ -1,13 +1,18 @@
 import { randomBytes, randomUUID } from 'crypto'
 import { ERROR } from './contract'
 import type {
+  ContactBody,
+  ContactQuery,
   ContactSegmentationFieldValues,
   ErrorEnvelope,
+  Event,
   ListSummary,
   SegmentationField,
   SegmentationFieldDataType,
-  SegmentationFieldGroup
+  SegmentationFieldGroup,
+  TransactionalMessage
 } from './contract'
+import { contactDetail, ContactWrite, METHOD, newContact, StoredContact, writeContact } from './contacts'
 import { FaultInjector, FaultsUpdate } from './faults'
 import type { Fixture } from './fixture'
 
@@ -60,8 +65,20 @@ export interface RequestRecord {
   at: string
   method: string
   path: string
-  status: number | 'dropped'
+  /** `dropped`: closed without being processed; `dropped-after-processing`: processed, then closed unanswered. */
+  status: number | 'dropped' | 'dropped-after-processing'
   durationMs: number
+}
+
+/** One transactional message sent, as `GET /_sandbox/messages` shows it. */
+export interface TransactionalSend {
+  /** 1 for the first send since the start or the last reset, then one more for each. */
+  sequence: number
+  listId: number
+  transactionalMessageId: number
+  emailAddress: string
+  segmentationFieldValues: ContactSegmentationFieldValues['segmentationFieldValues']
+  sentAt: string
 }
 
 const invalid = (message: string): Created => ({
@@ -73,11 +90,8 @@ export interface ListState {
   summary: ListSummary
   groups: SegmentationFieldGroup[]
   fields: Map<number, SegmentationField>
-}
-
-export interface StoredContact {
-  emailAddress: string
-  fields: Map<number, string>
+  events: Map<number, Event>
+  transactionalMessages: Map<number, TransactionalMessage>
 }
 
 export interface SandboxStateOptions {
@@ -106,28 +120,34 @@ function emptyStats() {
 
 export type TokenCheck = 'ok' | 'unknown' | 'expired' | 'used-up'
 
-/** The sandbox's in-memory Listrak account: lists and fields, contacts' values, tokens, history and faults. */
+/**
+ * The sandbox's in-memory Listrak account: lists with their fields, events and transactional messages, contacts,
+ * tokens, history (imports, requests, messages sent) and faults.
+ */
 export class SandboxState {
   lists = new Map<number, ListState>()
   /** list → lower-cased email → contact */
   contacts = new Map<number, Map<string, StoredContact>>()
   readonly imports: History<ImportRecord>
   readonly requests: History<RequestRecord>
+  readonly messages: History<TransactionalSend>
   readonly faults: FaultInjector
   private tokens = new Map<string, { expiresAt: number; uses: number }>()
   private nextGroupId = 1
   private nextFieldId = 1
+  private nextSendSequence = 1
   /** Counters over the sandbox's life since the last reset; not capped like the histories. */
   stats = emptyStats()
 
   constructor(private readonly options: SandboxStateOptions) {
     this.imports = new History(options.historyLimit)
     this.requests = new History(options.historyLimit)
+    this.messages = new History(options.historyLimit)
     this.faults = new FaultInjector()
     this.reset()
   }
 
-  /** Back to the start: the fixture's lists, no contacts, tokens or history, the faults given at start. */
+  /** Back to the start: the fixture's lists, no contacts, tokens, messages or history, the faults given at start. */
   reset(): void {
     const createDate = new Date().toISOString()
     this.lists = new Map(
@@ -144,7 +164,14 @@ export class SandboxState {
           const { segmentationFieldGroupId, segmentationFieldGroupName } = group
           return { segmentationFieldGroupId, segmentationFieldGroupName, position: g + 1 }
         })
-        return [list.listId, { summary: { listId: list.listId, listName: list.listName, createDate }, groups, fields }]
+        const events = new Map(list.events.map((e): [number, Event] => [e.eventId, { ...e, status: 'Active' }]))
+        const messages = list.transactionalMessages.map((m): [number, TransactionalMessage] => {
+          const { transactionalMessageId, transactionalMessageName, campaignId, externalCampaignId, subject } = m
+          const message = { transactionalMessageId, transactionalMessageName, campaignId, externalCampaignId, subject }
+          return [transactionalMessageId, message]
+        })
+        const summary = { listId: list.listId, listName: list.listName, createDate }
+        return [list.listId, { summary, groups, fields, events, transactionalMessages: new Map(messages) }]
       })
     )
     const groupIds = [...this.lists.values()].flatMap((l) => l.groups.map((g) => g.segmentationFieldGroupId))
@@ -155,6 +182,8 @@ export class SandboxState {
     this.tokens.clear()
     this.imports.clear()
     this.requests.clear()
+    this.messages.clear()
+    this.nextSendSequence = 1
     this.faults.clear()
     this.faults.set(this.options.faults)
     this.stats = emptyStats()
@@ -187,18 +216,66 @@ export class SandboxState {
     this.stats.importedContacts += contacts.length
     this.stats.largestImportContacts = Math.max(this.stats.largestImportContacts, contacts.length)
     this.stats.largestImportBytes = Math.max(this.stats.largestImportBytes, bytes)
-    let stored = this.contacts.get(listId)
-    if (!stored) this.contacts.set(listId, (stored = new Map()))
+    const stored = this.contactStore(listId)
+    const receivedAt = new Date().toISOString()
     for (const { emailAddress, segmentationFieldValues } of contacts) {
       const key = emailAddress.toLowerCase()
       let contact = stored.get(key)
-      if (!contact) stored.set(key, (contact = { emailAddress, fields: new Map() }))
+      // An import subscribes a contact it creates; one that has unsubscribed stays so, as in Listrak's list imports.
+      if (!contact) stored.set(key, (contact = newContact(emailAddress, METHOD.IMPORT, receivedAt)))
       for (const { segmentationFieldId, value } of segmentationFieldValues)
         contact.fields.set(segmentationFieldId, value)
     }
-    const record = { resourceId: randomUUID(), listId, receivedAt: new Date().toISOString(), contacts }
+    const record = { resourceId: randomUUID(), listId, receivedAt, contacts }
     this.imports.push(record)
     return record
+  }
+
+  private contactStore(listId: number): Map<string, StoredContact> {
+    let stored = this.contacts.get(listId)
+    if (!stored) this.contacts.set(listId, (stored = new Map()))
+    return stored
+  }
+
+  /** `POST /v1/List/{listId}/Contact`: creates or updates a contact, or says why Listrak would refuse to. */
+  writeContact(list: ListState, body: ContactBody, query: ContactQuery): ContactWrite {
+    const { listId } = list.summary
+    const contactList = { listId, fields: list.fields, eventIds: new Set(list.events.keys()) }
+    return writeContact(contactList, this.contactStore(listId), body, query, new Date().toISOString())
+  }
+
+  /** A list's contact by email address (in any case) or by email key. */
+  findContact(listId: number, identifier: string): StoredContact | undefined {
+    const stored = this.contacts.get(listId)
+    if (!stored) return undefined
+    return stored.get(identifier.toLowerCase()) ?? [...stored.values()].find((c) => c.emailKey === identifier)
+  }
+
+  /** Records a transactional message sent to one contact; returns its sequence number. */
+  recordSend(send: Omit<TransactionalSend, 'sequence' | 'sentAt'>): TransactionalSend {
+    const record = { sequence: this.nextSendSequence++, ...send, sentAt: new Date().toISOString() }
+    this.messages.push(record)
+    return record
+  }
+
+  /**
+   * The transactional messages sent, oldest first, only those to `email` (in any case) or of `transactionalMessageId`
+   * when given, with how many each recipient got.
+   */
+  messagesSent(filter: { email?: string; transactionalMessageId?: number }) {
+    const { data, ...history } = this.messages.toJSON()
+    const email = filter.email?.toLowerCase()
+    const sends = data.filter(
+      (send) =>
+        (email === undefined || send.emailAddress.toLowerCase() === email) &&
+        (filter.transactionalMessageId === undefined || send.transactionalMessageId === filter.transactionalMessageId)
+    )
+    const perRecipient: Record<string, number> = {}
+    for (const { emailAddress } of sends) {
+      const key = emailAddress.toLowerCase()
+      perRecipient[key] = (perRecipient[key] ?? 0) + 1
+    }
+    return { ...history, matched: sends.length, perRecipient, data: sends }
   }
 
   /** Creates a profile field group; names are unique within a list, and a list holds a limited number. */
@@ -238,6 +315,11 @@ export class SandboxState {
     const id = this.nextFieldId++
     list.fields.set(id, { segmentationFieldId: id, segmentationFieldGroupId: groupId, ...field })
     return { ok: true, id }
+  }
+
+  /** A list's contacts with everything the sandbox holds of them: subscription, external ID, values, events. */
+  contactDetailsOf(listId: number) {
+    return [...(this.contacts.get(listId)?.values() ?? [])].map(contactDetail)
   }
 
   /** A list's contacts with their current profile field values, keyed by field ID. */

@@ -9,6 +9,9 @@ import {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
+/** Whether Listrak would take `value` as an email address. */
+export const isEmailAddress = (value: string) => EMAIL.test(value)
+
 /** What a Numeric or Date profile field accepts: a finite number; an ISO or US date that JavaScript can read. */
 const FITS: Partial<Record<SegmentationField['dataType'], (value: string) => boolean>> = {
   Numeric: (value) => value.trim() !== '' && Number.isFinite(Number(value)),
@@ -18,10 +21,9 @@ const FITS: Partial<Record<SegmentationField['dataType'], (value: string) => boo
 export type ImportValidation =
   { ok: true; contacts: ContactSegmentationFieldValues[] } | { ok: false; error: ErrorEnvelope }
 
-const invalid = (message: string): ImportValidation => ({
-  ok: false,
-  error: { status: 400, error: ERROR.INVALID_PARAMETER, message }
-})
+const invalidValue = (message: string): ErrorEnvelope => ({ status: 400, error: ERROR.INVALID_PARAMETER, message })
+
+const invalid = (message: string): ImportValidation => ({ ok: false, error: invalidValue(message) })
 
 /**
  * Checks an import body as Listrak does: the shape of `ContactSegmentationFieldValues[]`, the addresses, that
@@ -46,44 +48,57 @@ export function validateImport(
     )
   }
   for (const [i, contact] of parsed.data.entries()) {
-    if (!EMAIL.test(contact.emailAddress)) {
+    if (!isEmailAddress(contact.emailAddress)) {
       return invalid(`An invalid value was supplied for [${i}].emailAddress: ${JSON.stringify(contact.emailAddress)}.`)
     }
-    const seen = new Set<number>()
-    for (const { segmentationFieldId, value } of contact.segmentationFieldValues) {
-      if (seen.has(segmentationFieldId)) {
-        return {
-          ok: false,
-          error: {
-            status: 400,
-            error: ERROR.SEGMENTATION_FIELD_DEFINED_TWICE,
-            message: `Two or more values were supplied for segmentationFieldId ${segmentationFieldId} on [${i}].`
-          }
-        }
-      }
-      seen.add(segmentationFieldId)
-      const field = fields.get(segmentationFieldId)
-      if (!field) {
-        return invalid(
-          `An invalid value was supplied for segmentationFieldId: ${segmentationFieldId} is not a profile field of list ${listId}.`
-        )
-      }
-      if (field.dataType === 'CheckBox' && !CHECKBOX_VALUES.includes(value)) {
-        return invalid(
-          `An invalid value was supplied for value: ${JSON.stringify(value)} on check-box field ${segmentationFieldId}; use "on" or "off".`
-        )
-      }
-      if (FITS[field.dataType]?.(value) === false) {
-        return invalid(
-          `An invalid value was supplied for value: ${JSON.stringify(value)} is not a valid ${field.dataType} value for field ${segmentationFieldId}.`
-        )
-      }
-      if (value.length > field.maxLength) {
-        return invalid(
-          `An invalid value was supplied for value: field ${segmentationFieldId} holds at most ${field.maxLength} characters.`
-        )
-      }
-    }
+    const problem = checkFieldValues(listId, fields, contact.segmentationFieldValues, `[${i}]`)
+    if (problem) return { ok: false, error: problem }
   }
   return { ok: true, contacts: parsed.data }
+}
+
+/**
+ * Checks one contact's profile field values as every route that takes them does: each field exists on the list,
+ * check boxes get `on`/`off`, Numeric fields numbers and Date fields dates, no value is longer than its field holds,
+ * and no field is set twice. `where` names the contact in the messages. Returns the first problem, if any.
+ */
+export function checkFieldValues(
+  listId: number,
+  fields: Map<number, SegmentationField>,
+  values: ContactSegmentationFieldValues['segmentationFieldValues'],
+  where: string
+): ErrorEnvelope | undefined {
+  const seen = new Set<number>()
+  for (const { segmentationFieldId, value } of values) {
+    if (seen.has(segmentationFieldId)) {
+      return {
+        status: 400,
+        error: ERROR.SEGMENTATION_FIELD_DEFINED_TWICE,
+        message: `Two or more values were supplied for segmentationFieldId ${segmentationFieldId} on ${where}.`
+      }
+    }
+    seen.add(segmentationFieldId)
+    const field = fields.get(segmentationFieldId)
+    if (!field) {
+      return invalidValue(
+        `An invalid value was supplied for segmentationFieldId: ${segmentationFieldId} is not a profile field of list ${listId}.`
+      )
+    }
+    if (field.dataType === 'CheckBox' && !CHECKBOX_VALUES.includes(value)) {
+      return invalidValue(
+        `An invalid value was supplied for value: ${JSON.stringify(value)} on check-box field ${segmentationFieldId}; use "on" or "off".`
+      )
+    }
+    if (FITS[field.dataType]?.(value) === false) {
+      return invalidValue(
+        `An invalid value was supplied for value: ${JSON.stringify(value)} is not a valid ${field.dataType} value for field ${segmentationFieldId}.`
+      )
+    }
+    if (value.length > field.maxLength) {
+      return invalidValue(
+        `An invalid value was supplied for value: field ${segmentationFieldId} holds at most ${field.maxLength} characters.`
+      )
+    }
+  }
+  return undefined
 }
