@@ -1,7 +1,11 @@
 import type { DestinationDefinition, RefreshAccessTokenResult } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import { requestAccessToken } from './api/token'
+import { presets } from './presets'
+import sendTransactionalMessage from './sendTransactionalMessage'
+import unsubscribeContact from './unsubscribeContact'
 import updateEmailContactProfileFields from './updateEmailContactProfileFields'
+import upsertContact from './upsertContact'
 
 const CREDENTIALS_HINT =
   'Find this on the setup tab of your Segment integration under Integrations > Integrations Management in https://admin.listrak.com.'
@@ -11,7 +15,7 @@ const destination: DestinationDefinition<Settings> = {
   slug: 'actions-listrak',
   mode: 'cloud',
   description:
-    "Keep Listrak email contacts' profile fields (check boxes above all, and Text, Numeric and Date fields) in step with Segment data, above all Engage audiences.",
+    "Keep Listrak email contacts in step with Segment data, above all Engage audiences: their profile fields (check boxes above all, and Text, Numeric and Date fields) and subscriptions; and send Listrak's transactional messages.",
 
   authentication: {
     scheme: 'oauth2',
@@ -49,8 +53,13 @@ const destination: DestinationDefinition<Settings> = {
 
   extendRequest: ({ auth }) => (auth?.accessToken ? { headers: { authorization: `Bearer ${auth.accessToken}` } } : {}),
 
+  presets,
+
   actions: {
-    updateEmailContactProfileFields
+    updateEmailContactProfileFields,
+    upsertContact,
+    unsubscribeContact,
+    sendTransactionalMessage
   }
 }
 

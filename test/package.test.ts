@@ -5,6 +5,7 @@ import os from 'os'
 import path from 'path'
 
 const root = path.join(__dirname, '..')
+const ACTIONS = ['updateEmailContactProfileFields', 'upsertContact', 'unsubscribeContact', 'sendTransactionalMessage']
 
 describe('the built package', () => {
   // `npm test` builds first (pretest); this loads what a runtime would install, not the TypeScript sources.
@@ -14,7 +15,7 @@ describe('the built package', () => {
     expect(JSON.parse(out)).toEqual({
       name: 'Listrak-Actions',
       slug: 'actions-listrak',
-      actions: ['updateEmailContactProfileFields']
+      actions: ACTIONS
     })
   })
 
@@ -22,14 +23,14 @@ describe('the built package', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const definition = require(root).default
     const instance = createTestIntegration(definition)
-    expect(Object.keys(instance.actions)).toEqual(['updateEmailContactProfileFields'])
-    expect(instance.actions.updateEmailContactProfileFields.hasBatchSupport).toBe(true)
+    expect(Object.keys(instance.actions)).toEqual(ACTIONS)
+    for (const action of ACTIONS) expect([action, instance.actions[action].hasBatchSupport]).toEqual([action, true])
   })
 
   it('imports as an ES module: the default import is the definition, not { default }', () => {
     const script = `import listrak from 'listrak-actions'; console.log(JSON.stringify([listrak.name, Object.keys(listrak.actions)]))`
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
-    expect(JSON.parse(out)).toEqual(['Listrak-Actions', ['updateEmailContactProfileFields']])
+    expect(JSON.parse(out)).toEqual(['Listrak-Actions', ACTIONS])
   })
 
   it('prints its version', () => {

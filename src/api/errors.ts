@@ -23,6 +23,10 @@ export interface ListrakFailure {
   message: string
   /** Listrak's answer, when it sent one, so the event's result shows what Listrak said. */
   body?: JSONLikeObject | string
+  /** How Listrak answered ("HTTP 500 ERROR_UNHANDLED_EXCEPTION: …"), when it answered. */
+  said?: string
+  /** When no answer came at all: the network error ("ECONNRESET socket hang up") and its code, when it has one. */
+  network?: { code?: string; reason: string }
 }
 
 const MAX_QUOTED_BODY = 300
@@ -53,11 +57,21 @@ export function listrakSaid(status: number, content: string): { said: string; bo
   return { said: `HTTP ${status}: ${quoted}`, body: quoted }
 }
 
+/** What a 404 from Listrak means for an import: an unknown list, or a payload over Listrak's undisclosed limit. */
+const IMPORT_NOT_FOUND =
+  'the list does not exist for these API credentials, ' +
+  'or the import was too large (Listrak answers 404 for oversized payloads). Check the List ID.'
+
 /**
  * Describes a non-2xx answer from Listrak. `subject` names what was asked ("the import for list 12345")
- * so the message says where to look.
+ * so the message says where to look; `notFound` says what a 404 means for it.
  */
-export function httpFailure(status: number, content: string, subject: string): ListrakFailure {
+export function httpFailure(
+  status: number,
+  content: string,
+  subject: string,
+  notFound = IMPORT_NOT_FOUND
+): ListrakFailure {
   const { said, body } = listrakSaid(status, content)
   let message: string
   if (status === 400) {
@@ -65,9 +79,7 @@ export function httpFailure(status: number, content: string, subject: string): L
   } else if (status === 401) {
     message = `Listrak refused the access token for ${subject} (${said}). A new token is requested and the events retried.`
   } else if (status === 404) {
-    message =
-      `Listrak answered ${said} for ${subject}: the list does not exist for these API credentials, ` +
-      `or the import was too large (Listrak answers 404 for oversized payloads). Check the List ID.`
+    message = `Listrak answered ${said} for ${subject}: ${notFound}`
   } else if (status === 429) {
     message = `Listrak is rate limiting requests (${said}) for ${subject}; it will be retried later.`
   } else if (status >= 500) {
@@ -75,25 +87,29 @@ export function httpFailure(status: number, content: string, subject: string): L
   } else {
     message = `Listrak refused ${subject} (${said}).`
   }
-  return { status, errortype: getErrorCodeFromHttpStatus(status), message, ...(body === undefined ? {} : { body }) }
+  const failure: ListrakFailure = { status, errortype: getErrorCodeFromHttpStatus(status), message, said }
+  return body === undefined ? failure : { ...failure, body }
 }
 
 /** A request that got no HTTP answer at all: a timeout or a connection failure. Both are worth retrying. */
 export function transportFailure(error: unknown, subject: string): ListrakFailure {
   const err = error as { name?: string; code?: string; message?: string }
+  const reason = [err?.code, err?.message].filter(Boolean).join(' ') || String(error)
+  const network = typeof err?.code === 'string' ? { code: err.code, reason } : { reason }
   const timedOut = err?.code === 'ETIMEDOUT' || err?.code === 'REQUESTTIMEOUTERROR' || err?.name === 'TimeoutError'
   if (timedOut) {
     return {
       status: 408,
       errortype: 'REQUEST_TIMEOUT',
-      message: `Listrak did not answer ${subject} in time; it will be retried.`
+      message: `Listrak did not answer ${subject} in time; it will be retried.`,
+      network
     }
   }
-  const reason = [err?.code, err?.message].filter(Boolean).join(' ') || String(error)
   return {
     status: 500,
     errortype: 'RETRYABLE_ERROR',
-    message: `Could not reach Listrak for ${subject} (${reason}); it will be retried.`
+    message: `Could not reach Listrak for ${subject} (${reason}); it will be retried.`,
+    network
   }
 }
 

@@ -1,11 +1,9 @@
 import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
-import { callListrak, ListrakResult } from './client'
+import { callListrak, collection, ListrakResult } from './client'
 import { fieldGroupsUrl, fieldsUrl, listsUrl } from './urls'
 
 /** Reads of Listrak's lists, profile field groups and profile fields, and the two creations the action needs. */
-
-const collection = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item) }).transform(({ data }) => data)
 
 const list = z.object({ listId: z.number().int(), listName: z.string() })
 const group = z.object({ segmentationFieldGroupId: z.number().int(), segmentationFieldGroupName: z.string() })

@@ -18,3 +18,9 @@ export function segmentationFieldImportUrl(listId: number): string {
 export const listsUrl = () => `${apiUrl()}/List`
 export const fieldGroupsUrl = (listId: number) => `${apiUrl()}/List/${listId}/SegmentationFieldGroup`
 export const fieldsUrl = (listId: number, groupId: number) => `${fieldGroupsUrl(listId)}/${groupId}/SegmentationField`
+
+export const contactUrl = (listId: number) => `${apiUrl()}/List/${listId}/Contact`
+export const eventsUrl = (listId: number) => `${apiUrl()}/List/${listId}/Event`
+export const transactionalMessagesUrl = (listId: number) => `${apiUrl()}/List/${listId}/TransactionalMessage`
+export const transactionalMessageSendUrl = (listId: number, transactionalMessageId: number) =>
+  `${transactionalMessagesUrl(listId)}/${transactionalMessageId}/Message`

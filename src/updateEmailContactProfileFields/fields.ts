@@ -1,31 +1,11 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
+import { API_ID_HINT, emailAddress, listId, membershipFields } from '../shared/fields'
 import type { Payload } from './generated-types'
 
-const API_ID_HINT = 'Help & Support > API ID Information in https://admin.listrak.com'
-
 export const fields: ActionDefinition<Settings, Payload>['fields'] = {
-  listId: {
-    label: 'List ID',
-    description: `Identifier used to locate the list. Find this under ${API_ID_HINT}.`,
-    type: 'integer',
-    required: true,
-    dynamic: true
-  },
-  emailAddress: {
-    label: 'Email Address',
-    description: 'Email address of the contact.',
-    type: 'string',
-    format: 'email',
-    required: true,
-    default: {
-      '@if': {
-        exists: { '@path': '$.context.traits.email' },
-        then: { '@path': '$.context.traits.email' },
-        else: { '@path': '$.traits.email' }
-      }
-    }
-  },
+  listId,
+  emailAddress,
   profileFieldValues: {
     label: 'Profile Field Values',
     description:
@@ -57,33 +37,7 @@ export const fields: ActionDefinition<Settings, Payload>['fields'] = {
     ],
     default: 'off'
   },
-  traits_or_props: {
-    label: 'Traits or Properties',
-    description: 'The event properties (track) or traits (identify) that hold the audience membership boolean.',
-    type: 'object',
-    unsafe_hidden: true,
-    default: {
-      '@if': {
-        exists: { '@path': '$.properties' },
-        then: { '@path': '$.properties' },
-        else: { '@path': '$.traits' }
-      }
-    }
-  },
-  segment_audience_key: {
-    label: 'Audience Key',
-    description: 'The Engage audience key; its true/false value in the event decides "useAudienceKey" fields.',
-    type: 'string',
-    unsafe_hidden: true,
-    default: { '@path': '$.context.personas.computation_key' }
-  },
-  event_name: {
-    label: 'Event Name',
-    description: 'The event name; "Audience Entered" and "Audience Exited" decide "useAudienceKey" fields last.',
-    type: 'string',
-    unsafe_hidden: true,
-    default: { '@path': '$.event' }
-  },
+  ...membershipFields,
   enable_batching: {
     label: 'Batch Data to Listrak',
     description:

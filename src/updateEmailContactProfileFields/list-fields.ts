@@ -1,4 +1,4 @@
-import type { RequestClient } from '@segment/actions-core'
+import type { Logger, RequestClient } from '@segment/actions-core'
 import type { ListrakFailure } from '../api/errors'
 import {
   CHECKBOX,
@@ -229,3 +229,31 @@ export class ListFieldCache {
 
 /** The process-wide cache the action uses. */
 export const listFieldCache = new ListFieldCache()
+
+/**
+ * Each list's field definitions for the value checks, or undefined where they could not be read. A list's failure
+ * is said once in the runtime's log (actions-core's `logger`), with `consequence`: what an unchecked value risks.
+ */
+export async function readDefinitions(
+  request: RequestClient,
+  clientId: string,
+  listIds: number[],
+  logger: Logger | undefined,
+  consequence: string
+): Promise<Map<number, Map<number, ProfileField> | undefined>> {
+  const entries = await Promise.all(
+    listIds.map(async (listId) => {
+      const definitions = await listFieldCache.definitions(request, clientId, listId)
+      if (definitions.ok) return [listId, definitions.fields] as const
+      // Runtimes pass loggers of their own making, not all with every level.
+      if (definitions.newFailure && typeof logger?.warn === 'function') {
+        logger.warn(
+          `${definitions.newFailure.message} Values for list ${listId} are sent without the check against their ` +
+            `field types until its profile fields can be read; ${consequence}.`
+        )
+      }
+      return [listId, undefined] as const
+    })
+  )
+  return new Map(entries)
+}

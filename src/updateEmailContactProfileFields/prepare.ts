@@ -1,11 +1,11 @@
-import type { ExecuteInput, RequestClient } from '@segment/actions-core'
+import type { Logger, RequestClient } from '@segment/actions-core'
 import type { ListrakFailure } from '../api/errors'
 import type { ProfileField } from '../api/profile-fields'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { AudienceFieldMode, FieldResolution, listFieldCache } from './list-fields'
+import { AudienceFieldMode, FieldResolution, listFieldCache, readDefinitions } from './list-fields'
 import {
-  fieldValue,
+  checkFieldValues,
   MappedValue,
   Membership,
   membershipUnknown,
@@ -37,9 +37,9 @@ export type ReadEvent =
     }
   | { ok: false; message: string }
 
-type Logger = ExecuteInput<Settings, Payload>['logger']
-
 const AUDIENCE_FIELD = 'Profile field from audience key'
+
+const UNCHECKED_CONSEQUENCE = 'a value Listrak refuses then fails its whole import'
 
 /** Pure: checks an event's address and mapped values, and the audience it names when the mapping asks for one. */
 export function readEvent(payload: Payload, resolvedMembership?: boolean): ReadEvent {
@@ -88,18 +88,7 @@ export function finishEvent(
   definitions: Map<number, ProfileField> | undefined,
   audienceField: FieldResolution | undefined
 ): PreparedEvent {
-  const values = new Map<number, string>()
-  const problems: string[] = []
-  for (const [id, mapped] of read.values) {
-    const field = definitions?.get(id)
-    if (definitions && !field) {
-      problems.push(`list ${read.listId} has no profile field ${id}`)
-      continue
-    }
-    const value = fieldValue(id, mapped, field)
-    if (value.ok) values.set(id, value.value)
-    else problems.push(value.problem)
-  }
+  const { values, problems } = checkFieldValues(read.listId, read.values, definitions)
   if (problems.length > 0) return { ok: false, message: `Profile Field Values: ${problems.join('; ')}.` }
   if (read.audience) {
     if (!audienceField) {
@@ -109,25 +98,6 @@ export function finishEvent(
     if (!values.has(audienceField.fieldId)) values.set(audienceField.fieldId, read.audience.member ? 'on' : 'off')
   }
   return { ok: true, event: { listId: read.listId, emailAddress: read.emailAddress, values } }
-}
-
-/** Each list's field definitions, or undefined where they could not be read (said once in the log). */
-async function readDefinitions(request: RequestClient, clientId: string, listIds: number[], logger: Logger) {
-  const entries = await Promise.all(
-    listIds.map(async (listId) => {
-      const definitions = await listFieldCache.definitions(request, clientId, listId)
-      if (definitions.ok) return [listId, definitions.fields] as const
-      // Runtimes pass loggers of their own making, not all with every level.
-      if (definitions.newFailure && typeof logger?.warn === 'function') {
-        logger.warn(
-          `${definitions.newFailure.message} Values for list ${listId} are sent without the check against their ` +
-            'field types until its profile fields can be read; a value Listrak refuses then fails its whole import.'
-        )
-      }
-      return [listId, undefined] as const
-    })
-  )
-  return new Map<number, Map<number, ProfileField> | undefined>(entries)
 }
 
 /** Looks up (or creates) the audience fields a batch needs: one resolution per list, lists concurrently. */
@@ -170,7 +140,7 @@ export async function prepareEvents(
   // One mapping per batch, so one mode.
   const mode = payloads[0]?.audienceProfileField === 'match_or_create' ? 'match_or_create' : 'match'
   const [definitions, audienceFields] = await Promise.all([
-    readDefinitions(request, settings.client_id, listsWithValues, logger),
+    readDefinitions(request, settings.client_id, listsWithValues, logger, UNCHECKED_CONSEQUENCE),
     resolveAudienceFields(request, settings.client_id, mode, valid)
   ])
   return read.map((r) => {

@@ -177,6 +177,30 @@ export function fieldValue(id: number, mapped: MappedValue, field?: FieldDefinit
   return { ok: true, value }
 }
 
+/**
+ * The strings a mapping's values send to one list. Where the list's field definitions are known, each value is
+ * checked against its field, and a field the list does not have is a problem too; every problem is reported.
+ */
+export function checkFieldValues(
+  listId: number,
+  mapped: Map<number, MappedValue>,
+  definitions: Map<number, FieldDefinition> | undefined
+): { values: Map<number, string>; problems: string[] } {
+  const values = new Map<number, string>()
+  const problems: string[] = []
+  for (const [id, value] of mapped) {
+    const field = definitions?.get(id)
+    if (definitions && !field) {
+      problems.push(`list ${listId} has no profile field ${id}`)
+      continue
+    }
+    const checked = fieldValue(id, value, field)
+    if (checked.ok) values.set(id, checked.value)
+    else problems.push(checked.problem)
+  }
+  return { values, problems }
+}
+
 function describeMapped(mapped: MappedValue): string {
   if (mapped.kind === 'audience') return `"${USE_AUDIENCE_KEY}" (the audience membership)`
   return mapped.kind === 'boolean' ? String(mapped.on) : quote(mapped.text)

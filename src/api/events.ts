@@ -1,0 +1,24 @@
+import type { RequestClient } from '@segment/actions-core'
+import { z } from 'zod'
+import { callListrak, collection, ListrakResult } from './client'
+import { eventsUrl } from './urls'
+
+// Listrak's `Event`: its name and status may be missing; a status is `Active` or `Blocked`.
+const event = z.object({
+  eventId: z.number().int(),
+  eventName: z.string().nullish(),
+  status: z.string().nullish()
+})
+
+export type ListEvent = z.infer<typeof event>
+
+/** `GET /List/{listId}/Event`: the events a contact update can raise on the list. */
+export function getEvents(request: RequestClient, listId: number): Promise<ListrakResult<ListEvent[]>> {
+  return callListrak(
+    request,
+    eventsUrl(listId),
+    { method: 'GET', notFound: 'the list does not exist for these API credentials. Check the List ID.' },
+    `the events of list ${listId}`,
+    collection(event)
+  )
+}

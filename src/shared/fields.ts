@@ -1,0 +1,93 @@
+import type { InputField } from '@segment/actions-core'
+
+/** Field definitions the actions share, so that a list, an address or the audience is mapped alike in each. */
+
+export const API_ID_HINT = 'Help & Support > API ID Information in https://admin.listrak.com'
+
+export const listId: InputField = {
+  label: 'List ID',
+  description: `Identifier used to locate the list. Find this under ${API_ID_HINT}.`,
+  type: 'integer',
+  required: true,
+  dynamic: true
+}
+
+export const emailAddress: InputField = {
+  label: 'Email Address',
+  description: 'Email address of the contact.',
+  type: 'string',
+  format: 'email',
+  required: true,
+  default: {
+    '@if': {
+      exists: { '@path': '$.context.traits.email' },
+      then: { '@path': '$.context.traits.email' },
+      else: { '@path': '$.traits.email' }
+    }
+  }
+}
+
+/** Where "useAudienceKey" reads the audience membership: the hidden fields of Engage's events. */
+export const membershipFields: Record<'traits_or_props' | 'segment_audience_key' | 'event_name', InputField> = {
+  traits_or_props: {
+    label: 'Traits or Properties',
+    description: 'The event properties (track) or traits (identify) that hold the audience membership boolean.',
+    type: 'object',
+    unsafe_hidden: true,
+    default: {
+      '@if': {
+        exists: { '@path': '$.properties' },
+        then: { '@path': '$.properties' },
+        else: { '@path': '$.traits' }
+      }
+    }
+  },
+  segment_audience_key: {
+    label: 'Audience Key',
+    description: 'The Engage audience key; its true/false value in the event decides "useAudienceKey" fields.',
+    type: 'string',
+    unsafe_hidden: true,
+    default: { '@path': '$.context.personas.computation_key' }
+  },
+  event_name: {
+    label: 'Event Name',
+    description: 'The event name; "Audience Entered" and "Audience Exited" decide "useAudienceKey" fields last.',
+    type: 'string',
+    unsafe_hidden: true,
+    default: { '@path': '$.event' }
+  }
+}
+
+/** Listrak requests one batch may have in flight at once: by default, and the bounds a mapping may set. */
+export const REQUESTS_IN_FLIGHT = { default: 4, min: 1, max: 16 }
+
+export const maxConcurrentRequests: InputField = {
+  label: 'Requests in Flight',
+  description:
+    `How many requests to Listrak one batch may have in flight at once, from ${REQUESTS_IN_FLIGHT.min} to ` +
+    `${REQUESTS_IN_FLIGHT.max}. Listrak takes one contact or message per request, so a batch sends many.`,
+  type: 'integer',
+  required: false,
+  minimum: REQUESTS_IN_FLIGHT.min,
+  maximum: REQUESTS_IN_FLIGHT.max,
+  default: REQUESTS_IN_FLIGHT.default
+}
+
+/** The mapping's bound on requests in flight, brought within 1..16; without one, the default. */
+export function concurrencyOf(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return REQUESTS_IN_FLIGHT.default
+  return Math.min(REQUESTS_IN_FLIGHT.max, Math.max(REQUESTS_IN_FLIGHT.min, Math.floor(value)))
+}
+
+/** Batching for an action that sends one request per contact or message: a batch overlaps them. */
+export function enableBatching(what: string): InputField {
+  return {
+    label: 'Batch Data to Listrak',
+    description:
+      `When enabled, Segment sends events to this destination in batches, and each batch sends its ${what} to ` +
+      'Listrak concurrently (see Requests in Flight), with one result per event.',
+    type: 'boolean',
+    required: true,
+    default: true
+  }
+}

@@ -1,0 +1,38 @@
+import type { ActionDefinition } from '@segment/actions-core'
+import { performContact, performContactBatch } from '../contacts/perform'
+import type { ContactInput } from '../contacts/prepare'
+import type { Settings } from '../generated-types'
+import { listChoices } from '../shared/dynamic-fields'
+import { concurrencyOf } from '../shared/fields'
+import { fields } from './fields'
+import type { Payload } from './generated-types'
+
+/** Always an unsubscribe, and nothing that could subscribe anyone: no state to choose, no override, no events. */
+const toInput = (payload: Payload): ContactInput => ({
+  listId: payload.listId,
+  emailAddress: payload.emailAddress,
+  subscriptionState: 'Unsubscribed',
+  externalContactID: payload.externalContactID
+})
+
+const action: ActionDefinition<Settings, Payload> = {
+  title: 'Unsubscribe Contact',
+  description:
+    'Unsubscribe the contact from the list. It never subscribes anyone; a contact Listrak says is not subscribed counts as done.',
+  fields,
+
+  dynamicFields: { listId: listChoices },
+
+  perform: (request, { payload, settings, logger }) => performContact(request, settings, toInput(payload), logger),
+
+  performBatch: (request, { payload, settings, logger }) =>
+    performContactBatch(
+      request,
+      settings,
+      payload.map(toInput),
+      concurrencyOf(payload[0]?.max_concurrent_requests),
+      logger
+    )
+}
+
+export default action

@@ -1,0 +1,53 @@
+import type { ActionDefinition } from '@segment/actions-core'
+import { SUBSCRIPTION_STATES } from '../api/contacts'
+import { performContact, performContactBatch } from '../contacts/perform'
+import type { ContactInput } from '../contacts/prepare'
+import type { Settings } from '../generated-types'
+import { concurrencyOf } from '../shared/fields'
+import { dynamicFields } from './dynamic-fields'
+import { fields } from './fields'
+import type { Payload } from './generated-types'
+
+/** The contact an event asks for, with where its `useAudienceKey` values read the membership. */
+const toInput = (payload: Payload, resolvedMembership?: boolean): ContactInput => ({
+  listId: payload.listId,
+  emailAddress: payload.emailAddress,
+  subscriptionState: SUBSCRIPTION_STATES.find((state) => state === payload.subscriptionState),
+  externalContactID: payload.externalContactID,
+  profileFieldValues: payload.profileFieldValues,
+  eventIds: payload.eventIds,
+  overrideUnsubscribe: payload.overrideUnsubscribe,
+  subscribedByContact: payload.subscribedByContact,
+  sendDoubleOptIn: payload.sendDoubleOptIn,
+  updateType: payload.updateType,
+  newEmailAddress: payload.newEmailAddress,
+  membership: {
+    traitsOrProps: payload.traits_or_props,
+    audienceKey: payload.segment_audience_key,
+    resolvedMembership,
+    eventName: payload.event_name
+  }
+})
+
+const action: ActionDefinition<Settings, Payload> = {
+  title: 'Create or Update Contact',
+  description:
+    'Create the contact on the list or update it: its subscription, external ID and profile fields, and events to raise.',
+  fields,
+
+  dynamicFields,
+
+  perform: (request, { payload, audienceMembership, settings, logger }) =>
+    performContact(request, settings, toInput(payload, audienceMembership), logger),
+
+  performBatch: (request, { payload, audienceMembership, settings, logger }) =>
+    performContactBatch(
+      request,
+      settings,
+      payload.map((p, i) => toInput(p, audienceMembership?.[i])),
+      concurrencyOf(payload[0]?.max_concurrent_requests),
+      logger
+    )
+}
+
+export default action

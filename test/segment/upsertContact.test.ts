@@ -1,0 +1,182 @@
+import nock from 'nock'
+import { createTestEvent, createTestIntegration, defaultValues } from '@segment/actions-core'
+import type { JSONObject, SegmentEvent } from '@segment/actions-core'
+import Destination from '../../src'
+import { API, audienceEvent, auth, isolateNetwork, newSettings, serveCheckBoxes } from './__helpers__/listrak'
+
+const testDestination = createTestIntegration(Destination)
+
+isolateNetwork()
+
+const contactPath = (listId: number) => `/email/v1/List/${listId}/Contact`
+
+/** A mapping as Segment saves it: the action's defaults, then the given fields. */
+const mappingWith = (fields: JSONObject): JSONObject => ({
+  ...(defaultValues(Destination.actions.upsertContact.fields) as JSONObject),
+  ...fields
+})
+
+/** A track event from a signed-up customer. */
+const signUp = (email: string, properties: JSONObject = {}) =>
+  createTestEvent({ event: 'Signed Up', userId: `id-${email}`, properties, context: { traits: { email } } })
+
+/** Records each contact posted to a list, with its query string, and answers 201. */
+function acceptContacts(listId: number) {
+  const received: { query: Record<string, string>; body: unknown }[] = []
+  nock(API)
+    .post(contactPath(listId))
+    .query(true)
+    .times(10)
+    .reply(function (uri, body) {
+      received.push({ query: Object.fromEntries(new URL(uri, API).searchParams), body })
+      return [201, { status: 201, resourceId: `contact-${received.length}` }]
+    })
+  return received
+}
+
+function executeBatch(events: SegmentEvent[], fields: JSONObject) {
+  return testDestination.executeBatch('upsertContact', {
+    events,
+    settings: newSettings(),
+    auth,
+    mapping: mappingWith(fields)
+  })
+}
+
+describe('Create or Update Contact, one event', () => {
+  it('creates or updates the contact with its state, external ID and profile fields', async () => {
+    serveCheckBoxes(123, [456])
+    const received = acceptContacts(123)
+
+    await testDestination.testAction('upsertContact', {
+      event: signUp('jane@example.com'),
+      settings: newSettings(),
+      auth,
+      useDefaultMappings: true,
+      mapping: {
+        listId: 123,
+        subscriptionState: 'Subscribed',
+        profileFieldValues: { '456': 'on' },
+        enable_batching: false
+      }
+    })
+
+    expect(received).toEqual([
+      {
+        query: {},
+        body: {
+          emailAddress: 'jane@example.com',
+          subscriptionState: 'Subscribed',
+          externalContactID: 'id-jane@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 456, value: 'on' }]
+        }
+      }
+    ])
+  })
+
+  it('raises the chosen events and asks for a double opt-in', async () => {
+    const received = acceptContacts(123)
+
+    await testDestination.testAction('upsertContact', {
+      event: signUp('jane@example.com'),
+      settings: newSettings(),
+      auth,
+      useDefaultMappings: true,
+      mapping: { listId: 123, subscriptionState: 'Subscribed', eventIds: [11, 12], sendDoubleOptIn: true }
+    })
+
+    expect(received[0].query).toEqual({ eventIds: '11,12', sendDoubleOptIn: 'true' })
+  })
+
+  it('refuses an unsubscribe with profile field values before Listrak does', async () => {
+    const scope = nock(API).post(contactPath(123)).query(true).reply(201, {})
+
+    await expect(
+      testDestination.testAction('upsertContact', {
+        event: signUp('jane@example.com'),
+        settings: newSettings(),
+        auth,
+        useDefaultMappings: true,
+        mapping: { listId: 123, subscriptionState: 'Unsubscribed', profileFieldValues: { '456': 'off' } }
+      })
+    ).rejects.toThrow('(ERROR_UNSUBSCRIBE_WITH_SEGMENTATION_DATA)')
+    expect(scope.isDone()).toBe(false)
+  })
+})
+
+describe('Create or Update Contact, batches', () => {
+  it('merges events for one address into one request; the later event wins per field', async () => {
+    serveCheckBoxes(123, [456, 457])
+    const received = acceptContacts(123)
+    const events = [
+      signUp('jane@example.com', { a: 'on', b: 'on' }),
+      signUp('Jane@Example.com', { a: 'off' }),
+      signUp('john@example.com', { a: 'on' })
+    ]
+
+    const results = await executeBatch(events, {
+      listId: 123,
+      profileFieldValues: { '456': { '@path': '$.properties.a' }, '457': { '@path': '$.properties.b' } }
+    })
+
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201])
+    expect(received.map((r) => r.body)).toContainEqual({
+      emailAddress: 'jane@example.com',
+      externalContactID: 'id-Jane@Example.com',
+      segmentationFieldValues: [
+        { segmentationFieldId: 456, value: 'off' },
+        { segmentationFieldId: 457, value: 'on' }
+      ]
+    })
+    expect(received).toHaveLength(2)
+  })
+
+  it('answers each event in input order, refusing a bad one alone', async () => {
+    const received = acceptContacts(123)
+    const events = [signUp('ann@example.com'), signUp('not-an-email'), signUp('bob@example.com')]
+
+    const results = await executeBatch(events, { listId: 123, subscriptionState: 'Subscribed' })
+
+    expect(results.map((r) => r.status)).toEqual([201, 400, 201])
+    expect(received).toHaveLength(2)
+  })
+
+  it("gives a contact Listrak refused Listrak's code, and the others their own result", async () => {
+    nock(API)
+      .post(contactPath(123), (body: { emailAddress: string }) => body.emailAddress === 'ann@example.com')
+      .reply(400, { status: 400, error: 'ERROR_BANNED_EMAIL_ADDRESS', message: 'Banned.' })
+    acceptContacts(123)
+
+    const results = await executeBatch([signUp('ann@example.com'), signUp('bob@example.com')], { listId: 123 })
+
+    expect(results[0]).toMatchObject({
+      status: 400,
+      errormessage: expect.stringContaining('ERROR_BANNED_EMAIL_ADDRESS: Banned.')
+    })
+    expect(results[1]).toMatchObject({ status: 201 })
+  })
+
+  it('turns audience members on and leavers off with useAudienceKey', async () => {
+    serveCheckBoxes(123, [456])
+    const received = acceptContacts(123)
+    const events = [
+      audienceEvent('ann@example.com', 'listrak_audience', { event: 'Audience Entered', properties: {} }),
+      audienceEvent('bob@example.com', 'listrak_audience', { event: 'Audience Exited', properties: {} })
+    ]
+
+    await executeBatch(events, { listId: 123, profileFieldValues: { '456': 'useAudienceKey' } })
+
+    expect(received.map((r) => r.body)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          emailAddress: 'ann@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 456, value: 'on' }]
+        }),
+        expect.objectContaining({
+          emailAddress: 'bob@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 456, value: 'off' }]
+        })
+      ])
+    )
+  })
+})
