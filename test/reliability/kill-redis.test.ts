@@ -1,12 +1,11 @@
-import { ChildProcess, execFile } from 'child_process'
+import { ChildProcess } from 'child_process'
 import Redis from 'ioredis'
-import { mkdtempSync, rmSync, writeFileSync } from 'fs'
+import { mkdtempSync, rmSync } from 'fs'
 import os from 'os'
 import path from 'path'
-import { promisify } from 'util'
-import { CLI as cli, exited, startCli as start } from '../cli/process'
-import { audienceTrack } from '../engage-events'
+import { exited, startCli as start } from '../cli/process'
 import { startRedisServer, RedisServer } from '../redis-server'
+import { audit, postBatches, runtimeUrl, startLatentSandbox, writeAudienceConfig } from './kill-harness'
 
 /**
  * `kill -9` of one of three runtimes sharing one Redis, in the middle of a load posted across them: the real CLI,
@@ -29,48 +28,28 @@ it('loses no acknowledged event when one of three runtimes sharing Redis is kill
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kill-redis-'))
   const redisServer: RedisServer = await startRedisServer({ aof: true })
   const redis = new Redis(redisServer.url)
-  const sandbox = await start(['sandbox', '--port', '0', '--latency', '100-300'], /^Press Ctrl\+C/m)
+  const sandbox = await startLatentSandbox()
   const runtimes: ChildProcess[] = []
   try {
-    const authUrl = /LISTRAK_AUTH_URL=(\S+)/.exec(sandbox.output())?.[1] as string
-    const apiUrl = /LISTRAK_API_URL=(\S+)/.exec(sandbox.output())?.[1] as string
-    const sandboxUrl = /listening on (\S+)/.exec(sandbox.output())?.[1] as string
-    const config = path.join(dir, 'config.json')
-    writeFileSync(
-      config,
-      JSON.stringify({
-        settings: { client_id: 'demo-client-id', client_secret: 'demo-client-secret' },
-        listrak: { authUrl, apiUrl },
-        subscriptions: [
-          {
-            name: 'audience',
-            subscribe: 'context.personas.computation_key = "my_audience"',
-            partnerAction: 'updateEmailContactProfileFields',
-            mapping: { listId: 12345, profileFieldValues: { '6789': 'useAudienceKey' } }
-          }
-        ],
-        delivery: { batchSize: 500, flushIntervalMs: 100 },
-        // Short lease and claim times, so that the takeover happens within the test; the claim idle time stays
-        // above the longest delivery (the sandbox's latency).
-        queue: {
-          redis: {
-            url: redisServer.url,
-            keyPrefix: KEY_PREFIX,
-            partitions: PARTITIONS,
-            leaseMs: 1000,
-            claimIdleMs: 2000,
-            pollMs: 50
-          }
-        }
-      })
-    )
+    // Short lease and claim times, so that the takeover happens within the test; the claim idle time stays
+    // above the longest delivery (the sandbox's latency).
+    const config = writeAudienceConfig(path.join(dir, 'config.json'), sandbox, {
+      redis: {
+        url: redisServer.url,
+        keyPrefix: KEY_PREFIX,
+        partitions: PARTITIONS,
+        leaseMs: 1000,
+        claimIdleMs: 2000,
+        pollMs: 50
+      }
+    })
     const serve = async () => {
       const runtime = await start(
         ['serve', '--config', config, '--port', '0', '--no-check', '--redis', redisServer.url],
         /^Stats:/m
       )
       runtimes.push(runtime.child)
-      return { ...runtime, url: /runtime listening on (\S+)/.exec(runtime.output())?.[1] as string }
+      return { ...runtime, url: runtimeUrl(runtime.output()) }
     }
     const started = await Promise.all(Array.from({ length: RUNTIMES }, () => serve()))
     expect(started[0].output()).toMatch(/^Queue: shared, in Redis at redis:\/\/127\.0\.0\.1:\d+ \(keys/m)
@@ -78,24 +57,11 @@ it('loses no acknowledged event when one of three runtimes sharing Redis is kill
 
     // The load: clients posting batches of new contacts across the runtimes; those of the killed one stop.
     const acknowledged = new Set<string>()
-    const client = async (c: number) => {
-      const { url } = started[c % RUNTIMES]
-      for (let b = 0; b < MAX_BATCHES_PER_CLIENT; b++) {
-        const emails = Array.from({ length: BATCH }, (_, i) => `kill-${c}-${b}-${i}@example.com`)
-        const batch = emails.map((email) => ({ ...audienceTrack(email, 'my_audience', true), messageId: email }))
-        try {
-          const response = await fetch(`${url}/v1/batch`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ batch })
-          })
-          if (response.status === 200) emails.forEach((email) => acknowledged.add(email))
-        } catch {
-          return
-        }
-      }
-    }
-    const load = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)))
+    const load = Promise.all(
+      Array.from({ length: CLIENTS }, (_, c) =>
+        postBatches(c, started[c % RUNTIMES].url, MAX_BATCHES_PER_CLIENT, BATCH, acknowledged)
+      )
+    )
     await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_MS))
     const killedAfter = acknowledged.size
     started[0].child.kill('SIGKILL')
@@ -140,35 +106,14 @@ it('loses no acknowledged event when one of three runtimes sharing Redis is kill
       expect(output()).toMatch(/^Stopped\. accepted \d+, /m)
     }
 
-    // Where every acknowledged event went.
-    const imports = (await (await fetch(`${sandboxUrl}/_sandbox/imports`)).json()) as {
-      dropped: number
-      data: { contacts: { emailAddress: string }[] }[]
-    }
-    expect(imports.dropped).toBe(0)
-    const arrivals = new Map<string, number>()
-    for (const { contacts } of imports.data) {
-      for (const { emailAddress } of contacts) arrivals.set(emailAddress, (arrivals.get(emailAddress) ?? 0) + 1)
-    }
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      cli,
-      ...['dead-letters', 'export', '--config', config, '--redis', redisServer.url]
-    ])
-    const deadLettered = new Set(
-      stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => (JSON.parse(line) as { messageId: string }).messageId)
-    )
-    const lost = [...acknowledged].filter((email) => !arrivals.has(email) && !deadLettered.has(email))
-    const duplicates = [...arrivals.values()].reduce((sum, n) => sum + n - 1, 0)
+    const result = await audit(sandbox, acknowledged, ['--config', config, '--redis', redisServer.url])
     process.stderr.write(
       `kill -9 of 1 of ${RUNTIMES} runtimes on Redis mid-load: acknowledged ${acknowledged.size} ` +
-        `(${killedAfter} before the kill), delivered ${[...acknowledged].filter((e) => arrivals.has(e)).length}, ` +
-        `dead-lettered ${deadLettered.size}, lost ${lost.length}, delivered twice ${duplicates}\n`
+        `(${killedAfter} before the kill), delivered ${result.delivered}, dead-lettered ${result.deadLettered}, ` +
+        `lost ${result.lost.length}, delivered twice ${result.duplicates}\n`
     )
     expect(killedAfter).toBeGreaterThan(0)
-    expect(lost).toEqual([])
+    expect(result.lost).toEqual([])
   } finally {
     for (const child of runtimes) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')

@@ -1,11 +1,10 @@
-import { ChildProcess, execFile } from 'child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'fs'
+import { ChildProcess } from 'child_process'
+import { mkdtempSync, rmSync } from 'fs'
 import os from 'os'
 import path from 'path'
-import { promisify } from 'util'
-import { CLI as cli, exited, startCli as start } from '../cli/process'
-import { audienceTrack } from '../engage-events'
+import { exited, startCli as start } from '../cli/process'
 import { waitFor } from '../wait'
+import { audit, postBatches, runtimeUrl, startLatentSandbox, writeAudienceConfig } from './kill-harness'
 
 /**
  * `kill -9` in the middle of a load: the real CLI against the sandbox in a process of its own, with Listrak's
@@ -24,56 +23,22 @@ async function stats(url: string): Promise<{ queueDepth: number; delivered: numb
 
 it('loses no acknowledged event when the runtime is killed with SIGKILL mid-load', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kill-'))
-  const sandbox = await start(['sandbox', '--port', '0', '--latency', '100-300'], /^Press Ctrl\+C/m)
+  const sandbox = await startLatentSandbox()
   const runtimes: ChildProcess[] = []
   try {
-    const authUrl = /LISTRAK_AUTH_URL=(\S+)/.exec(sandbox.output())?.[1] as string
-    const apiUrl = /LISTRAK_API_URL=(\S+)/.exec(sandbox.output())?.[1] as string
-    const sandboxUrl = /listening on (\S+)/.exec(sandbox.output())?.[1] as string
-    const config = path.join(dir, 'config.json')
-    writeFileSync(
-      config,
-      JSON.stringify({
-        settings: { client_id: 'demo-client-id', client_secret: 'demo-client-secret' },
-        listrak: { authUrl, apiUrl },
-        subscriptions: [
-          {
-            name: 'audience',
-            subscribe: 'context.personas.computation_key = "my_audience"',
-            partnerAction: 'updateEmailContactProfileFields',
-            mapping: { listId: 12345, profileFieldValues: { '6789': 'useAudienceKey' } }
-          }
-        ],
-        delivery: { batchSize: 500, flushIntervalMs: 100 },
-        queue: { path: path.join(dir, 'queue') }
-      })
-    )
+    const config = writeAudienceConfig(path.join(dir, 'config.json'), sandbox, { path: path.join(dir, 'queue') })
     const serve = async () => {
       const runtime = await start(['serve', '--config', config, '--port', '0', '--no-check'], /^Stats:/m)
       runtimes.push(runtime.child)
-      return { ...runtime, url: /runtime listening on (\S+)/.exec(runtime.output())?.[1] as string }
+      return { ...runtime, url: runtimeUrl(runtime.output()) }
     }
 
     // The load: clients posting batches of new contacts until the runtime is gone.
     const first = await serve()
     const acknowledged = new Set<string>()
-    const client = async (c: number) => {
-      for (let b = 0; b < MAX_BATCHES_PER_CLIENT; b++) {
-        const emails = Array.from({ length: BATCH }, (_, i) => `kill-${c}-${b}-${i}@example.com`)
-        const batch = emails.map((email) => ({ ...audienceTrack(email, 'my_audience', true), messageId: email }))
-        try {
-          const response = await fetch(`${first.url}/v1/batch`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify({ batch })
-          })
-          if (response.status === 200) emails.forEach((email) => acknowledged.add(email))
-        } catch {
-          return
-        }
-      }
-    }
-    const load = Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)))
+    const load = Promise.all(
+      Array.from({ length: CLIENTS }, (_, c) => postBatches(c, first.url, MAX_BATCHES_PER_CLIENT, BATCH, acknowledged))
+    )
     await new Promise((resolve) => setTimeout(resolve, KILL_AFTER_MS))
     first.child.kill('SIGKILL')
     await exited(first.child)
@@ -100,41 +65,20 @@ it('loses no acknowledged event when the runtime is killed with SIGKILL mid-load
       'the third start to deliver what was left',
       () => stats(third.url),
       (s) => s.queueDepth === 0,
-      {
-        timeoutMs: 30_000,
-        intervalMs: 50
-      }
+      { timeoutMs: 30_000, intervalMs: 50 }
     )
     third.child.kill('SIGTERM')
     expect(await exited(third.child)).toEqual([0, null])
     expect(third.output()).toMatch(/^Stopped\. accepted 0, /m)
 
-    // Where every acknowledged event went.
-    const imports = (await (await fetch(`${sandboxUrl}/_sandbox/imports`)).json()) as {
-      dropped: number
-      data: { contacts: { emailAddress: string }[] }[]
-    }
-    expect(imports.dropped).toBe(0)
-    const arrivals = new Map<string, number>()
-    for (const { contacts } of imports.data) {
-      for (const { emailAddress } of contacts) arrivals.set(emailAddress, (arrivals.get(emailAddress) ?? 0) + 1)
-    }
-    const { stdout } = await promisify(execFile)(process.execPath, [cli, 'dead-letters', 'export', '--config', config])
-    const deadLettered = new Set(
-      stdout
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => (JSON.parse(line) as { messageId: string }).messageId)
-    )
-    const lost = [...acknowledged].filter((email) => !arrivals.has(email) && !deadLettered.has(email))
-    const duplicates = [...arrivals.values()].reduce((sum, n) => sum + n - 1, 0)
+    const result = await audit(sandbox, acknowledged, ['--config', config])
     process.stderr.write(
-      `kill -9 mid-load: acknowledged ${queuedAtKill}, delivered ${[...acknowledged].filter((e) => arrivals.has(e)).length}, ` +
-        `dead-lettered ${deadLettered.size}, lost ${lost.length}, delivered twice ${duplicates}; ` +
+      `kill -9 mid-load: acknowledged ${queuedAtKill}, delivered ${result.delivered}, ` +
+        `dead-lettered ${result.deadLettered}, lost ${result.lost.length}, delivered twice ${result.duplicates}; ` +
         `second start: ${interrupted}\n`
     )
     expect(queuedAtKill).toBeGreaterThan(0)
-    expect(lost).toEqual([])
+    expect(result.lost).toEqual([])
   } finally {
     for (const child of runtimes) {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
