@@ -14,10 +14,12 @@ import {
 } from './runtime/dead-letter-commands'
 import { CONTACTS_WAIT, quickStart, shellQuote } from './runtime/quick-start'
 import { RedisQueue } from './runtime/redis-queue'
+import { compileSubscriptions } from './runtime/subscriptions'
 import { createLogger } from './runtime/logger'
 import { EventFileError } from './runtime/event-file'
 import {
   formatContacts,
+  formatMessages,
   formatSummary,
   replay,
   replayExitCode,
@@ -228,9 +230,12 @@ program
     lines.push(...queueLines(runtime, config))
     const example = quickStart(runtime.url, config)
     lines.push(...example.lines)
-    if (runtime.sandbox && example.listId !== undefined) {
+    if (runtime.sandbox && example.partnerAction === 'sendTransactionalMessage') {
+      lines.push('Then see the message sent:', `  curl -s ${shellQuote(`${runtime.sandbox.url}/_sandbox/messages`)}`)
+    } else if (runtime.sandbox && example.listId !== undefined) {
       // ?wait= holds the answer until the runtime's first import lands, so both curls can be pasted at once.
-      const contacts = `${runtime.sandbox.url}/_sandbox/lists/${example.listId}/contacts?wait=${CONTACTS_WAIT}`
+      const detail = example.partnerAction === 'updateEmailContactProfileFields' ? '' : '&detail=full'
+      const contacts = `${runtime.sandbox.url}/_sandbox/lists/${example.listId}/contacts?wait=${CONTACTS_WAIT}${detail}`
       lines.push(`Then see the contact in list ${example.listId}:`, `  curl -s ${shellQuote(contacts)}`)
     }
     const deadLetters = runtime.queue.durable
@@ -277,8 +282,8 @@ program
 program
   .command('check')
   .description(
-    'Check a config against the Listrak account: credentials, lists, and that every mapped profile field exists and is a check box. ' +
-      'Exits non-zero when anything is wrong.'
+    'Check a config against the Listrak account: credentials, lists, that every mapped profile field (or merge value) exists and ' +
+      'takes its value, and that every Event ID and transactional message exists on its list. Exits non-zero when anything is wrong.'
   )
   .option('--config <file>', 'runtime config (JSON)', EXAMPLE_CONFIG)
   .option(
@@ -287,6 +292,8 @@ program
   )
   .action(async (options) => {
     const config = loadConfigFile(options.config)
+    // A subscription's FQL and mapping are refused before the embedded sandbox starts.
+    compileSubscriptions(config)
     const parts = await connectListrak(config)
     try {
       if (parts.sandbox) console.log(`No Listrak credentials configured: checking against the embedded sandbox.`)
@@ -322,6 +329,7 @@ async function keepSandbox(url: string, listIds: number[]): Promise<void> {
       `The embedded sandbox keeps running at ${url} (--keep-sandbox):`,
       ...listIds.map((id) => `  contacts:  ${url}/_sandbox/lists/${id}/contacts`),
       `  imports:   ${url}/_sandbox/imports`,
+      `  messages:  ${url}/_sandbox/messages`,
       'Press Ctrl+C to stop it.'
     ].join('\n')
   )
@@ -363,6 +371,7 @@ program
     try {
       const config = loadConfigFile(options.config)
       applyQueueOptions(config, options)
+      compileSubscriptions(config)
       // Made here rather than by the replay, so that the sandbox can outlive it (--keep-sandbox).
       const listrak = await connectListrak(config)
       try {
@@ -379,6 +388,7 @@ program
         }
         lines.push(formatSummary(summary))
         if (summary.contacts) lines.push(formatContacts(summary.contacts))
+        if (summary.messages?.total) lines.push(formatMessages(summary.messages))
         console.log(lines.join('\n'))
         const failures = replayFailures(summary)
         if (failures.length > 0) {

@@ -1,7 +1,10 @@
 import { createRequestClient } from '@segment/actions-core'
-import type { InputField } from '@segment/actions-core'
-import definition from '../src'
+import type { InputField, RequestClient } from '@segment/actions-core'
+import type { ListrakResult } from '../src/api/client'
+import { getEvents, ListEvent } from '../src/api/events'
 import { CHECKBOX, getLists, getProfileFields, ProfileField } from '../src/api/profile-fields'
+import { getTransactionalMessages, TransactionalMessage } from '../src/api/transactional-messages'
+import { refusedCombination } from '../src/contacts/prepare'
 import {
   fieldValue,
   normalizeFieldName,
@@ -10,6 +13,7 @@ import {
   quote,
   USE_AUDIENCE_KEY
 } from '../src/updateEmailContactProfileFields/profile-fields'
+import { actionOf } from './actions'
 import type { RuntimeConfig } from './config'
 import { openEventFile } from './event-file'
 import { parseEvent } from './events'
@@ -27,8 +31,6 @@ export interface CheckRow {
 }
 
 export const isProblem = (row: CheckRow) => row.status === 'error' || row.status === 'fail'
-
-const fields = definition.actions.updateEmailContactProfileFields.fields as Record<string, InputField>
 
 /** Audience keys of the sample events each subscription matches. */
 async function sampleAudienceKeys(file: string, subscriptions: CompiledSubscription[], maxEventBytes: number) {
@@ -80,25 +82,199 @@ function mappedList(raw: unknown): MappedList {
   }
 }
 
+const isObject = (raw: unknown) => raw !== null && typeof raw === 'object' && !Array.isArray(raw)
+/** A mapping directive (`{ "@path": … }` …): the value comes from each event. */
+const isDirective = (raw: unknown) => isObject(raw) && Object.keys(raw as object).some((k) => k.startsWith('@'))
+
 /**
  * Whether a literal mapped value fits its field, by the action's own rules (`useAudienceKey` as on and off
- * alike); a value that comes from each event (a directive) is checked when the events arrive.
+ * alike, where the action reads an audience membership); a value that comes from each event (a directive) is
+ * checked when the events arrive.
  */
-function checkValue(id: number, raw: unknown, field: ProfileField): { ok: boolean; reason: string } {
+function checkValue(
+  id: number,
+  raw: unknown,
+  field: ProfileField,
+  audience: { reads: true } | { reads: false; refusal: string }
+): { ok: boolean; reason: string } {
   const type = field.dataType === CHECKBOX ? 'check box' : `${field.dataType} field`
-  if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
-    return { ok: true, reason: `${type}; the value comes from each event` }
-  }
+  if (isObject(raw)) return { ok: true, reason: `${type}; the value comes from each event` }
   const parsed = parseValue(raw)
   if (parsed === undefined) return { ok: false, reason: `the value ${quote(raw)} cannot be sent` }
+  if (parsed === USE_AUDIENCE_KEY && !audience.reads) return { ok: false, reason: audience.refusal }
   const value = fieldValue(id, parsed === USE_AUDIENCE_KEY ? { kind: 'audience', on: true } : parsed, field)
   return value.ok ? { ok: true, reason: type } : { ok: false, reason: value.problem }
 }
 
+const fieldLabel = (f: ProfileField) =>
+  `${f.group.segmentationFieldGroupName} › ${f.segmentationFieldName} (${f.segmentationFieldId})`
+
+type Row = Omit<CheckRow, 'subscription' | 'list'>
+
+/** A row per literal profile field key of a mapping, its value checked against the field; or why there is none. */
+function profileFieldRows(
+  listId: number,
+  values: Record<string, unknown>,
+  fields: ProfileField[],
+  audience: Parameters<typeof checkValue>[3],
+  fromEachEvent: string
+): Row[] {
+  // A mapping directive ({ "@path": … }) instead of literal keys: the fields come from each event.
+  if (Object.keys(values).some((k) => k.startsWith('@')))
+    return [{ field: '', status: 'skipped', reason: fromEachEvent }]
+  const byId = new Map(fields.map((f) => [f.segmentationFieldId, f]))
+  return Object.entries(values).map(([key, raw]): Row => {
+    const id = parseProfileFieldId(key)
+    const found = id === undefined ? undefined : byId.get(id)
+    if (id === undefined) return { field: key, status: 'error', reason: `"${key}" is not a profile field ID` }
+    if (!found) return { field: key, status: 'error', reason: `list ${listId} has no profile field ${id}` }
+    const value = checkValue(id, raw, found, audience)
+    return { field: fieldLabel(found), status: value.ok ? 'ok' : 'error', reason: value.reason }
+  })
+}
+
+/** A literal ID as the action takes it: a whole number, or digits (actions-core turns them into one). */
+function literalId(raw: unknown): number | undefined {
+  const id = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN
+  return Number.isInteger(id) && id > 0 ? id : undefined
+}
+
+/** A row per literal Event ID: the event exists on the list and is not blocked. */
+function eventRows(listId: number, raw: unknown, events: ListEvent[]): Row[] {
+  if (raw === undefined) return []
+  if (!Array.isArray(raw)) {
+    const ids = literalId(raw) === undefined ? [] : [raw]
+    if (ids.length === 0) return [{ field: 'Event IDs', status: 'skipped', reason: 'the events come from each event' }]
+    return eventRows(listId, ids, events)
+  }
+  const byId = new Map(events.map((e) => [e.eventId, e]))
+  return raw.map((item): Row => {
+    if (isDirective(item)) return { field: 'Event IDs', status: 'skipped', reason: 'this event comes from each event' }
+    const id = literalId(item) as number
+    const found = byId.get(id)
+    if (!found) return { field: String(item), status: 'error', reason: `list ${listId} has no event ${id}` }
+    const field = `Event › ${found.eventName || `Event ${id}`} (${id})`
+    if (found.status && found.status !== 'Active') {
+      return { field, status: 'error', reason: `event ${id} is ${found.status}: Listrak does not raise it` }
+    }
+    return { field, status: 'ok', reason: 'raised with each contact written' }
+  })
+}
+
+/** The row of the transactional message a mapping sends: it exists on the list, named with its subject. */
+function messageRow(listId: number, raw: unknown, messages: TransactionalMessage[]): Row {
+  const id = literalId(raw) as number
+  const found = messages.find((m) => m.transactionalMessageId === id)
+  if (!found) return { field: String(id), status: 'error', reason: `list ${listId} has no transactional message ${id}` }
+  const name = found.transactionalMessageName || `Transactional message ${id}`
+  const subject = found.subject ? `subject "${found.subject}"` : 'no subject'
+  return { field: `Transactional Message › ${name} (${id})`, status: 'ok', reason: subject }
+}
+
+/** Rows for a required field of the action that has no default and is not mapped (the List ID has its own rule). */
+function unmappedRows(fields: Record<string, InputField>, mapping: Record<string, unknown>): Row[] {
+  return Object.entries(fields).flatMap(([key, field]): Row[] =>
+    key !== 'listId' && field.required === true && field.default === undefined && mapping[key] === undefined
+      ? [{ field: '', status: 'error', reason: `no ${field.label} is mapped (mapping.${key})` }]
+      : []
+  )
+}
+
+/** Reads of a list shared by the subscriptions on it: each is asked of Listrak at most once per check. */
+class ListReads {
+  private readonly cache = new Map<string, Promise<ListrakResult<unknown>>>()
+
+  constructor(private readonly request: RequestClient) {}
+
+  private read<T>(what: string, listId: number, get: () => Promise<ListrakResult<T>>): Promise<ListrakResult<T>> {
+    const key = `${what}|${listId}`
+    if (!this.cache.has(key)) this.cache.set(key, get())
+    return this.cache.get(key) as Promise<ListrakResult<T>>
+  }
+
+  fields = (listId: number) => this.read('fields', listId, () => getProfileFields(this.request, listId))
+  events = (listId: number) => this.read('events', listId, () => getEvents(this.request, listId))
+  messages = (listId: number) => this.read('messages', listId, () => getTransactionalMessages(this.request, listId))
+}
+
+const MERGE_VALUES_AUDIENCE = {
+  reads: false as const,
+  refusal: `Merge Values take no "${USE_AUDIENCE_KEY}": Send Transactional Message reads no audience membership`
+}
+
+/**
+ * The rows of a subscription of Create or Update Contact, Unsubscribe Contact or Send Transactional Message on a
+ * list that exists: the list, what its mapping names literally (profile fields and their values, Event IDs, the
+ * transactional message), and required fields left unmapped.
+ */
+async function newActionRows(subscription: CompiledSubscription, listId: number, reads: ListReads): Promise<Row[]> {
+  const { mapping, partnerAction } = subscription
+  const action = actionOf(partnerAction)
+  const rows: Row[] = [
+    { field: '', status: 'ok', reason: `${action.title}: the list exists` },
+    ...unmappedRows(action.fields, mapping)
+  ]
+  const failed = (result: { ok: false; failure: { message: string } }): Row => ({
+    field: '',
+    status: 'error',
+    reason: result.failure.message
+  })
+  if (partnerAction === 'sendTransactionalMessage' && mapping.transactionalMessageId !== undefined) {
+    if (isDirective(mapping.transactionalMessageId)) {
+      rows.push({ field: 'Transactional Message', status: 'skipped', reason: 'the message comes from each event' })
+    } else {
+      const messages = await reads.messages(listId)
+      rows.push(messages.ok ? messageRow(listId, mapping.transactionalMessageId, messages.data) : failed(messages))
+    }
+  }
+  const values = mapping.profileFieldValues
+  if (values !== undefined && values !== null) {
+    const merge = partnerAction === 'sendTransactionalMessage'
+    const fromEachEvent = `${merge ? 'Merge Values' : 'Profile Field Values'} come from each event`
+    if (isDirective(values)) {
+      rows.push({ field: '', status: 'skipped', reason: fromEachEvent })
+    } else if (Object.keys(values).length > 0) {
+      const fields = await reads.fields(listId)
+      if (!fields.ok) rows.push(failed(fields))
+      else {
+        const audience = merge ? MERGE_VALUES_AUDIENCE : { reads: true as const }
+        const literal = values as Record<string, unknown>
+        rows.push(...profileFieldRows(listId, literal, fields.data.fields, audience, fromEachEvent))
+      }
+    }
+  }
+  if (partnerAction === 'upsertContact') {
+    if (mapping.eventIds !== undefined) {
+      const events = await reads.events(listId)
+      rows.push(...(events.ok ? eventRows(listId, mapping.eventIds, events.data) : [failed(events)]))
+    }
+    const refused =
+      mapping.subscriptionState === 'Unsubscribed'
+        ? refusedCombination({
+            subscriptionState: 'Unsubscribed',
+            hasValues: isObject(values) && Object.keys(values as object).length > 0,
+            hasEvents:
+              mapping.eventIds !== undefined && !(Array.isArray(mapping.eventIds) && mapping.eventIds.length === 0)
+          })
+        : undefined
+    if (refused) {
+      rows.push({
+        field: 'Subscription State',
+        status: 'error',
+        reason:
+          `"Unsubscribed" comes with ${refused.endsWith('EVENTS') ? 'Event IDs' : 'Profile Field Values'}, which Listrak ` +
+          `refuses in one request (${refused}): send unsubscribes through a mapping of their own, such as Unsubscribe Contact`
+      })
+    }
+  }
+  return rows
+}
+
 /**
  * Checks a config against the Listrak account before traffic flows: the credentials work, every subscription's
- * list exists, and every mapped profile field exists on it and takes the mapped value. In audience-field mode,
- * the audience keys of a sample file are matched against the list's fields. With `tokens`, the check takes its
+ * list exists, every mapped profile field (or merge value) exists on it and takes the mapped value, every literal
+ * Event ID and the transactional message exist on it. In audience-field mode, the audience keys of a sample file
+ * are matched against the list's fields. Every list is read at most once. With `tokens`, the check takes its
  * token from that cache (the runtime's, so its deliveries reuse the token); otherwise it fetches one of its own.
  * Throws CheckNotRunError when Listrak gives no answer at all.
  */
@@ -134,11 +310,11 @@ export async function checkConfig(
     return [row('(all)', '', '', 'error', lists.failure.message)]
   }
   const listNames = new Map(lists.data.map((l) => [l.listId, l.listName]))
-  const subscriptions = compileSubscriptions(config, fields)
+  const subscriptions = compileSubscriptions(config)
   const samples = sampleFile
     ? await sampleAudienceKeys(sampleFile, subscriptions, config.ingest.maxEventBytes)
     : undefined
-  const fieldsOf = new Map<number, Promise<Awaited<ReturnType<typeof getProfileFields>>>>()
+  const reads = new ListReads(request)
 
   const rows: CheckRow[] = []
   for (const subscription of subscriptions) {
@@ -166,31 +342,21 @@ export async function checkConfig(
       rows.push(row(name, String(listId), '', 'error', `list ${listId} does not exist for these API credentials`))
       continue
     }
-    if (!fieldsOf.has(listId)) fieldsOf.set(listId, getProfileFields(request, listId))
-    const result = await (fieldsOf.get(listId) as ReturnType<typeof getProfileFields>)
+    const inTable = (r: Row) => row(name, list, r.field, r.status, r.reason)
+    if (subscription.partnerAction !== 'updateEmailContactProfileFields') {
+      rows.push(...(await newActionRows(subscription, listId, reads)).map(inTable))
+      continue
+    }
+    const result = await reads.fields(listId)
     if (!result.ok) {
       rows.push(row(name, list, '', 'error', result.failure.message))
       continue
     }
-    const byId = new Map(result.data.fields.map((f) => [f.segmentationFieldId, f]))
-    const label = (f: ProfileField) =>
-      `${f.group.segmentationFieldGroupName} › ${f.segmentationFieldName} (${f.segmentationFieldId})`
     const values = mapping.profileFieldValues as Record<string, unknown> | undefined
     const mode = mapping.audienceProfileField ?? 'off'
-    // A mapping directive ({ "@path": … }) instead of literal keys: the fields come from each event.
-    if (values && !Object.keys(values).some((k) => k.startsWith('@'))) {
-      for (const [key, raw] of Object.entries(values)) {
-        const id = parseProfileFieldId(key)
-        const found = id === undefined ? undefined : byId.get(id)
-        if (id === undefined) rows.push(row(name, list, key, 'error', `"${key}" is not a profile field ID`))
-        else if (!found) rows.push(row(name, list, key, 'error', `list ${listId} has no profile field ${id}`))
-        else {
-          const value = checkValue(id, raw, found)
-          rows.push(row(name, list, label(found), value.ok ? 'ok' : 'error', value.reason))
-        }
-      }
-    } else if (values !== undefined) {
-      rows.push(row(name, list, '', 'skipped', 'Profile Field Values come from each event'))
+    if (values !== undefined) {
+      const fromEachEvent = 'Profile Field Values come from each event'
+      rows.push(...profileFieldRows(listId, values, result.data.fields, { reads: true }, fromEachEvent).map(inTable))
     }
     if (mode === 'off') {
       if (!values || Object.keys(values).length === 0) {
@@ -215,7 +381,7 @@ export async function checkConfig(
       const found = result.data.fields.find(
         (f) => f.dataType === CHECKBOX && normalizeFieldName(f.segmentationFieldName) === normalizeFieldName(key)
       )
-      if (found) rows.push(row(name, list, label(found), 'match', `audience "${key}"`))
+      if (found) rows.push(row(name, list, fieldLabel(found), 'match', `audience "${key}"`))
       else if (mode === 'match_or_create')
         rows.push(row(name, list, key, 'create', `audience "${key}": a check box will be created`))
       else rows.push(row(name, list, key, 'fail', `audience "${key}": no check-box field of that name`))

@@ -2,13 +2,18 @@ import { readFileSync } from 'fs'
 import path from 'path'
 import { z } from 'zod'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../src/api/urls'
+import { ACTION_KEYS } from './actions'
 
 const subscriptionSchema = z
   .object({
     name: z.string().min(1),
     /** Segment's subscription FQL, e.g. `context.personas.computation_key = "my_audience"`. */
     subscribe: z.string().min(1),
-    partnerAction: z.literal('updateEmailContactProfileFields'),
+    /** The action the subscription's events go through; its fields give the mapping's keys and defaults. */
+    partnerAction: z.enum(ACTION_KEYS, {
+      error: (issue) =>
+        `${JSON.stringify(issue.input)} is not an action of this destination; expected one of ${ACTION_KEYS.join(', ')}`
+    }),
     mapping: z.record(z.string(), z.unknown()),
     enabled: z.boolean().default(true)
   })

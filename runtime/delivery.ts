@@ -11,9 +11,21 @@ export interface Outcome {
   /** What went wrong, for refused and retryable events. */
   reason?: string
   errortype?: string
-  /** The list the event's contact went to, when it was sent. */
+  /** The list the event's request went to, when it was sent. */
   listId?: number
+  /** Listrak's ID of what it accepted: an import, a contact, a message. */
   resourceId?: string
+  /**
+   * Delivered, and nothing changed, for the reason Listrak gave: an unsubscribe of a contact that is not subscribed
+   * (ERROR_UNSUBSCRIBED_EMAIL_ADDRESS, ERROR_NOT_SUBSCRIBED_EMAIL_ADDRESS).
+   */
+  unchanged?: string
+  /**
+   * Listrak refused the token, whatever status the event reports: an action that must not repeat what Listrak
+   * accepted in the batch reports such a 401 as a retryable 500 (see src/shared/outcomes.ts), and the token is
+   * renewed all the same, so that the retry does not fail on it again.
+   */
+  tokenRefused?: true
 }
 
 /** 401 (after actions-core's own token refresh), 408, 429 and 5xx are worth another try; other 4xx are final. */
@@ -28,7 +40,8 @@ interface ResultNode {
   errortype?: string
   errormessage?: string
   sent?: { listId?: number }
-  body?: { resourceId?: string }
+  /** Listrak's answer: what it created, or its error envelope (`status` there is Listrak's own). */
+  body?: { resourceId?: string; unchanged?: string; status?: unknown }
 }
 
 const asListId = (value: unknown): number | undefined => {
@@ -57,14 +70,25 @@ function fromNode(node: ResultNode | undefined): Outcome {
   if (node.errortype) outcome.errortype = node.errortype
   if (typeof node.sent?.listId === 'number') outcome.listId = node.sent.listId
   if (node.body?.resourceId) outcome.resourceId = node.body.resourceId
+  if (node.body?.unchanged) outcome.unchanged = node.body.unchanged
+  if (node.status === 401 || (node.status >= 400 && Number(node.body?.status) === 401)) outcome.tokenRefused = true
   return outcome
 }
 
 function fromError(error: unknown): Outcome {
   const err = error as { status?: number; code?: string; message?: string }
   const status = typeof err?.status === 'number' ? err.status : 500
-  return { kind: classify(status), status, reason: err?.message ?? String(error), errortype: err?.code }
+  const outcome: Outcome = { kind: classify(status), status, reason: err?.message ?? String(error) }
+  return err?.code ? { ...outcome, errortype: err.code } : outcome
 }
+
+/**
+ * Whether a single event's error came after its request was made: an error the action raised from Listrak's answer
+ * (or the lack of one) carries a code, while an event refused before sending carries PAYLOAD_VALIDATION_FAILED, or
+ * none (actions-core's own schema validation).
+ */
+const wasSent = (outcome: Outcome) =>
+  outcome.errortype !== undefined && outcome.errortype !== 'PAYLOAD_VALIDATION_FAILED'
 
 /**
  * Delivers events for one subscription through actions-core's Destination (`onBatch` or `onEvent`, which
@@ -99,8 +123,8 @@ export class Deliverer {
     try {
       const outcomes = subscription.batching
         ? await this.batch(events, settings, options)
-        : [await this.single(events[0], settings, options)]
-      if (outcomes.some((o) => o.status === 401)) this.tokens.invalidate(token)
+        : [await this.single(subscription, events[0], settings, options)]
+      if (outcomes.some((o) => o.status === 401 || o.tokenRefused)) this.tokens.invalidate(token)
       return outcomes
     } catch (error) {
       return events.map(() => fromError(error))
@@ -121,18 +145,26 @@ export class Deliverer {
     return events.map((_, i) => fromNode(result.multistatus?.[i]))
   }
 
-  private async single(event: SegmentEvent, settings: object, options: object): Promise<Outcome> {
+  /** One event through `perform`; an error after its request was made names the list its mapping sent it to. */
+  private async single(
+    subscription: CompiledSubscription,
+    event: SegmentEvent,
+    settings: object,
+    options: object
+  ): Promise<Outcome> {
     try {
       const results = (await this.destination.onEvent(event, settings as never, options)) as {
         output?: string
-        data?: { status?: number; listId?: number; resourceId?: string }
+        data?: { status?: number; listId?: number; resourceId?: string; unchanged?: string }
       }[]
       const executed = results.find((r) => r.output === 'Action Executed')
       if (!executed) return { kind: 'refused', status: 400, reason: results[0]?.output ?? 'not delivered' }
-      const { status = 201, listId, resourceId } = executed.data ?? {}
-      return { kind: 'delivered', status, listId, resourceId }
+      const { status = 201, listId, resourceId, unchanged } = executed.data ?? {}
+      return { kind: 'delivered', status, listId, resourceId, ...(unchanged ? { unchanged } : {}) }
     } catch (error) {
-      return fromError(error)
+      const outcome = fromError(error)
+      const listId = wasSent(outcome) ? mappedListId(subscription.mapping, event) : undefined
+      return listId === undefined ? outcome : { ...outcome, listId }
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Destination } from '@segment/actions-core'
-import type { DestinationDefinition, InputField, JSONObject } from '@segment/actions-core'
+import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
 import type { Logger } from 'pino'
 import type { AddressInfo } from 'net'
 // The installed package's definition (its name works with any fast-uri); '../package' alone is package.json.
@@ -21,7 +21,6 @@ import { RuntimeStats } from './stats'
 import { compileSubscriptions } from './subscriptions'
 import { fetchListrakToken, TokenCache } from './tokens'
 
-const ACTION = 'updateEmailContactProfileFields'
 const EMBEDDED_SANDBOX_HISTORY = 200
 
 export interface ListrakConnection {
@@ -115,7 +114,7 @@ export async function createPipeline(
   options: { logger: Logger; sandboxPort?: number }
 ): Promise<PipelineParts> {
   // Config errors first, before anything is started that would need stopping.
-  const subscriptions = compileSubscriptions(config, definition.actions[ACTION].fields as Record<string, InputField>)
+  const subscriptions = compileSubscriptions(config)
   // The store next: a store another runtime holds (or a Redis that cannot serve) stops the start before the
   // sandbox is up.
   const queue = await openQueue(config)

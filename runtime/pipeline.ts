@@ -1,5 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Logger } from 'pino'
+import { OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_STATUS } from '../src/sendTransactionalMessage/outcome'
+import { RUNTIME_ACTIONS } from './actions'
 import { mappedListId } from './delivery'
 import type { Deliverer, Outcome } from './delivery'
 import { EventQueue, QueuedEvent, QueueFullError, Settlement, ShuttingDownError, StoreWriteError } from './queue'
@@ -23,6 +25,20 @@ const MIN_WINDOW = 64
 const RECORD_RETRY_BASE_MS = 100
 const RECORD_RETRY_MAX_MS = 5000
 const DEFAULT_POLL_MS = 200
+
+/**
+ * An at-most-once event found recorded as being sent: the runtime that sent it stopped (a crash, a drain cut short)
+ * or lost its partition before Listrak's answer was stored, so nobody knows whether it went.
+ */
+const INTERRUPTED_REASON =
+  'The runtime stopped (or another runtime took over) while this event was being sent, before its outcome was ' +
+  "stored: the message may or may not have been sent. Check the transactional message's activity in Listrak " +
+  'before sending it again; this event is not retried, so that no one gets the message twice.'
+
+/** An at-most-once event's attempts, stored negated while a delivery of it is under way (see `send`). */
+const attemptsMade = (item: QueuedEvent) => Math.abs(item.attempts)
+const runtimeAction = (lane: Lane) => RUNTIME_ACTIONS[lane.subscription.partnerAction]
+const wasInterrupted = (lane: Lane, item: QueuedEvent) => runtimeAction(lane).atMostOnce && item.attempts < 0
 
 /** One subscription's queue. It has at most one delivery in flight, so its events reach Listrak in order. */
 interface Lane {
@@ -187,7 +203,7 @@ export class Pipeline {
         subscription,
         status: 0,
         reason,
-        attempts: queued.attempts,
+        attempts: attemptsMade(queued),
         event: queued.event
       })
       await this.queue.settle({
@@ -485,7 +501,6 @@ export class Pipeline {
   }
 
   private start(lane: Lane): void {
-    const { subscription } = lane
     const batch = lane.items.splice(0, this.batchOf(lane))
     lane.inFlight = batch
     lane.due = false
@@ -495,11 +510,7 @@ export class Pipeline {
     lane.busy = true
     this.active++
     const startedAt = performance.now()
-    this.deliverer
-      .deliver(
-        subscription,
-        batch.map((item) => item.event)
-      )
+    this.send(lane, batch)
       .catch((error: Error): Outcome[] => batch.map(() => ({ kind: 'retryable', status: 500, reason: error.message })))
       .then((outcomes) => this.settle(lane, batch, outcomes, performance.now() - startedAt))
       .catch((error: Error) => this.logger.error({ err: error.message }, 'settling a delivery failed'))
@@ -511,6 +522,44 @@ export class Pipeline {
       })
   }
 
+  /**
+   * Delivers a batch: one outcome per event. An at-most-once subscription's batch is first stored as being sent
+   * (its attempts negated) in a durable queue, so that whoever reads it next — this runtime's next start after a
+   * crash or a drain cut short, or another runtime taking over its partition — dead-letters it as OUTCOME_UNKNOWN
+   * rather than sending it again; events read so are not sent. What comes of a delivery replaces the mark when the
+   * batch settles. At-least-once actions (their requests set state, and are harmless to repeat) skip the mark.
+   */
+  private async send(lane: Lane, batch: QueuedEvent[]): Promise<Outcome[]> {
+    const { subscription } = lane
+    const events = (items: QueuedEvent[]) => items.map((item) => item.event)
+    if (!runtimeAction(lane).atMostOnce) return this.deliverer.deliver(subscription, events(batch))
+    const toSend = batch.filter((item) => !wasInterrupted(lane, item))
+    if (toSend.length > 0 && this.queue.durable) {
+      const sending = toSend.map((item) => ({ ...item, attempts: -(attemptsMade(item) + 1) }))
+      const marked = await this.record({
+        subscription: subscription.name,
+        delivered: [],
+        deadLettered: [],
+        retried: sending
+      })
+      // The pipeline stopped before the mark was stored: nothing was sent, and nothing is recorded now.
+      if (!marked) return batch.map(() => ({ kind: 'retryable', status: 503, reason: 'not sent: the runtime stopped' }))
+    }
+    const sent = toSend.length > 0 ? await this.deliverer.deliver(subscription, events(toSend)) : []
+    let next = 0
+    return batch.map((item): Outcome => {
+      if (!wasInterrupted(lane, item)) return sent[next++]
+      const listId = mappedListId(subscription.mapping, item.event)
+      const outcome: Outcome = {
+        kind: 'refused',
+        status: OUTCOME_UNKNOWN_STATUS,
+        errortype: OUTCOME_UNKNOWN,
+        reason: INTERRUPTED_REASON
+      }
+      return listId === undefined ? outcome : { ...outcome, listId }
+    })
+  }
+
   private settlementOf(lane: Lane, batch: QueuedEvent[], outcomes: Outcome[]): Settlement {
     const settlement: Settlement = {
       subscription: lane.subscription.name,
@@ -520,7 +569,8 @@ export class Pipeline {
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]
-      const attempts = item.attempts + 1
+      // An event found interrupted was not sent again: its attempts stand.
+      const attempts = wasInterrupted(lane, item) ? attemptsMade(item) : attemptsMade(item) + 1
       if (outcome.kind === 'delivered') {
         settlement.delivered.push(item.position)
       } else if (outcome.kind === 'retryable' && attempts < this.options.maxAttempts && !this.stopped) {
@@ -537,9 +587,11 @@ export class Pipeline {
           attempts,
           event: item.event
         }
+        // The list it was sent to, or, refused before sending, the one its mapping names: `dead-letters --list` finds it.
+        const listId = outcome.listId ?? mappedListId(lane.subscription.mapping, item.event)
         settlement.deadLettered.push({
           position: item.position,
-          letter: outcome.listId === undefined ? letter : { ...letter, listId: outcome.listId }
+          letter: listId === undefined ? letter : { ...letter, listId }
         })
       }
     })
@@ -596,10 +648,14 @@ export class Pipeline {
   /** Counts a stored settlement in the stats and the queue's depth. */
   private counted(lane: Lane, settlement: Settlement, outcomes: Map<number, Outcome>): void {
     const name = lane.subscription.name
+    const { sends } = runtimeAction(lane)
     for (const position of settlement.delivered) {
-      const { listId, resourceId } = outcomes.get(position) as Outcome
+      const { listId, resourceId, unchanged } = outcomes.get(position) as Outcome
       this.stats.count('delivered', name, listId)
-      if (listId !== undefined && resourceId) this.stats.importAccepted(listId, resourceId)
+      if (unchanged) this.stats.unchangedBecause(unchanged)
+      if (listId === undefined) continue
+      if (sends === 'imports' && resourceId) this.stats.importAccepted(listId, resourceId)
+      if (sends === 'messages') this.stats.messageSent(listId)
     }
     for (const { position } of settlement.retried) this.stats.count('retried', name, outcomes.get(position)?.listId)
     for (const { position, letter } of settlement.deadLettered) {
@@ -616,7 +672,7 @@ export class Pipeline {
    * refused before it was sent counts under the list its mapping names.
    */
   private logDelivery(lane: Lane, batch: QueuedEvent[], outcomes: Outcome[], durationMs: number): void {
-    const previousAttempts = batch[0]?.attempts ?? 0
+    const previousAttempts = batch[0] ? attemptsMade(batch[0]) : 0
     const byList = new Map<string, Record<number, number>>()
     for (const [i, outcome] of outcomes.entries()) {
       const listId = outcome.listId ?? mappedListId(lane.subscription.mapping, batch[i].event)
@@ -630,6 +686,7 @@ export class Pipeline {
       this.logger.info(
         {
           subscription: lane.subscription.name,
+          action: lane.subscription.partnerAction,
           listId,
           events,
           statuses,

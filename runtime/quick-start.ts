@@ -130,7 +130,10 @@ export const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`
  * The banner's quick start: a curl of an event the first subscription it can build one for matches, and the list
  * that event goes to. Without one, the example config's event, said to be that.
  */
-export function quickStart(url: string, config: RuntimeConfig): { lines: string[]; listId?: number } {
+export function quickStart(
+  url: string,
+  config: RuntimeConfig
+): { lines: string[]; listId?: number; partnerAction?: string } {
   const curl = (event: Record<string, unknown>) => {
     const auth = config.ingest.writeKey ? ` -u ${shellQuote(`${config.ingest.writeKey}:`)}` : ''
     const body = shellQuote(JSON.stringify(event))
@@ -141,7 +144,8 @@ export function quickStart(url: string, config: RuntimeConfig): { lines: string[
     if (!event) continue
     return {
       lines: [`Send an event that subscription "${subscription.name}" matches:`, curl(event)],
-      listId: mappedListId(subscription.mapping, event as unknown as SegmentEvent)
+      listId: mappedListId(subscription.mapping, event as unknown as SegmentEvent),
+      partnerAction: subscription.partnerAction
     }
   }
   const listed = config.subscriptions.map((s) =>

@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress'
 import type { Logger } from 'pino'
+import { METHOD } from '../sandbox/contacts'
 import type { SandboxState } from '../sandbox/state'
 import { checkConfig, CheckNotRunError, formatCheck, isProblem } from './check'
 import type { RuntimeConfig } from './config'
@@ -19,15 +20,47 @@ export interface InvalidReason {
   example?: string
 }
 
+/** A contact of the embedded sandbox, as the replay shows it. */
+export interface SandboxContact {
+  emailAddress: string
+  /** Profile field values by field ID. */
+  fields: Record<string, string>
+  /** With the contact route's state (see ListContacts.states): subscribed or not, external ID, events raised. */
+  subscriptionState?: string
+  externalContactID?: string
+  events?: number[]
+}
+
 /** Contacts of one list in the embedded sandbox, after the replay. */
 export interface ListContacts {
   listId: number
   listName: string
   count: number
-  /** The first few contacts, as the sandbox holds them: profile field values by field ID. */
-  first: { emailAddress: string; fields: Record<string, string> }[]
+  /**
+   * How many are subscribed and unsubscribed, when the contact route wrote to the list (a contact action): a
+   * profile field import only adds subscribed contacts, so the state says nothing there and is left out.
+   */
+  states?: { subscribed: number; unsubscribed: number }
+  /** The first few contacts, as the sandbox holds them. */
+  first: SandboxContact[]
   /** Per profile field the contacts hold: how many hold each value, the most common first, and the rest summed. */
   fields: { id: string; name?: string; values: [string, number][]; otherValues: number }[]
+}
+
+/** Transactional messages the embedded sandbox recorded as sent, per list and message. */
+export interface SentMessages {
+  total: number
+  /** The sandbox keeps the newest sends only: `total` counts them all, the rest is about the ones kept. */
+  kept: number
+  messages: {
+    listId: number
+    transactionalMessageId: number
+    name?: string
+    sent: number
+    recipients: number
+    /** The first few recipients: how many of this message each got, and the merge values of the last one. */
+    first: { emailAddress: string; count: number; mergeValues: Record<string, string> }[]
+  }[]
 }
 
 export interface ReplaySummary {
@@ -43,6 +76,10 @@ export interface ReplaySummary {
   deadLettered: number
   reasons: Record<string, { count: number; example: string }>
   importsPerList: Record<string, number>
+  /** Transactional messages Listrak accepted, per list. */
+  messagesPerList: Record<string, number>
+  /** Delivered events that changed nothing, by Listrak's reason (an unsubscribe of a contact not subscribed). */
+  unchanged: Record<string, number>
   deliveredPerList: Record<string, number>
   /** Events an earlier run left in the durable queue, delivered in this one. */
   resumed: number
@@ -57,6 +94,8 @@ export interface ReplaySummary {
   sandboxUrl?: string
   /** The embedded sandbox's lists after the replay, when it stood in for Listrak. */
   contacts?: ListContacts[]
+  /** The transactional messages the embedded sandbox recorded, when it stood in for Listrak. */
+  messages?: SentMessages
 }
 
 export interface ReplayOptions {
@@ -290,6 +329,8 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
       deadLettered: json.deadLettered,
       reasons: json.reasons,
       importsPerList: json.importsPerList,
+      messagesPerList: json.messagesPerList,
+      unchanged: json.unchanged,
       deliveredPerList: Object.fromEntries(Object.entries(json.perList).map(([list, c]) => [list, c.delivered])),
       resumed,
       left: Math.max(drained.left, stillShared),
@@ -299,7 +340,13 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
       deadLetters: parts.queue.durable
         ? `the queue store ${parts.queue.location} (listrak-actions dead-letters list)`
         : config.delivery.deadLetterFile,
-      ...(sandbox ? { sandboxUrl: sandbox.url, contacts: sandboxContacts(sandbox.state) } : {})
+      ...(sandbox
+        ? {
+            sandboxUrl: sandbox.url,
+            contacts: sandboxContacts(sandbox.state),
+            messages: sandboxMessages(sandbox.state)
+          }
+        : {})
     }
     // A file that broke before its first event did nothing worth a summary.
     if (fileError && read === 0) throw fileError
@@ -330,6 +377,14 @@ export function replayFailures(summary: ReplaySummary): string[] {
 export const replayExitCode = (summary: ReplaySummary, options: { allowFailures?: boolean } = {}): 0 | 1 =>
   !options.allowFailures && replayFailures(summary).length > 0 ? 1 : 0
 
+/** The delivered events that changed nothing, under the delivered count, with Listrak's reasons. */
+function unchangedRows(unchanged: Record<string, number>): [string, string][] {
+  const entries = Object.entries(unchanged)
+  if (entries.length === 0) return []
+  const total = entries.reduce((sum, [, n]) => sum + n, 0)
+  return [['  of which unchanged', `${total}  ${entries.map(([code, n]) => `${code} ${n}`).join(', ')}`]]
+}
+
 const clip = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text)
 
 function invalidRow(reason: InvalidReason, unit: 'line' | 'item'): [string, string] {
@@ -352,6 +407,7 @@ export function formatSummary(summary: ReplaySummary): string {
     ['matched', String(summary.matched)],
     ['unmatched', String(summary.unmatched)],
     ['delivered', String(summary.delivered)],
+    ...unchangedRows(summary.unchanged),
     ['refused', String(summary.refused)],
     ['retried', String(summary.retried)],
     ['dead-lettered', String(summary.deadLettered)],
@@ -362,6 +418,10 @@ export function formatSummary(summary: ReplaySummary): string {
     ...Object.entries(summary.importsPerList).map(([list, n]): [string, string] => [
       `imports, list ${list}`,
       `${n} (${summary.deliveredPerList[list] ?? 0} events)`
+    ]),
+    ...Object.entries(summary.messagesPerList).map(([list, n]): [string, string] => [
+      `messages sent, list ${list}`,
+      String(n)
     ]),
     ['elapsed', `${summary.elapsedSeconds} s`],
     ['events/s', String(summary.eventsPerSecond)]
@@ -376,7 +436,7 @@ export function formatSummary(summary: ReplaySummary): string {
 /** Each list of the sandbox with its contacts, summed up: how many, the first few, and the values they hold. */
 export function sandboxContacts(state: SandboxState): ListContacts[] {
   return [...state.lists.values()].map(({ summary, fields: listFields }) => {
-    const contacts = state.contactsOf(summary.listId)
+    const contacts = state.contactDetailsOf(summary.listId)
     const counts = new Map<string, Map<string, number>>()
     for (const contact of contacts) {
       for (const [id, value] of Object.entries(contact.fields)) {
@@ -397,14 +457,65 @@ export function sandboxContacts(state: SandboxState): ListContacts[] {
           otherValues: sorted.slice(VALUES_SHOWN).reduce((sum, [, n]) => sum + n, 0)
         }
       })
+    // The contact route wrote to this list: a state other than an import's, an external ID or events raised.
+    const written = contacts.some(
+      (c) =>
+        c.subscribeMethod !== METHOD.IMPORT ||
+        c.subscriptionState !== 'Subscribed' ||
+        c.externalContactID !== null ||
+        c.events.length > 0
+    )
+    const first = contacts.slice(0, CONTACTS_SHOWN).map((c): SandboxContact =>
+      written
+        ? {
+            emailAddress: c.emailAddress,
+            fields: c.fields,
+            subscriptionState: c.subscriptionState,
+            ...(c.externalContactID === null ? {} : { externalContactID: c.externalContactID }),
+            ...(c.events.length > 0 ? { events: c.events.map((e) => e.eventId) } : {})
+          }
+        : { emailAddress: c.emailAddress, fields: c.fields }
+    )
+    const unsubscribed = contacts.filter((c) => c.subscriptionState === 'Unsubscribed').length
     return {
       listId: summary.listId,
       listName: summary.listName,
       count: contacts.length,
-      first: contacts.slice(0, CONTACTS_SHOWN),
+      ...(written ? { states: { subscribed: contacts.length - unsubscribed, unsubscribed } } : {}),
+      first,
       fields
     }
   })
+}
+
+/** The transactional messages the sandbox recorded, per list and message: how many, to whom, with which values. */
+export function sandboxMessages(state: SandboxState): SentMessages {
+  const { total, kept, data } = state.messagesSent({})
+  const groups = new Map<string, typeof data>()
+  for (const send of data) {
+    const key = `${send.listId}|${send.transactionalMessageId}`
+    groups.set(key, [...(groups.get(key) ?? []), send])
+  }
+  const messages = [...groups.values()].map((sends) => {
+    const { listId, transactionalMessageId } = sends[0]
+    const perRecipient = new Map<string, { emailAddress: string; count: number; mergeValues: Record<string, string> }>()
+    for (const send of sends) {
+      const key = send.emailAddress.toLowerCase()
+      const mergeValues = Object.fromEntries(send.segmentationFieldValues.map((v) => [v.segmentationFieldId, v.value]))
+      const count = (perRecipient.get(key)?.count ?? 0) + 1
+      perRecipient.set(key, { emailAddress: send.emailAddress, count, mergeValues })
+    }
+    const name = state.lists.get(listId)?.transactionalMessages.get(transactionalMessageId)?.transactionalMessageName
+    return {
+      listId,
+      transactionalMessageId,
+      ...(name ? { name } : {}),
+      sent: sends.length,
+      recipients: perRecipient.size,
+      first: [...perRecipient.values()].slice(0, CONTACTS_SHOWN)
+    }
+  })
+  return { total, kept, messages }
 }
 
 /** The sandbox's contacts after a replay, as a person reads them. */
@@ -416,16 +527,44 @@ export function formatContacts(lists: ListContacts[]): string {
       lines.push(`${heading}no contacts`)
       continue
     }
-    lines.push(`${heading}${list.count} contact(s)`)
+    const states = list.states ? `, ${list.states.subscribed} subscribed, ${list.states.unsubscribed} unsubscribed` : ''
+    lines.push(`${heading}${list.count} contact(s)${states}`)
     for (const field of list.fields) {
       const values = field.values.map(([value, n]) => `${JSON.stringify(value)} ${n}`)
       if (field.otherValues) values.push(`other values ${field.otherValues}`)
       lines.push(`    field ${field.id}${field.name ? ` ${field.name}` : ''}: ${values.join(', ')}`)
     }
     const width = Math.max(...list.first.map((c) => c.emailAddress.length))
-    for (const { emailAddress, fields } of list.first)
-      lines.push(`    ${emailAddress.padEnd(width)}  ${JSON.stringify(fields)}`)
+    for (const contact of list.first) {
+      const { emailAddress, fields, subscriptionState, externalContactID, events } = contact
+      const state = [
+        ...(subscriptionState ? [subscriptionState] : []),
+        ...(externalContactID ? [`external ID ${externalContactID}`] : []),
+        ...(events ? [`events ${events.join(', ')}`] : [])
+      ].join(', ')
+      lines.push(`    ${emailAddress.padEnd(width)}  ${JSON.stringify(fields)}${state ? `  ${state}` : ''}`)
+    }
     if (list.count > list.first.length) lines.push(`    … and ${list.count - list.first.length} more`)
+  }
+  return lines.join('\n')
+}
+
+/** The transactional messages the sandbox recorded after a replay, as a person reads them; empty when none. */
+export function formatMessages(sent: SentMessages): string {
+  if (sent.total === 0) return ''
+  const kept = sent.kept < sent.total ? ` (the sandbox kept the newest ${sent.kept}; what follows is about them)` : ''
+  const lines = [`Transactional messages sent in the sandbox: ${sent.total}${kept}`]
+  for (const message of sent.messages) {
+    const name = message.name ? ` "${message.name}"` : ''
+    lines.push(
+      `  list ${message.listId}, message ${message.transactionalMessageId}${name}: ${message.sent} sent to ` +
+        `${message.recipients} recipient(s)`
+    )
+    const width = Math.max(...message.first.map((r) => r.emailAddress.length))
+    for (const { emailAddress, count, mergeValues } of message.first)
+      lines.push(`    ${emailAddress.padEnd(width)}  ${count}×  ${JSON.stringify(mergeValues)}`)
+    if (message.recipients > message.first.length)
+      lines.push(`    … and ${message.recipients - message.first.length} more`)
   }
   return lines.join('\n')
 }

@@ -260,17 +260,19 @@ function registerDeveloperRoutes(app: FastifyInstance, definition: DestinationDe
             return { choices: [], error: { code: '401', message: (error as Error).message } }
           }
         }
-        // An object field answers its keys, or the values of the key in dynamicFieldContext.selectedKey.
+        // An object field answers its keys, or the values of the key in dynamicFieldContext.selectedKey. The
+        // handler is handed over as it is: given by path, actions-core would put a context of its own in place of
+        // the one sent, and the selected key would be lost.
+        const handlers = action.dynamicFields?.[field as never] as unknown
         const handler =
-          typeof action.dynamicFields?.[field as never] === 'function'
-            ? field
-            : `${field}.${body.dynamicFieldContext?.selectedKey ? '__values__' : '__keys__'}`
-        return destination.actions[slug].executeDynamicField(handler, {
-          settings,
-          payload: body.payload ?? {},
-          auth,
-          dynamicFieldContext: body.dynamicFieldContext
-        } as never)
+          typeof handlers === 'function'
+            ? handlers
+            : (handlers as Record<string, unknown>)[body.dynamicFieldContext?.selectedKey ? '__values__' : '__keys__']
+        return destination.actions[slug].executeDynamicField(
+          field,
+          { settings, payload: body.payload ?? {}, auth, dynamicFieldContext: body.dynamicFieldContext } as never,
+          handler as never
+        )
       })
     }
 

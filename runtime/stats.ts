@@ -35,6 +35,10 @@ export class RuntimeStats {
   reasons = new Map<string, { count: number; example: string }>()
   /** Import requests accepted by Listrak, per list. */
   imports = new Map<string, Set<string>>()
+  /** Transactional messages Listrak accepted, per list. */
+  messages = new Map<string, number>()
+  /** Delivered events that changed nothing, by Listrak's reason (an unsubscribe of a contact not subscribed). */
+  unchanged = new Map<string, number>()
 
   subscription(name: string) {
     let entry = this.perSubscription.get(name)
@@ -63,6 +67,15 @@ export class RuntimeStats {
     ids.add(resourceId)
   }
 
+  messageSent(listId: number): void {
+    const list = String(listId)
+    this.messages.set(list, (this.messages.get(list) ?? 0) + 1)
+  }
+
+  unchangedBecause(code: string): void {
+    this.unchanged.set(code, (this.unchanged.get(code) ?? 0) + 1)
+  }
+
   toJSON(queueDepth: number) {
     return {
       uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000),
@@ -84,6 +97,8 @@ export class RuntimeStats {
       perSubscription: Object.fromEntries(this.perSubscription),
       perList: Object.fromEntries(this.perList),
       importsPerList: Object.fromEntries([...this.imports].map(([list, ids]) => [list, ids.size])),
+      messagesPerList: Object.fromEntries(this.messages),
+      unchanged: Object.fromEntries(this.unchanged),
       reasons: Object.fromEntries(this.reasons)
     }
   }

@@ -1,4 +1,3 @@
-import destination from '../../src'
 import { parseConfig } from '../../runtime/config'
 import { parseEvent } from '../../runtime/events'
 import { compileSubscriptions } from '../../runtime/subscriptions'
@@ -44,16 +43,14 @@ describe('runtime config', () => {
       'c',
       {}
     )
-    expect(() => compileSubscriptions(config, destination.actions.updateEmailContactProfileFields.fields)).toThrow(
-      /subscriptions\.1\.subscribe/
-    )
+    expect(() => compileSubscriptions(config)).toThrow(/subscriptions\.1\.subscribe/)
   })
 
   it.each(['type = ', 'event = "a" and', '(type = "track"'])(
     'refuses the incomplete FQL %j, which the matcher would read as matching nothing',
     (subscribe) => {
       const config = parseConfig({ subscriptions: [{ ...subscription, subscribe }] }, 'c', {})
-      expect(() => compileSubscriptions(config, destination.actions.updateEmailContactProfileFields.fields)).toThrow(
+      expect(() => compileSubscriptions(config)).toThrow(
         `subscriptions.0.subscribe: ${JSON.stringify(subscribe)} is not valid FQL`
       )
     }
@@ -65,7 +62,7 @@ describe('runtime config', () => {
       'c',
       {}
     )
-    const [compiled, ...rest] = compileSubscriptions(config, destination.actions.updateEmailContactProfileFields.fields)
+    const [compiled, ...rest] = compileSubscriptions(config)
     expect(rest).toEqual([])
     expect(compiled).toMatchObject({ batching: true, batchSize: 1000 })
     expect(compiled.mapping).toMatchObject({
