@@ -8,20 +8,25 @@ import { audienceEvents } from '../scripts/generate-events'
 import { CACHE } from './peer'
 
 const QUEUE = path.join(CACHE, 'replay-queue')
+/**
+ * Distinct contacts, whatever the number of events: the embedded sandbox keeps every contact it is sent, as
+ * Listrak does, so more contacts would grow its memory and hide whether the pipeline's own stays flat (R1 against R2).
+ */
+const CONTACTS = 20_000
 
 /** The runtime's replay of `events` events (R1: 200,000) against its embedded sandbox, in a process of its own. */
 async function main() {
   const events = Number(process.argv[2])
   if (!Number.isInteger(events) || events < 1) throw new Error(`replay-child: bad event count ${process.argv[2]}`)
   // One file per count, kept between runs so that every run replays the same events.
-  const file = path.join(CACHE, `replay-${events}.ndjson`)
+  const file = path.join(CACHE, `replay-${events}-${CONTACTS}.ndjson`)
   if (!existsSync(file)) {
     mkdirSync(CACHE, { recursive: true })
     // Written aside and renamed when complete, so an interrupted run leaves no truncated file to be reused.
     const out = createWriteStream(`${file}.partial`)
     for (const event of audienceEvents({
       count: events,
-      users: Math.max(100, Math.floor(events / 10)),
+      users: Math.min(CONTACTS, events),
       audience: 'my_audience',
       identifyShare: 0.3,
       seed: 5

@@ -463,7 +463,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     }
   )
 
-  // Requests waiting (`?wait=`) for the next import to settle, taken or refused: each is woken once.
+  // Requests waiting (`?wait=`) for the next import or contact write to settle, taken or refused: each is woken once.
   const importWaiters = new Set<() => void>()
   const wakeImportWaiters = () => {
     for (const wake of importWaiters) wake()
@@ -480,7 +480,9 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       importWaiters.add(wake)
     })
   app.addHook('onResponse', async (request) => {
-    if (request.method === 'POST' && request.routeOptions.url === IMPORT_ROUTE) wakeImportWaiters()
+    // A contact written by the create-or-update route ends a wait as an import does.
+    const url = request.routeOptions.url
+    if (request.method === 'POST' && (url === IMPORT_ROUTE || url === CONTACT_ROUTE)) wakeImportWaiters()
   })
   // A stop does not wait out the waits.
   app.addHook('preClose', async () => wakeImportWaiters())

@@ -10,7 +10,7 @@ afterEach(() => sandbox.stop())
 
 const contacts = (query = '', listId = 12345) => fetch(`${sandbox.url}/_sandbox/lists/${listId}/contacts${query}`)
 
-async function importContact(body: unknown, listId = 12345): Promise<number> {
+async function importContact(body: unknown, listId = 12345, route = 'Contact/SegmentationField'): Promise<number> {
   const form = new URLSearchParams({
     grant_type: 'client_credentials',
     client_id: 'demo-client-id',
@@ -19,7 +19,7 @@ async function importContact(body: unknown, listId = 12345): Promise<number> {
   const token = (await (await fetch(sandbox.authUrl, { method: 'POST', body: form })).json()) as {
     access_token: string
   }
-  const response = await fetch(`${sandbox.apiUrl}/List/${listId}/Contact/SegmentationField`, {
+  const response = await fetch(`${sandbox.apiUrl}/List/${listId}/${route}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body)
@@ -43,6 +43,18 @@ describe('the contacts route with ?wait=', () => {
       contacts: [{ emailAddress: 'jane@example.com', fields: { '6789': 'on' } }]
     })
     expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+    expect(Date.now() - started).toBeLessThan(4000)
+  })
+
+  it('answers once the create-or-update route writes a contact, as it does for an import', async () => {
+    const started = Date.now()
+    const answer = contacts('?wait=5s')
+    const contact = { emailAddress: 'ana@example.com', subscriptionState: 'Subscribed', segmentationFieldValues: [] }
+    setTimeout(() => void importContact(contact, 12345, 'Contact'), 100)
+    expect(await (await answer).json()).toEqual({
+      listId: 12345,
+      contacts: [{ emailAddress: 'ana@example.com', fields: {} }]
+    })
     expect(Date.now() - started).toBeLessThan(4000)
   })
 
