@@ -1,4 +1,4 @@
-import type { Contact, ContactOptions, SubscriptionState } from '../api/contacts'
+import type { Contact, ContactOptions } from '../api/contacts'
 import { ContactChange, PreparedContact, refusedCombination } from './prepare'
 
 /** One `POST /List/{listId}/Contact`: the merged contact, its query options, and the events it answers. */
@@ -13,13 +13,8 @@ export interface ContactRequest {
 /** The requests for one contact, sent one after another: each waits for the one before it. */
 export type ContactSequence = ContactRequest[]
 
-interface Pending {
-  listId: number
-  emailAddress: string
-  subscriptionState?: SubscriptionState
-  externalContactID?: string
-  values: Map<number, string>
-  options: ContactOptions
+/** A contact's change as merged so far, with the events it answers. */
+interface Pending extends ContactChange {
   eventIndexes: number[]
 }
 

@@ -65,6 +65,16 @@ async function listening(port = 0): Promise<Server> {
   return server
 }
 
+/** `serve` of the buyers subscription, in memory, without the check, against the embedded sandbox. */
+async function serveBuyers() {
+  const { cwd, file } = configIn({ subscriptions: [buyers] })
+  const serve = await startCli(['serve', '--config', file, '--port', '0', '--memory', '--no-check'], /^Stats:/m, {
+    cwd,
+    env: environment()
+  })
+  return { serve, url: /listening on (http:\/\/\S+)/.exec(serve.output())?.[1] as string }
+}
+
 async function stop(child: Awaited<ReturnType<typeof startCli>>['child']) {
   child.kill('SIGINT')
   expect(await exited(child)).toEqual([0, null])
@@ -246,13 +256,8 @@ describe('listrak-actions serve with the embedded sandbox', () => {
   })
 
   it('logs a refused delivery under the list its mapping names', async () => {
-    const { cwd, file } = configIn({ subscriptions: [buyers] })
-    const serve = await startCli(['serve', '--config', file, '--port', '0', '--memory', '--no-check'], /^Stats:/m, {
-      cwd,
-      env: environment()
-    })
+    const { serve, url } = await serveBuyers()
     try {
-      const url = /listening on (http:\/\/\S+)/.exec(serve.output())?.[1] as string
       const refused = { userId: 'u', event: 'Bought', context: { traits: { email: 'not-an-address' } } }
       const answer = await fetch(`${url}/v1/track`, {
         method: 'POST',
@@ -280,13 +285,8 @@ describe('listrak-actions serve with the embedded sandbox', () => {
   })
 
   it('takes POST /authenticate with the settings bare or as { settings }, as the dynamic-field routes do', async () => {
-    const { cwd, file } = configIn({ subscriptions: [buyers] })
-    const serve = await startCli(['serve', '--config', file, '--port', '0', '--memory', '--no-check'], /^Stats:/m, {
-      cwd,
-      env: environment()
-    })
+    const { serve, url } = await serveBuyers()
     try {
-      const url = /listening on (http:\/\/\S+)/.exec(serve.output())?.[1] as string
       const authenticate = async (body: unknown) =>
         (
           await fetch(`${url}/authenticate`, {

@@ -69,15 +69,7 @@ export async function runEvent(
   }
 }
 
-/** A track event from a contact whose address is in `context.traits`, with `properties`. */
-export const track = (email: string, properties: Record<string, unknown> = {}, event = 'Order Completed') =>
-  ({
-    type: 'track',
-    event,
-    userId: `user-${email}`,
-    properties,
-    context: { traits: { email } }
-  }) as Partial<SegmentEvent>
+export { track } from '../destination/routes'
 
 /** The statuses Segment retries: 408, 423, 429 and 5xx. Everything else is final. */
 export const isRetryable = (status: number) => status === 408 || status === 423 || status === 429 || status >= 500
