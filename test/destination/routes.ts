@@ -1,4 +1,4 @@
-import { createTestIntegration } from '@segment/actions-core'
+import { createTestIntegration, defaultValues, Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
 import destination from '../../src'
@@ -76,4 +76,29 @@ export async function runSingle(action: string, event: Partial<SegmentEvent>, ma
   })
   const executed = integration.results.find((r) => r.output === 'Action Executed')
   return executed?.data
+}
+
+/**
+ * Runs a batch through actions-core's `Destination.onBatch` with an OAuth token, as Segment does: a 401 among the
+ * results makes actions-core fetch a new token and run the whole batch again.
+ */
+export async function runBatchWithOAuth(
+  action: keyof typeof destination.actions,
+  events: Partial<SegmentEvent>[],
+  mapping: Record<string, unknown>
+) {
+  const subscription = {
+    subscribe: 'type = "track"',
+    partnerAction: action,
+    mapping: { ...defaultValues(destination.actions[action].fields), ...mapping }
+  }
+  const [result] = (await new Destination(destination).onBatch(
+    events as SegmentEvent[],
+    {
+      ...settings,
+      oauth: { access_token: ACCESS_TOKEN },
+      subscription
+    } as never
+  )) as { multistatus: Multistatus }[]
+  return result.multistatus
 }

@@ -1,11 +1,9 @@
-import { defaultValues, Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import http from 'http'
 import type { AddressInfo } from 'net'
 import nock from 'nock'
-import destination from '../../src'
-import { ACCESS_TOKEN, API, AUTH, isolateNetwork, serveProfileFields, settings } from './fixtures'
-import { accept, messagePath, Multistatus, runBatch, runSingle, track } from './routes'
+import { ACCESS_TOKEN, API, AUTH, isolateNetwork, serveProfileFields } from './fixtures'
+import { accept, messagePath, runBatch, runBatchWithOAuth, runSingle, track } from './routes'
 
 isolateNetwork()
 
@@ -157,22 +155,7 @@ describe('Send Transactional Message, batches', () => {
 })
 
 describe("Send Transactional Message through actions-core's Destination, with OAuth", () => {
-  const subscription = {
-    subscribe: 'type = "track" and event = "Order Completed"',
-    partnerAction: ACTION,
-    mapping: { ...defaultValues(destination.actions.sendTransactionalMessage.fields), ...mapping }
-  }
-  const onBatch = async (events: Partial<SegmentEvent>[]) => {
-    const [result] = (await new Destination(destination).onBatch(
-      events as SegmentEvent[],
-      {
-        ...settings,
-        oauth: { access_token: ACCESS_TOKEN },
-        subscription
-      } as never
-    )) as { multistatus: Multistatus }[]
-    return result.multistatus
-  }
+  const onBatch = (events: Partial<SegmentEvent>[]) => runBatchWithOAuth(ACTION, events, mapping)
   const unauthorized = {
     status: 401,
     error: 'ERROR_UNAUTHORIZED',
@@ -199,6 +182,31 @@ describe("Send Transactional Message through actions-core's Destination, with OA
     expect(token.isDone()).toBe(false)
     expect(results.map((r) => [r.status, r.errortype ?? 'ok'])).toEqual([
       [201, 'ok'],
+      [500, 'RETRYABLE_ERROR']
+    ])
+    expect(results[1].errormessage).toContain('retried on its own')
+  })
+
+  it('does not send a message of unknown outcome again when another message got a 401 and none was accepted', async () => {
+    let sentToFailed = 0
+    nock(API)
+      .post(PATH, (body: { emailAddress: string }) => body.emailAddress === 'failed@example.com')
+      .times(2)
+      .reply(() => {
+        sentToFailed++
+        return [500, { status: 500, error: 'ERROR_UNHANDLED_EXCEPTION', message: 'Oops.' }]
+      })
+    const late = (body: { emailAddress: string }) => body.emailAddress === 'late@example.com'
+    nock(API).post(PATH, late).matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`).reply(401, unauthorized)
+    nock(API).post(PATH, late).matchHeader('authorization', 'Bearer fresh-token').reply(201, { status: 201 })
+    const token = nock(AUTH).post('/OAuth2/Token').reply(200, { access_token: 'fresh-token' })
+
+    const results = await onBatch([order('failed@example.com'), order('late@example.com')])
+
+    expect(sentToFailed).toBe(1)
+    expect(token.isDone()).toBe(false)
+    expect(results.map((r) => [r.status, r.errortype ?? 'ok'])).toEqual([
+      [424, 'OUTCOME_UNKNOWN'],
       [500, 'RETRYABLE_ERROR']
     ])
     expect(results[1].errormessage).toContain('retried on its own')
