@@ -1,6 +1,6 @@
 import nock from 'nock'
-import { API, isolateNetwork } from './fixtures'
-import { accept, contactPath, runBatch, runSingle, track } from './routes'
+import { API, AUTH, isolateNetwork } from './fixtures'
+import { accept, contactPath, runBatch, runBatchWithOAuth, runSingle, track } from './routes'
 
 isolateNetwork()
 
@@ -81,5 +81,39 @@ describe('Unsubscribe Contact', () => {
       'Listrak answered HTTP 404 ERROR_UNABLE_TO_LOCATE_RESOURCE: No list. for the contact on list 12345: the list ' +
         'does not exist for these API credentials. Check the List ID.'
     )
+  })
+
+  it("keeps a 401 on every event of the contact's one request, and sends that request again once with the new token", async () => {
+    const received: string[] = []
+    nock(API)
+      .post(contactPath(12345))
+      .times(4)
+      .reply(function (_uri, body) {
+        const fresh = this.req.headers.authorization === 'Bearer fresh-token'
+        received.push(`${fresh ? 'fresh' : 'old'} token: ${(body as { emailAddress: string }).emailAddress}`)
+        if (fresh) return [201, { status: 201 }]
+        return [
+          401,
+          { status: 401, error: 'ERROR_UNAUTHORIZED', message: 'Authorization was denied for this request.' }
+        ]
+      })
+    const token = nock(AUTH).post('/OAuth2/Token').reply(200, { access_token: 'fresh-token' })
+
+    const results = await runBatchWithOAuth(
+      ACTION,
+      [track('jane@example.com'), track('JANE@example.com'), track('bob@example.com')],
+      mapping
+    )
+
+    expect(token.isDone()).toBe(true)
+    expect(received.filter((r) => r.startsWith('old')).sort()).toEqual([
+      'old token: bob@example.com',
+      'old token: jane@example.com'
+    ])
+    expect(received.filter((r) => r.startsWith('fresh')).sort()).toEqual([
+      'fresh token: bob@example.com',
+      'fresh token: jane@example.com'
+    ])
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201])
   })
 })

@@ -1,7 +1,7 @@
 import nock from 'nock'
-import { audienceTrack } from '../engage-events'
-import { API, isolateNetwork, serveProfileFields } from './fixtures'
-import { accept, contactPath, runBatch, runSingle, track } from './routes'
+import { audienceIdentify, audienceTrack } from '../engage-events'
+import { ACCESS_TOKEN, API, AUTH, isolateNetwork, serveProfileFields } from './fixtures'
+import { accept, contactPath, runBatch, runBatchWithOAuth, runSingle, track } from './routes'
 
 isolateNetwork()
 
@@ -9,6 +9,12 @@ const ACTION = 'upsertContact'
 const mapping = { listId: 12345 }
 const values = (...pairs: [number, string][]) =>
   pairs.map(([segmentationFieldId, value]) => ({ segmentationFieldId, value }))
+const unauthorized = { status: 401, error: 'ERROR_UNAUTHORIZED', message: 'Authorization was denied for this request.' }
+/** Engage identify events built with an empty properties object: traits_or_props resolves to {}. */
+const identifyWithoutProperties = (email: string, member: boolean) => ({
+  ...audienceIdentify(email, 'my_audience', member),
+  properties: {}
+})
 
 describe('Create or Update Contact, one event', () => {
   it("posts the contact with the first action's address default and the userId as external ID", async () => {
@@ -111,6 +117,33 @@ describe('Create or Update Contact, profile field values', () => {
         expect.objectContaining({ emailAddress: 'john@example.com', segmentationFieldValues: values([6789, 'off']) })
       ])
     )
+  })
+
+  it("uses actions-core's resolved membership when the mapped properties carry no boolean and no audience event name", async () => {
+    const received = accept(contactPath(12345))
+    const results = await runBatch(
+      ACTION,
+      [identifyWithoutProperties('jane@example.com', false), identifyWithoutProperties('john@example.com', true)],
+      { ...mapping, profileFieldValues: { '6789': 'useAudienceKey' } }
+    )
+    expect(results.map((r) => r.status)).toEqual([201, 201])
+    expect(received.map((r) => r.body)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ emailAddress: 'jane@example.com', segmentationFieldValues: values([6789, 'off']) }),
+        expect.objectContaining({ emailAddress: 'john@example.com', segmentationFieldValues: values([6789, 'on']) })
+      ])
+    )
+  })
+
+  it("uses actions-core's resolved membership for one event too", async () => {
+    const received = accept(contactPath(12345))
+    await runSingle(ACTION, identifyWithoutProperties('jane@example.com', false), {
+      ...mapping,
+      profileFieldValues: { '6789': 'useAudienceKey' }
+    })
+    expect(received.map((r) => r.body)).toEqual([
+      expect.objectContaining({ emailAddress: 'jane@example.com', segmentationFieldValues: values([6789, 'off']) })
+    ])
   })
 
   it("checks values against the list's fields and refuses one that does not fit, naming it", async () => {
@@ -221,20 +254,27 @@ describe('Create or Update Contact, batches', () => {
     expect(results[1].status).toBe(201)
   })
 
-  it('holds back the later request of a contact whose earlier one will be retried', async () => {
-    nock(API).post(contactPath(12345)).reply(503, { status: 503, error: 'ERROR_UNHANDLED_EXCEPTION', message: 'Down.' })
-    const later = nock(API).post(contactPath(12345)).reply(201, {})
-    const results = await runBatch(
-      ACTION,
-      [track('jane@example.com', { state: 'Unsubscribed' }), track('jane@example.com', { state: 'Subscribed' })],
-      { ...mapping, subscriptionState: { '@path': '$.properties.state' } }
-    )
-    expect(results.map((r) => r.status)).toEqual([503, 503])
-    expect(results[1].errormessage).toContain('Not sent: an earlier event of this batch for the same contact')
-    expect(results[0].sent).toMatchObject({ subscriptionState: 'Unsubscribed' })
-    expect(results[1]).not.toHaveProperty('sent')
-    expect(later.isDone()).toBe(false)
-  })
+  it.each([
+    [503, 'ERROR_UNHANDLED_EXCEPTION'],
+    [429, 'ERROR_TOO_MANY_REQUESTS'],
+    [401, 'ERROR_UNAUTHORIZED']
+  ])(
+    'holds back the later request of a contact whose earlier one got %i and will be retried',
+    async (status, error) => {
+      nock(API).post(contactPath(12345)).reply(status, { status, error, message: 'Not now.' })
+      const later = nock(API).post(contactPath(12345)).reply(201, {})
+      const results = await runBatch(
+        ACTION,
+        [track('jane@example.com', { state: 'Unsubscribed' }), track('jane@example.com', { state: 'Subscribed' })],
+        { ...mapping, subscriptionState: { '@path': '$.properties.state' } }
+      )
+      expect(results.map((r) => r.status)).toEqual([status, status])
+      expect(results[1].errormessage).toContain('Not sent: an earlier event of this batch for the same contact')
+      expect(results[0].sent).toMatchObject({ subscriptionState: 'Unsubscribed' })
+      expect(results[1]).not.toHaveProperty('sent')
+      expect(later.isDone()).toBe(false)
+    }
+  )
 
   it('has at most Requests in Flight requests to Listrak at once', async () => {
     let inFlight = 0
@@ -266,5 +306,66 @@ describe('Create or Update Contact, batches', () => {
     })
     expect(results.map((r) => r.status)).toEqual([201, 500])
     expect(results[1].errormessage).toContain('ERROR_UNAUTHORIZED')
+  })
+
+  it("sends a contact's held-back request after the earlier one, both with the new token, when a 401 is retried", async () => {
+    const received: string[] = []
+    nock(API)
+      .post(contactPath(12345))
+      .times(4)
+      .reply(function (_uri, body) {
+        const fresh = this.req.headers.authorization === 'Bearer fresh-token'
+        received.push(`${fresh ? 'fresh' : 'old'} token: ${(body as { subscriptionState: string }).subscriptionState}`)
+        return fresh ? [201, { status: 201 }] : [401, unauthorized]
+      })
+    nock(AUTH).post('/OAuth2/Token').reply(200, { access_token: 'fresh-token' })
+
+    const results = await runBatchWithOAuth(
+      ACTION,
+      [track('jane@example.com', { state: 'Unsubscribed' }), track('jane@example.com', { state: 'Subscribed' })],
+      { ...mapping, subscriptionState: { '@path': '$.properties.state' } }
+    )
+
+    expect(received).toEqual(['old token: Unsubscribed', 'fresh token: Unsubscribed', 'fresh token: Subscribed'])
+    expect(results.map((r) => r.status)).toEqual([201, 201])
+  })
+
+  it('reports a 401 as a retryable 500 when an accepted contact may have been sent a double opt-in, so it is not sent twice', async () => {
+    let sentToEarly = 0
+    nock(API)
+      .post(contactPath(12345), (body: { emailAddress: string }) => body.emailAddress === 'early@example.com')
+      .query({ sendDoubleOptIn: 'true' })
+      .times(2)
+      .reply(() => {
+        sentToEarly++
+        return [201, { status: 201, resourceId: 'r-1' }]
+      })
+    const late = (body: { emailAddress: string }) => body.emailAddress === 'late@example.com'
+    nock(API)
+      .post(contactPath(12345), late)
+      .query(true)
+      .matchHeader('authorization', `Bearer ${ACCESS_TOKEN}`)
+      .reply(401, unauthorized)
+    nock(API)
+      .post(contactPath(12345), late)
+      .query(true)
+      .matchHeader('authorization', 'Bearer fresh-token')
+      .reply(201, { status: 201 })
+    const token = nock(AUTH).post('/OAuth2/Token').reply(200, { access_token: 'fresh-token' })
+
+    const results = await runBatchWithOAuth(ACTION, [track('early@example.com'), track('late@example.com')], {
+      ...mapping,
+      subscriptionState: 'Subscribed',
+      sendDoubleOptIn: true
+    })
+
+    expect(sentToEarly).toBe(1)
+    expect(token.isDone()).toBe(false)
+    expect(results.map((r) => [r.status, r.errortype ?? 'ok'])).toEqual([
+      [201, 'ok'],
+      [500, 'RETRYABLE_ERROR']
+    ])
+    expect(results[1].errormessage).toContain('ERROR_UNAUTHORIZED')
+    expect(results[1].errormessage).toContain('retried on its own')
   })
 })
