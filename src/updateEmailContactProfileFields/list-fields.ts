@@ -55,7 +55,9 @@ export class ListFieldCache {
   private entries = new Map<string, Entry>()
   private creations = new Map<string, Promise<FieldResolution>>()
 
-  constructor(private readonly now: () => number = Date.now) {}
+  // Date.now is looked up at each call rather than held, so that a clock set on Date (as tests do) reaches the
+  // process-wide cache too.
+  constructor(private readonly now: () => number = () => Date.now()) {}
 
   clear(): void {
     this.entries.clear()

@@ -298,6 +298,51 @@ describe('every profile field type', () => {
   })
 })
 
+describe("a list's field definitions that cannot be read", () => {
+  const jane = audienceTrack('jane@example.com', 'my_audience', true)
+  const mapping = { listId: 12345, profileFieldValues: { '7001': 'Gold' } }
+  const start = Date.now()
+  /** Runs a batch `ms` milliseconds after the first. */
+  const runAt = (ms: number, warn: jest.Mock = jest.fn()) => {
+    jest.spyOn(Date, 'now').mockReturnValue(start + ms)
+    return runBatch([jane], mapping, { warn })
+  }
+  let reads = 0
+
+  beforeEach(() => {
+    reads = 0
+    nock(API)
+      .get('/email/v1/List/12345/SegmentationFieldGroup')
+      .times(10)
+      .reply(() => {
+        reads++
+        return [500, { status: 500, error: 'ERROR_UNHANDLED_EXCEPTION', message: 'Oops.' }]
+      })
+    acceptImports([12345])
+  })
+  afterEach(() => jest.restoreAllMocks())
+
+  it('are not asked for again for 60 seconds after a failed read', async () => {
+    const results = [await runAt(0), await runAt(30_000), await runAt(59_999)]
+    expect(results.map(([result]) => result.status)).toEqual([201, 201, 201])
+    expect(reads).toBe(1)
+    await runAt(60_000)
+    expect(reads).toBe(2)
+    await runAt(60_000 + 59_999)
+    expect(reads).toBe(2)
+    await runAt(120_000)
+    expect(reads).toBe(3)
+  })
+
+  it('are said to be unchecked once while the reads keep failing, not at every read', async () => {
+    const warn = jest.fn()
+    for (const ms of [0, 60_000, 120_000, 180_000]) await runAt(ms, warn)
+    expect(reads).toBe(4)
+    expect(warn).toHaveBeenCalledTimes(1)
+    expect(warn.mock.calls[0][0]).toMatch(/ERROR_UNHANDLED_EXCEPTION.*sent without the check against their field types/)
+  })
+})
+
 describe('Listrak failures, per event', () => {
   const failWith = async (reply: (scope: nock.Interceptor) => nock.Scope) => {
     reply(nock(API).post(importPath(12345)))
