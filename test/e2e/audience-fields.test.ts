@@ -106,6 +106,23 @@ describe('match or create', () => {
     ])
   })
 
+  it("lets an explicit value for the audience's own field win over the membership", async () => {
+    await start()
+    const withExplicit = (email: string, member: boolean, explicit: string) => {
+      const event = audienceTrack(email, 'my_audience', member)
+      return { ...event, properties: { ...event.properties, explicit } }
+    }
+    const results = await send(
+      [withExplicit('jane@example.com', false, 'on'), withExplicit('john@example.com', true, 'off')],
+      { profileFieldValues: { '6789': { '@path': '$.properties.explicit' } }, audienceProfileField: 'match' }
+    )
+    expect(results.map((r) => r.status)).toEqual([201, 201])
+    expect(current.sandbox.state.contactsOf(12345)).toEqual([
+      { emailAddress: 'jane@example.com', fields: { '6789': 'on' } },
+      { emailAddress: 'john@example.com', fields: { '6789': 'off' } }
+    ])
+  })
+
   it("returns Listrak's refusal to create, per event, with the code", async () => {
     await start({ fieldGroupLimit: 2 })
     const results = await send(

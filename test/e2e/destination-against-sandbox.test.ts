@@ -157,6 +157,31 @@ describe('destination → sandbox over loopback', () => {
     expect((await stats()).imports).toBe(0)
   })
 
+  it("takes a value exactly as long as its field's maxLength (50) and refuses one character more, before Listrak sees it", async () => {
+    await start()
+    const settings = settingsWith(
+      subscription('type = "track"', {
+        listId: 12345,
+        profileFieldValues: { '7001': { '@path': '$.properties.store' } }
+      })
+    )
+    const fits = 's'.repeat(50)
+    const [results] = await send(
+      [
+        { ...audienceTrack('jane@example.com', 'my_audience', true), properties: { store: fits } },
+        { ...audienceTrack('john@example.com', 'my_audience', true), properties: { store: `${fits}s` } }
+      ],
+      settings
+    )
+    expect(results.map((r) => r.status)).toEqual([201, 400])
+    expect(results[1].errormessage).toBe(
+      `Profile Field Values: field 7001 ("favorite_store", a Text field) holds at most 50 characters; the value ` +
+        `"${fits}s" has 51.`
+    )
+    expect(await contacts(12345)).toEqual({ 'jane@example.com': { '7001': fits } })
+    expect((await stats()).imports).toBe(1)
+  })
+
   it('refuses "maybe" on a check box for its event alone; the other 999 contacts of the import are delivered', async () => {
     await start()
     const settings = settingsWith(

@@ -154,6 +154,43 @@ describe('Send Transactional Message, batches (performBatch)', () => {
   })
 })
 
+describe('Send Transactional Message, a 408 from Listrak', () => {
+  // No merge values: the list's fields are not read, so the one failure injected falls on the send.
+  const NO_MERGE = { listId: 12345, transactionalMessageId: 9001 }
+  const answer408ToNextRequest = () =>
+    current.api.call('POST', '/_sandbox/faults', { body: JSON.stringify({ failNext: { count: 1, status: 408 } }) })
+  const messagePosts = () =>
+    current.sandbox.state.requests.all
+      .filter((r) => r.method === 'POST' && /\/TransactionalMessage\/\d+\/Message$/.test(r.path))
+      .map((r) => r.status)
+
+  it('is an unknown outcome in a batch: 424 OUTCOME_UNKNOWN, final, after one request', async () => {
+    const { token } = await setup()
+    await answer408ToNextRequest()
+    const [result] = await runBatch('sendTransactionalMessage', [track('jane@example.com')], NO_MERGE, token)
+    expect(result).toMatchObject({
+      status: 424,
+      errortype: 'OUTCOME_UNKNOWN',
+      sent: { listId: 12345, transactionalMessageId: 9001, emailAddress: 'jane@example.com' }
+    })
+    expect(result.errormessage).toContain('HTTP 408')
+    expect(result.errormessage).toContain('may or may not have been sent')
+    expect(isRetryable(result.status)).toBe(false)
+    expect(messagePosts()).toEqual([408])
+  })
+
+  it('is an unknown outcome for one event: perform throws an IntegrationError with OUTCOME_UNKNOWN, 424', async () => {
+    const { token } = await setup()
+    await answer408ToNextRequest()
+    const result = await runEvent('sendTransactionalMessage', track('jane@example.com'), NO_MERGE, token)
+    expect(result).toMatchObject({
+      ok: false,
+      error: { name: 'IntegrationError', code: 'OUTCOME_UNKNOWN', status: 424 }
+    })
+    expect(messagePosts()).toEqual([408])
+  })
+})
+
 /** An event's result as Segment reads it, whether it came from a batch or from a single event's perform. */
 interface Outcome {
   status: number
