@@ -154,6 +154,10 @@ describe('installed from its tarball into an empty project, as the README says',
     expect(installed.version).toBe(manifest.version)
   })
 
+  it('leaves the tarball npm pack writes out of git', async () => {
+    expect((await run('git', ['check-ignore', TARBALL], { cwd: root })).code).toBe(0)
+  })
+
   it('keeps its command line executable through the build that npm pack runs', async () => {
     // npx runs a local package's bin as a program: without its execute bits, "Permission denied".
     expect(statSync(path.join(clone, 'dist', 'cli.js')).mode & 0o777).toBe(0o755)
