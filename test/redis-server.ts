@@ -8,7 +8,7 @@ import path from 'path'
 /**
  * A real redis-server for tests: on loopback, on a free port, in a directory of its own, stopped by the test.
  * Without the binary the tests fail and say how to install it, rather than skip: a skipped queue test proves
- * nothing, and CI runs scripts/ensure-redis.sh first.
+ * nothing, and `npm test` runs scripts/ensure-redis.sh first.
  */
 
 const BINARY = process.env.REDIS_SERVER ?? 'redis-server'

@@ -1,55 +1,64 @@
-import { execFile } from 'child_process'
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'fs'
 import os from 'os'
 import path from 'path'
+import { Ran, run, succeed } from '../run'
+import { section, shellBlocks } from './readme'
 
 /**
- * The package as an application gets it: packed, installed from the tarball with actions-core into an empty
- * project with no overrides, then the README's snippets run there. Only TypeScript and Node's types come from this
- * repository. `npm test` builds first; the tarball is packed from that build.
+ * The package as an application gets it, by the README's commands: packed in a clone of this repository, installed
+ * from the tarball with actions-core into an empty project with no overrides, then the README's snippets run there
+ * and its TypeScript compiled there with the README's tsconfig. Nothing in that project comes from this
+ * repository's node_modules: TypeScript and Node's types are installed there, as the README says.
  */
 
 const root = path.join(__dirname, '..', '..')
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+const TARBALL = `${manifest.name}-${manifest.version}.tgz`
 const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8'))
-const CORE_VERSION: string = lock.packages['node_modules/@segment/actions-core'].version
-const TYPESCRIPT = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc')
+const TYPESCRIPT_5: string = lock.packages['node_modules/typescript'].version
 
 // Installs reach the npm registry (from the cache when they can); everything else is on loopback.
 const INSTALL_MS = 240_000
 const RUN_MS = 60_000
 jest.setTimeout(RUN_MS)
 
-interface Ran {
-  code: number
-  stdout: string
-  stderr: string
+const blocks = shellBlocks(section('Install and register'))
+const INSTALL = blocks.find((commands) => commands.includes('npm pack')) ?? []
+const COMPILE = blocks.find((commands) => commands.includes('npx tsc')) ?? []
+
+/** A README command's words, its `path/to/….tgz` being the tarball in `folder`. */
+const words = (command: string, folder: string) =>
+  command.split(/\s+/).map((word) => (word.endsWith('.tgz') ? path.join(folder, path.basename(word)) : word))
+
+/** npm as the README runs it; the flags only keep the output short and use the cache first. */
+function npm(command: string, folder: string, cwd: string): Promise<Ran> {
+  const [, ...args] = words(command, folder)
+  const flags = args[0] === 'install' ? ['--prefer-offline', '--no-audit', '--no-fund'] : []
+  return succeed('npm', [...args, ...flags], { cwd, timeout: INSTALL_MS })
 }
 
-/** A child process that ends by itself (or is killed at `timeout`); its exit code instead of an exception. */
-function run(file: string, args: string[], cwd: string, timeout = RUN_MS): Promise<Ran> {
-  // npm hands its own prefix and package settings to the scripts it runs (`npm test`): a nested npm or script
-  // must see the consumer's folder only.
-  const env = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([key]) => !/^npm_(config_(local_|global_)?prefix$|package_|lifecycle_)/i.test(key)
-    )
-  )
-  return new Promise((resolve) => {
-    execFile(file, args, { cwd, env, timeout, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      resolve({ code, stdout, stderr: error && !stderr ? error.message : stderr })
-    })
+/** What a clone of this checkout holds: the files git tracks, as they are now, and new files it does not ignore. */
+async function copyCheckout(to: string): Promise<void> {
+  const { stdout } = await succeed('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: root
   })
+  for (const file of stdout.split('\0').filter(Boolean)) {
+    // Deleted here and not yet committed: a clone after that commit would not have it.
+    if (!existsSync(path.join(root, file))) continue
+    mkdirSync(path.dirname(path.join(to, file)), { recursive: true })
+    copyFileSync(path.join(root, file), path.join(to, file))
+  }
 }
-
-async function succeed(file: string, args: string[], cwd: string, timeout = RUN_MS): Promise<string> {
-  const ran = await run(file, args, cwd, timeout)
-  if (ran.code !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${ran.code}:\n${ran.stderr}${ran.stdout}`)
-  return ran.stdout
-}
-
-const npmInstall = (args: string[], cwd: string) =>
-  succeed('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...args], cwd, INSTALL_MS)
 
 /** Runs a snippet with the sandbox from `listrak-actions/sandbox` standing in for Listrak, as the README says. */
 const HARNESS = `import { execFile } from 'node:child_process'
@@ -101,31 +110,61 @@ function expectJaneOn(stdout: string) {
   expect(contacts.contacts).toEqual([{ emailAddress: 'jane@example.com', fields: { '6789': 'on' } }])
 }
 
-describe('installed from its tarball into an empty project', () => {
+describe('installed from its tarball into an empty project, as the README says', () => {
   let work: string
+  let clone: string
   let app: string
+  const installs: Ran[] = []
 
   beforeAll(async () => {
     if (!existsSync(path.join(root, 'dist', 'package', 'index.js'))) {
       throw new Error('dist/ is missing: run `npm run build` first (`npm test` does).')
     }
     work = mkdtempSync(path.join(os.tmpdir(), 'listrak-actions-consumer-'))
-    // The build is already there: packing without the prepack build leaves dist/ alone for the other tests.
-    const [packed] = JSON.parse(
-      await succeed('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], root)
-    )
+    clone = path.join(work, 'listrak-actions')
     app = path.join(work, 'app')
+    await copyCheckout(clone)
     mkdirSync(app)
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }))
-    await npmInstall([path.join(work, packed.filename), `@segment/actions-core@${CORE_VERSION}`], app)
-    for (const file of ['register.cjs', 'register.mjs', 'register.ts']) {
+    for (const command of INSTALL) {
+      // `npm ci` in the clone would fetch and build what this checkout already has installed, from the same lock.
+      if (command === 'npm ci') symlinkSync(path.join(root, 'node_modules'), path.join(clone, 'node_modules'), 'dir')
+      else if (command.startsWith('npm install ')) installs.push(await npm(command, clone, app))
+      // `npm pack` as it is: its prepack removes dist/ and builds again, in the clone.
+      else await npm(command, clone, clone)
+    }
+    for (const file of ['register.cjs', 'register.mjs', 'register.ts', 'tsconfig.json']) {
       copyFileSync(path.join(root, 'examples', file), path.join(app, file))
     }
+    for (const command of COMPILE) if (command.startsWith('npm install ')) installs.push(await npm(command, clone, app))
     writeFileSync(path.join(app, 'harness.mjs'), HARNESS)
-  }, INSTALL_MS + RUN_MS)
+  }, 3 * INSTALL_MS)
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('installs by the commands the README gives, and on Node 20 without an engine warning', () => {
+    expect(INSTALL).toEqual(['npm ci', 'npm pack', `npm install path/to/${TARBALL} @segment/actions-core`])
+    expect(COMPILE).toEqual(['npm install --save-dev typescript @types/node', 'npx tsc'])
+    expect(installs).toHaveLength(2)
+    // light-my-request 6.8 (fastify's) takes cookie 2, which declares Node 22: the package holds it at 6.6.
+    for (const { stdout, stderr } of installs) expect(stdout + stderr).not.toContain('EBADENGINE')
+    const installed = JSON.parse(readFileSync(path.join(app, 'node_modules', manifest.name, 'package.json'), 'utf8'))
+    expect(installed.version).toBe(manifest.version)
+  })
+
+  it('leaves the tarball npm pack writes out of git', async () => {
+    expect((await run('git', ['check-ignore', TARBALL], { cwd: root })).code).toBe(0)
+  })
+
+  it('keeps its command line executable through the build that npm pack runs', async () => {
+    // npx runs a local package's bin as a program: without its execute bits, "Permission denied".
+    expect(statSync(path.join(clone, 'dist', 'cli.js')).mode & 0o777).toBe(0o755)
+    expect((await succeed('./dist/cli.js', ['--version'], { cwd: clone })).stdout.trim()).toBe(manifest.version)
+    const { stdout } = await succeed('tar', ['-tvzf', path.join(clone, TARBALL), 'package/dist/cli.js'], { cwd: work })
+    expect(stdout).toMatch(/^-rwxr-xr-x /)
+    expect((await succeed('npx', ['listrak-actions', '--version'], { cwd: app })).stdout.trim()).toBe(manifest.version)
   })
 
   it('gets a single actions-core, whose ajv has a fast-uri that refuses "Listrak (Actions)" as a scheme', async () => {
@@ -136,63 +175,45 @@ describe('installed from its tarball into an empty project', () => {
       "const ajv = require('module').createRequire(core).resolve('ajv');" +
       "const uri = require('module').createRequire(ajv)('fast-uri');" +
       "console.log(uri.parse('Listrak (Actions):x').error ?? 'accepted')"
-    expect((await succeed(process.execPath, ['-e', script], app)).trim()).toBe('URI scheme is malformed.')
+    expect((await succeed(process.execPath, ['-e', script], { cwd: app })).stdout.trim()).toBe(
+      'URI scheme is malformed.'
+    )
     expect(existsSync(path.join(app, 'node_modules', 'listrak-actions', 'node_modules', '@segment'))).toBe(false)
   })
 
   it("runs the README's CommonJS snippet: jane's field 6789 is on in the sandbox", async () => {
-    expectJaneOn(await succeed(process.execPath, ['harness.mjs', 'register.cjs'], app))
+    expectJaneOn((await succeed(process.execPath, ['harness.mjs', 'register.cjs'], { cwd: app })).stdout)
   })
 
   it("runs the README's ES module snippet: the default import is the definition itself", async () => {
-    expectJaneOn(await succeed(process.execPath, ['harness.mjs', 'register.mjs'], app))
+    expectJaneOn((await succeed(process.execPath, ['harness.mjs', 'register.mjs'], { cwd: app })).stdout)
   })
 
-  it("type-checks the README's TypeScript snippet under strict, and runs it", async () => {
-    // This repository's TypeScript and Node types; the rest (actions-core, listrak-actions) from the app.
-    const types = ['--typeRoots', path.join(root, 'node_modules', '@types'), '--types', 'node']
+  it("compiles the README's TypeScript snippet with the README's tsconfig and command, and runs it", async () => {
+    // actions-core's declarations import json-schema's types: without @types/json-schema, TS2307 here.
+    await succeed('npx', ['tsc'], { cwd: app })
+    expectJaneOn(
+      (await succeed(process.execPath, ['harness.mjs', path.join('out', 'register.js')], { cwd: app })).stdout
+    )
+  })
+
+  it('type-checks every entry\'s types under the README\'s tsconfig, and as "module": "commonjs" compiles them', async () => {
     writeFileSync(path.join(app, 'types.ts'), ENTRY_TYPES)
     writeFileSync(path.join(app, 'types.mts'), ENTRY_TYPES)
-    await Promise.all([
-      // Without skipLibCheck: the package's own declarations (.d.ts and .d.mts) are checked too.
-      succeed(
-        process.execPath,
-        [
-          TYPESCRIPT,
-          '--strict',
-          '--module',
-          'nodenext',
-          '--target',
-          'es2022',
-          ...types,
-          '--outDir',
-          'out',
-          'register.ts',
-          'types.ts',
-          'types.mts'
-        ],
-        app
-      ),
-      // "module": "commonjs" resolves as Node 10 did, without exports: the subpaths through typesVersions.
-      succeed(
-        process.execPath,
-        [
-          TYPESCRIPT,
-          '--strict',
-          '--module',
-          'commonjs',
-          '--target',
-          'es2022',
-          '--noEmit',
-          '--skipLibCheck',
-          ...types,
-          'register.ts',
-          'types.ts'
-        ],
-        app
-      )
+    const variant = (name: string, compilerOptions: object, files: string[]) =>
+      writeFileSync(path.join(app, name), JSON.stringify({ extends: './tsconfig.json', compilerOptions, files }))
+    // Without skipLibCheck: the package's own declarations (.d.ts and .d.mts) are checked too.
+    variant('tsconfig.types.json', { noEmit: true }, ['types.ts', 'types.mts'])
+    variant('tsconfig.commonjs.json', { module: 'commonjs', noEmit: true, skipLibCheck: true }, [
+      'register.ts',
+      'types.ts'
     ])
-    expectJaneOn(await succeed(process.execPath, ['harness.mjs', path.join('out', 'register.js')], app))
+    await succeed('npx', ['tsc', '-p', 'tsconfig.types.json'], { cwd: app })
+    await succeed('npx', ['tsc', '-p', 'tsconfig.commonjs.json'], { cwd: app })
+    // TypeScript 5 resolves "commonjs" as Node 10 did, without exports: the subpaths through typesVersions.
+    await npm(`npm install --save-dev typescript5@npm:typescript@${TYPESCRIPT_5}`, clone, app)
+    const tsc5 = path.join(app, 'node_modules', 'typescript5', 'bin', 'tsc')
+    await succeed(process.execPath, [tsc5, '-p', 'tsconfig.commonjs.json'], { cwd: app })
   })
 
   it('exports the sandbox, the runtime and package.json to require and import alike', async () => {
@@ -203,18 +224,16 @@ describe('installed from its tarball into an empty project', () => {
     const esm = `const s = await import('listrak-actions/sandbox'); const r = await import('listrak-actions/runtime');
       const m = await import('listrak-actions/package.json', { with: { type: 'json' } });
       console.log(JSON.stringify([${names('s')}, ${names('r')}, m.default.version]))`
-    const fromRequire = JSON.parse(await succeed(process.execPath, ['-e', cjs], app))
-    const fromImport = JSON.parse(await succeed(process.execPath, ['--input-type=module', '-e', esm], app))
+    const fromRequire = JSON.parse((await succeed(process.execPath, ['-e', cjs], { cwd: app })).stdout)
+    const fromImport = JSON.parse(
+      (await succeed(process.execPath, ['--input-type=module', '-e', esm], { cwd: app })).stdout
+    )
     expect(fromImport).toEqual(fromRequire)
     expect(fromRequire[0].split(',')).toEqual(expect.arrayContaining(['startSandbox', 'DEFAULT_FIXTURE']))
     expect(fromRequire[1].split(',')).toEqual(
       expect.arrayContaining(['startRuntime', 'createPipeline', 'loadConfigFile', 'parseConfig', 'createLogger'])
     )
-    const version = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version
-    expect(fromRequire[2]).toBe(version)
-    expect((await succeed(path.join(app, 'node_modules', '.bin', 'listrak-actions'), ['--version'], app)).trim()).toBe(
-      version
-    )
+    expect(fromRequire[2]).toBe(manifest.version)
   })
 
   it('refuses registration by a second copy of actions-core, so no batch can report 200 unsent', async () => {
@@ -225,7 +244,7 @@ describe('installed from its tarball into an empty project', () => {
     const script =
       `const { Destination } = require(${JSON.stringify(path.join(app, 'node_modules', '@segment', 'actions-core'))});` +
       "new Destination(require('listrak-actions').default)"
-    const ran = await run(process.execPath, ['-e', script], linked)
+    const ran = await run(process.execPath, ['-e', script], { cwd: linked })
     expect(ran.code).not.toBe(0)
     expect(ran.stderr).toContain('listrak-actions is being called by a different copy of @segment/actions-core')
     expect(ran.stderr).toContain(path.join(app, 'node_modules', '@segment', 'actions-core', 'dist', 'cjs'))
@@ -235,6 +254,6 @@ describe('installed from its tarball into an empty project', () => {
 
   it('registers under a name that is a valid URI scheme, and says which', async () => {
     const script = "console.log(require('listrak-actions').default.name)"
-    expect((await succeed(process.execPath, ['-e', script], app)).trim()).toBe('Listrak-Actions')
+    expect((await succeed(process.execPath, ['-e', script], { cwd: app })).stdout.trim()).toBe('Listrak-Actions')
   })
 })

@@ -1,23 +1,17 @@
 import { readFileSync } from 'fs'
 import path from 'path'
+import { section } from './readme'
 
 const root = path.join(__dirname, '..', '..')
-const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
-
-function section(title: string): string {
-  const start = readme.indexOf(`\n## ${title}\n`)
-  expect(start).toBeGreaterThan(-1)
-  const end = readme.indexOf('\n## ', start + 1)
-  return readme.slice(start, end === -1 ? undefined : end)
-}
 
 describe("the README's Install and register", () => {
   // test/consumer/install.test.ts runs these files in an installed project: the README must show exactly them.
   it.each([
     ['register.cjs', 'js'],
     ['register.mjs', 'js'],
-    ['register.ts', 'ts']
+    ['register.ts', 'ts'],
+    ['tsconfig.json', 'json']
   ])('shows examples/%s verbatim', (file, language) => {
     const code = readFileSync(path.join(root, 'examples', file), 'utf8')
     expect(section('Install and register')).toContain(`\`${file}\``)

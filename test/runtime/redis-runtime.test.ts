@@ -16,12 +16,6 @@ type Harness = Awaited<ReturnType<typeof startTestRuntime>>
 let h: Harness | undefined
 let server: RedisServer
 
-beforeAll(async () => {
-  server = await startRedisServer({ aof: true })
-})
-afterAll(async () => {
-  await server?.stop()
-})
 afterEach(async () => {
   await h?.runtime.stop()
   h = undefined
@@ -39,6 +33,13 @@ const redis = (options: { pollMs?: number } = {}) => ({
 const fast = { flushIntervalMs: 20, retryBaseMs: 10, retryMaxMs: 50 }
 
 describe('runtime on the Redis queue', () => {
+  beforeAll(async () => {
+    server = await startRedisServer({ aof: true })
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
   it('delivers what it accepts over HTTP to the sandbox', async () => {
     h = await startTestRuntime({ ...configFile('config.json'), delivery: fast, queue: { redis: redis() } })
     expect(h.runtime.queue.shared).toBe(true)
@@ -112,7 +113,9 @@ describe('runtime on the Redis queue', () => {
     expect(summary).toMatchObject({ accepted: 130, delivered: 130, deadLettered: 0, queueDepth: 0 })
     expect(runtime.sandbox?.state.contactsOf(12345)).toHaveLength(130)
   })
+})
 
+describe('the config of the Redis queue', () => {
   it('refuses queue.memory with queue.redis, and a URL that is not Redis', () => {
     const base = configFile('config.json')
     expect(() => parseConfig({ ...base, queue: { memory: true, redis: { url: 'redis://127.0.0.1' } } })).toThrow(
