@@ -27,6 +27,7 @@ import {
   ReplayStoppedError
 } from './runtime/replay'
 import { exposureProblem, exposureWarning } from './runtime/write-key'
+import { listenProblem } from './runtime/listen-problem'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from './src/api/urls'
@@ -452,6 +453,12 @@ program
       fixture: options.fixture,
       tokenTtlSeconds: options.tokenTtl,
       faults
+    }).catch((error: unknown) => {
+      throw listenProblem(
+        error,
+        'The Listrak sandbox',
+        'Give it another with --port (0 picks a free one), or stop what holds that port.'
+      )
     })
     const credentials = options.fixture
       ? 'client ID and secret: as in your fixture'
