@@ -32,8 +32,13 @@ import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from './src/api/urls'
 
-/** The config `npm start` uses, shipped with the package: one useAudienceKey mapping for list 12345. */
-const EXAMPLE_CONFIG = path.join(__dirname, '..', 'examples', 'config.json')
+/** The example configs shipped with the package, one folder above `dist/cli.js`. */
+const EXAMPLES = path.join(__dirname, '..', 'examples')
+/** The config `npm start` uses: one useAudienceKey mapping for list 12345. */
+const EXAMPLE_CONFIG = path.join(EXAMPLES, 'config.json')
+
+/** Every command's config, read one way: a file that is not there is named, with --config and the examples. */
+const loadConfig = (file: string) => loadConfigFile(file, process.env, EXAMPLES)
 
 function number(value: string): number {
   const n = Number(value)
@@ -200,7 +205,7 @@ program
   )
   .addHelpText('after', SERVE_ENVIRONMENT_HELP)
   .action(async (options) => {
-    const config = loadConfigFile(options.config)
+    const config = loadConfig(options.config)
     if (options.host) config.ingest.host = options.host
     if (options.allowUnauthenticated) config.ingest.allowUnauthenticated = true
     applyQueueOptions(config, options)
@@ -292,7 +297,7 @@ program
     'Segment events whose audience keys to match against the lists (NDJSON, JSON array or batch)'
   )
   .action(async (options) => {
-    const config = loadConfigFile(options.config)
+    const config = loadConfig(options.config)
     // A subscription's FQL and mapping are refused before the embedded sandbox starts.
     compileSubscriptions(config)
     const parts = await connectListrak(config)
@@ -370,7 +375,7 @@ program
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .action(async (file: string, options) => {
     try {
-      const config = loadConfigFile(options.config)
+      const config = loadConfig(options.config)
       applyQueueOptions(config, options)
       compileSubscriptions(config)
       // Made here rather than by the replay, so that the sandbox can outlive it (--keep-sandbox).
@@ -507,7 +512,7 @@ const filterOf = (options: { reason?: string; list?: number }) => ({ reason: opt
 
 /** The config of a dead-letters subcommand, with `--redis`. */
 function deadLettersConfig(options: { config: string; redis?: string }): RuntimeConfig {
-  const config = loadConfigFile(options.config)
+  const config = loadConfig(options.config)
   applyQueueOptions(config, options)
   return config
 }
