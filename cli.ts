@@ -28,6 +28,7 @@ import {
 } from './runtime/replay'
 import { exposureProblem, exposureWarning } from './runtime/write-key'
 import { listenProblem } from './runtime/listen-problem'
+import { outputWidth } from './runtime/wrap'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from './src/api/urls'
@@ -392,7 +393,7 @@ program
           const url = listrak.sandbox.url
           lines.push(`No Listrak credentials configured: the events went to the embedded sandbox at ${url}.`)
         }
-        lines.push(formatSummary(summary))
+        lines.push(formatSummary(summary, outputWidth()))
         if (summary.contacts) lines.push(formatContacts(summary.contacts))
         if (summary.messages?.total) lines.push(formatMessages(summary.messages))
         console.log(lines.join('\n'))
@@ -411,7 +412,7 @@ program
         await listrak.close()
       }
     } catch (error) {
-      if (error instanceof ReplayStoppedError) console.log(formatSummary(error.summary))
+      if (error instanceof ReplayStoppedError) console.log(formatSummary(error.summary, outputWidth()))
       const known =
         error instanceof ConfigError ||
         error instanceof CheckFailedError ||
@@ -521,7 +522,7 @@ filtered(deadLetters.command('list'))
   .description('Count the dead letters by reason and show the newest. Works while the runtime runs.')
   .option('--limit <n>', 'newest rows to show', number, 20)
   .action(async (options) => {
-    console.log(await listDeadLetters(deadLettersConfig(options), filterOf(options), options.limit))
+    console.log(await listDeadLetters(deadLettersConfig(options), filterOf(options), options.limit, outputWidth()))
   })
 
 filtered(deadLetters.command('export'))
@@ -543,7 +544,7 @@ filtered(deadLetters.command('retry'))
 filtered(deadLetters.command('purge'))
   .description('Remove the dead letters (asks nothing) and print what was removed.')
   .action(async (options) => {
-    console.log(await purgeDeadLetters(deadLettersConfig(options), filterOf(options)))
+    console.log(await purgeDeadLetters(deadLettersConfig(options), filterOf(options), outputWidth()))
   })
 
 program.parseAsync().catch((error: Error) => {
