@@ -347,4 +347,34 @@ describe('a dead letter whose reason names several problems', () => {
   })
 })
 
+describe('an event without the email its mapping reads', () => {
+  it('is dead-lettered naming Email Address and $.traits.email, in dead-letters export and in the log', async () => {
+    const config = path.join(root, 'examples', 'config.profile-fields.json')
+    const { cwd, file } = directory({
+      'no-email.ndjson': ndjson([
+        { type: 'identify', userId: 'u1', messageId: 'no-email', traits: { loyalty_tier: 'Gold' } }
+      ])
+    })
+    const reason = "Email Address is missing: nothing at $.traits.email (the subscription's mapping of emailAddress)."
+    const replayed = await complete(['replay', '--no-check', '--config', config, file('no-email.ndjson')], cwd)
+    expect(replayed.code).toBe(1)
+    const log = replayed.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(log).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'events dead-lettered',
+        events: 1,
+        sampleMessageId: 'no-email',
+        reason
+      })
+    ])
+    const exported = await complete(['dead-letters', 'export', '--config', config], cwd)
+    expect(exported.code).toBe(0)
+    expect(JSON.parse(exported.stdout)).toMatchObject({ messageId: 'no-email', status: 400, listId: 12345, reason })
+  })
+})
+
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
