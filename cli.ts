@@ -27,12 +27,19 @@ import {
   ReplayStoppedError
 } from './runtime/replay'
 import { exposureProblem, exposureWarning } from './runtime/write-key'
+import { listenProblem } from './runtime/listen-problem'
+import { outputWidth } from './runtime/wrap'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from './src/api/urls'
 
-/** The config `npm start` uses, shipped with the package: one useAudienceKey mapping for list 12345. */
-const EXAMPLE_CONFIG = path.join(__dirname, '..', 'examples', 'config.json')
+/** The example configs shipped with the package, one folder above `dist/cli.js`. */
+const EXAMPLES = path.join(__dirname, '..', 'examples')
+/** The config `npm start` uses: one useAudienceKey mapping for list 12345. */
+const EXAMPLE_CONFIG = path.join(EXAMPLES, 'config.json')
+
+/** Every command's config, read one way: a file that is not there is named, with --config and the examples. */
+const loadConfig = (file: string) => loadConfigFile(file, process.env, EXAMPLES)
 
 function number(value: string): number {
   const n = Number(value)
@@ -199,7 +206,7 @@ program
   )
   .addHelpText('after', SERVE_ENVIRONMENT_HELP)
   .action(async (options) => {
-    const config = loadConfigFile(options.config)
+    const config = loadConfig(options.config)
     if (options.host) config.ingest.host = options.host
     if (options.allowUnauthenticated) config.ingest.allowUnauthenticated = true
     applyQueueOptions(config, options)
@@ -291,7 +298,7 @@ program
     'Segment events whose audience keys to match against the lists (NDJSON, JSON array or batch)'
   )
   .action(async (options) => {
-    const config = loadConfigFile(options.config)
+    const config = loadConfig(options.config)
     // A subscription's FQL and mapping are refused before the embedded sandbox starts.
     compileSubscriptions(config)
     const parts = await connectListrak(config)
@@ -369,7 +376,7 @@ program
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .action(async (file: string, options) => {
     try {
-      const config = loadConfigFile(options.config)
+      const config = loadConfig(options.config)
       applyQueueOptions(config, options)
       compileSubscriptions(config)
       // Made here rather than by the replay, so that the sandbox can outlive it (--keep-sandbox).
@@ -386,7 +393,7 @@ program
           const url = listrak.sandbox.url
           lines.push(`No Listrak credentials configured: the events went to the embedded sandbox at ${url}.`)
         }
-        lines.push(formatSummary(summary))
+        lines.push(formatSummary(summary, outputWidth()))
         if (summary.contacts) lines.push(formatContacts(summary.contacts))
         if (summary.messages?.total) lines.push(formatMessages(summary.messages))
         console.log(lines.join('\n'))
@@ -405,7 +412,7 @@ program
         await listrak.close()
       }
     } catch (error) {
-      if (error instanceof ReplayStoppedError) console.log(formatSummary(error.summary))
+      if (error instanceof ReplayStoppedError) console.log(formatSummary(error.summary, outputWidth()))
       const known =
         error instanceof ConfigError ||
         error instanceof CheckFailedError ||
@@ -452,6 +459,12 @@ program
       fixture: options.fixture,
       tokenTtlSeconds: options.tokenTtl,
       faults
+    }).catch((error: unknown) => {
+      throw listenProblem(
+        error,
+        'The Listrak sandbox',
+        'Give it another with --port (0 picks a free one), or stop what holds that port.'
+      )
     })
     const credentials = options.fixture
       ? 'client ID and secret: as in your fixture'
@@ -500,7 +513,7 @@ const filterOf = (options: { reason?: string; list?: number }) => ({ reason: opt
 
 /** The config of a dead-letters subcommand, with `--redis`. */
 function deadLettersConfig(options: { config: string; redis?: string }): RuntimeConfig {
-  const config = loadConfigFile(options.config)
+  const config = loadConfig(options.config)
   applyQueueOptions(config, options)
   return config
 }
@@ -509,7 +522,7 @@ filtered(deadLetters.command('list'))
   .description('Count the dead letters by reason and show the newest. Works while the runtime runs.')
   .option('--limit <n>', 'newest rows to show', number, 20)
   .action(async (options) => {
-    console.log(await listDeadLetters(deadLettersConfig(options), filterOf(options), options.limit))
+    console.log(await listDeadLetters(deadLettersConfig(options), filterOf(options), options.limit, outputWidth()))
   })
 
 filtered(deadLetters.command('export'))
@@ -531,7 +544,7 @@ filtered(deadLetters.command('retry'))
 filtered(deadLetters.command('purge'))
   .description('Remove the dead letters (asks nothing) and print what was removed.')
   .action(async (options) => {
-    console.log(await purgeDeadLetters(deadLettersConfig(options), filterOf(options)))
+    console.log(await purgeDeadLetters(deadLettersConfig(options), filterOf(options), outputWidth()))
   })
 
 program.parseAsync().catch((error: Error) => {

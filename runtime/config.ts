@@ -1,4 +1,4 @@
-import { readFileSync } from 'fs'
+import { readdirSync, readFileSync } from 'fs'
 import path from 'path'
 import { z } from 'zod'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../src/api/urls'
@@ -238,11 +238,28 @@ export function describeJsonError(text: string, message: string): string {
   return `line ${line}, column ${column}: ${reason}\n  ${before}${after}\n  ${caret}`
 }
 
-export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+/** A config file that is not there, named with where it was looked for and, given `examples`, what to give instead. */
+function missingConfig(file: string, examples?: string): ConfigError {
+  const where = path.isAbsolute(file) ? '' : ` (looked for at ${path.resolve(file)})`
+  const configs = examples ? readdirSync(examples).filter((name) => name.endsWith('.json')) : []
+  const remedy =
+    configs.length > 0
+      ? ` Give the path of yours with --config <file>, or start from one of the example configs in ${examples}: ` +
+        `${configs.join(', ')}.`
+      : ''
+  return new ConfigError(`Config file ${file} does not exist${where}.${remedy}`)
+}
+
+/**
+ * Reads, parses and validates a config file, the one way every command does. `examples`, the folder of the
+ * package's example configs, is named when the file does not exist.
+ */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv = process.env, examples?: string): RuntimeConfig {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
   } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingConfig(file, examples)
     throw new ConfigError(`Cannot read config ${file}: ${(error as Error).message}`)
   }
   let json: unknown

@@ -4,11 +4,13 @@ import { ConfigError, RuntimeConfig } from './config'
 import { LmdbQueue } from './lmdb-queue'
 import type { DeadLetter, DeadLetterFilter } from './queue'
 import { openRedisDeadLetters, REDIS_QUEUE_DEFAULTS } from './redis-queue'
+import { DEFAULT_WIDTH, wrapFrom } from './wrap'
 
 /** What `listrak-actions dead-letters …` does with the dead letters in a config's queue store. */
 
 const NEWEST_ROWS = 20
-const REASON_WIDTH = 100
+/** The newest rows' reasons sit under their row, indented so: the row's own columns leave them no room. */
+const REASON_INDENT = 4
 
 /** A command that cannot work on this queue: the CLI exits with status 2, as for a usage error. */
 export class UnavailableCommandError extends Error {
@@ -69,14 +71,15 @@ async function withStore<T>(
   }
 }
 
-const clip = (text: string, width = REASON_WIDTH) => (text.length > width ? `${text.slice(0, width - 1)}…` : text)
-
-function table(rows: string[][]): string {
+/** Rows in aligned columns; with `width`, the last column (a reason) is wrapped to it rather than cut. */
+function table(rows: string[][], width?: number): string {
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)))
+  const last = rows[0].length - 1
+  const indent = widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0)
   return rows
     .map((row) =>
       row
-        .map((cell, i) => cell.padEnd(widths[i]))
+        .map((cell, i) => (i < last ? cell.padEnd(widths[i]) : width ? wrapFrom(cell, indent, width) : cell))
         .join('  ')
         .trimEnd()
     )
@@ -85,7 +88,8 @@ function table(rows: string[][]): string {
 
 /** Counts by reason, most frequent first; reads the letters one at a time, however many there are. */
 async function byReason(
-  letters: Iterable<DeadLetter> | AsyncIterable<DeadLetter>
+  letters: Iterable<DeadLetter> | AsyncIterable<DeadLetter>,
+  width: number
 ): Promise<{ total: number; text: string }> {
   const groups = new Map<string, { status: number; count: number }>()
   let total = 0
@@ -96,10 +100,13 @@ async function byReason(
     total++
   }
   const rows = [...groups].sort((a, b) => b[1].count - a[1].count)
-  const text = table([
-    ['count', 'status', 'reason'],
-    ...rows.map(([reason, { status, count }]) => [String(count), String(status), clip(reason)])
-  ])
+  const text = table(
+    [
+      ['count', 'status', 'reason'],
+      ...rows.map(([reason, { status, count }]) => [String(count), String(status), reason])
+    ],
+    width
+  )
   return { total, text }
 }
 
@@ -111,14 +118,36 @@ function describe(filter: DeadLetterFilter): string {
   return parts.length ? ` (${parts.join(', ')})` : ''
 }
 
-/** Counts by reason, then the newest rows. */
+/** The newest rows, each with its whole reason under it, wrapped to `width`. */
+function newestRows(letters: DeadLetter[], width: number): string {
+  const rows = table([
+    ['id', 'at', 'subscription', 'list', 'status', 'attempts', 'messageId'],
+    ...letters.map((l) => [
+      String(l.id),
+      l.at,
+      l.subscription,
+      l.listId === undefined ? '-' : String(l.listId),
+      String(l.status),
+      String(l.attempts),
+      l.messageId ?? '-'
+    ])
+  ]).split('\n')
+  const indent = ' '.repeat(REASON_INDENT)
+  return [
+    rows[0],
+    ...letters.map((l, i) => `${rows[i + 1]}\n${indent}${wrapFrom(l.reason, REASON_INDENT, width)}`)
+  ].join('\n')
+}
+
+/** Counts by reason, then the newest rows; reasons are shown whole, wrapped to `width` columns. */
 export function listDeadLetters(
   config: RuntimeConfig,
   filter: DeadLetterFilter = {},
-  limit = NEWEST_ROWS
+  limit = NEWEST_ROWS,
+  width = DEFAULT_WIDTH
 ): Promise<string> {
   return withReader(config, async (store) => {
-    const { total, text } = await byReason(store.deadLetters(filter))
+    const { total, text } = await byReason(store.deadLetters(filter), width)
     if (total === 0) return `No dead letters${describe(filter)} in ${store.location}.`
     const newest: DeadLetter[] = []
     for await (const letter of store.deadLetters(filter, { newestFirst: true, limit })) newest.push(letter)
@@ -127,19 +156,7 @@ export function listDeadLetters(
       text,
       '',
       `Newest ${newest.length}:`,
-      table([
-        ['id', 'at', 'subscription', 'list', 'status', 'attempts', 'messageId', 'reason'],
-        ...newest.map((l) => [
-          String(l.id),
-          l.at,
-          l.subscription,
-          l.listId === undefined ? '-' : String(l.listId),
-          String(l.status),
-          String(l.attempts),
-          l.messageId ?? '-',
-          clip(l.reason, 60)
-        ])
-      ])
+      newestRows(newest, width)
     ].join('\n')
   })
 }
@@ -202,13 +219,17 @@ export async function retryDeadLetters(config: RuntimeConfig, filter: DeadLetter
   })
 }
 
-/** Removes the dead letters and says which, by reason. */
-export async function purgeDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
+/** Removes the dead letters and says which, by reason, wrapped to `width` columns. */
+export async function purgeDeadLetters(
+  config: RuntimeConfig,
+  filter: DeadLetterFilter,
+  width = DEFAULT_WIDTH
+): Promise<string> {
   refuseRedis(config, 'purge')
   return withStore(config, 'reader', async (store) => {
     const purged = await store.purge(filter)
     if (purged.length === 0) return `No dead letters${describe(filter)} to remove in ${store.location}.`
-    const { text } = await byReason(purged)
+    const { text } = await byReason(purged, width)
     return [`Removed ${purged.length} dead letter(s)${describe(filter)} from ${store.location}:`, text].join('\n')
   })
 }

@@ -1,5 +1,7 @@
 import { transform } from '@segment/actions-core'
 import type { Destination, Logger as ActionsCoreLogger, SegmentEvent } from '@segment/actions-core'
+import { actionOf } from './actions'
+import { nameMissingFields } from './missing-fields'
 import type { CompiledSubscription } from './subscriptions'
 import type { FetchedToken, TokenCache } from './tokens'
 
@@ -90,6 +92,14 @@ function fromError(error: unknown): Outcome {
 const wasSent = (outcome: Outcome) =>
   outcome.errortype !== undefined && outcome.errortype !== 'PAYLOAD_VALIDATION_FAILED'
 
+/** Every per-event error of actions-core passes here: a required field it found missing is named for a person. */
+function withFieldsNamed(outcome: Outcome, subscription: CompiledSubscription): Outcome {
+  if (!outcome.reason) return outcome
+  const { fields } = actionOf(subscription.partnerAction)
+  const reason = nameMissingFields(outcome.reason, fields, subscription.mapping)
+  return reason === outcome.reason ? outcome : { ...outcome, reason }
+}
+
 /**
  * Delivers events for one subscription through actions-core's Destination (`onBatch` or `onEvent`, which
  * match the subscription's FQL, map, validate and call the action), and turns what comes back into one
@@ -125,7 +135,7 @@ export class Deliverer {
         ? await this.batch(events, settings, options)
         : [await this.single(subscription, events[0], settings, options)]
       if (outcomes.some((o) => o.status === 401 || o.tokenRefused)) this.tokens.invalidate(token)
-      return outcomes
+      return outcomes.map((outcome) => withFieldsNamed(outcome, subscription))
     } catch (error) {
       return events.map(() => fromError(error))
     } finally {

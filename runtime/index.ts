@@ -7,9 +7,10 @@ import definition from '../package/index'
 import { startSandbox, Sandbox } from '../sandbox'
 import { DEFAULT_FIXTURE } from '../sandbox/fixture'
 import { checkConfig, CheckNotRunError, CheckRow, formatCheck, isProblem } from './check'
-import { ConfigError, hasCredentials, listrakUrls, RuntimeConfig } from './config'
+import { hasCredentials, listrakUrls, RuntimeConfig } from './config'
 import { DeadLetterFile } from './dead-letters'
 import { Deliverer } from './delivery'
+import { listenProblem } from './listen-problem'
 import { LmdbQueue } from './lmdb-queue'
 import { createLogger, forDestination } from './logger'
 import { MemoryQueue } from './memory-queue'
@@ -65,14 +66,6 @@ export async function connectListrak(
   settings.client_id = DEFAULT_FIXTURE.credentials[0].clientId
   settings.client_secret = DEFAULT_FIXTURE.credentials[0].clientSecret
   return { sandbox, settings, urls, close: () => sandbox.stop() }
-}
-
-/** A listen that failed for a port in use, said so a user can act: which server, which address, what moves it. */
-function listenProblem(error: unknown, server: string, remedy: string): unknown {
-  const { code, address, port } = error as NodeJS.ErrnoException & { address?: string; port?: number }
-  if (code !== 'EADDRINUSE') return error
-  const where = address === undefined ? `port ${port}` : `${address}:${port}`
-  return new ConfigError(`${server} cannot listen on ${where}: the port is in use (EADDRINUSE). ${remedy}`)
 }
 
 /**

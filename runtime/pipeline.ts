@@ -5,6 +5,7 @@ import { RUNTIME_ACTIONS } from './actions'
 import { mappedListId } from './delivery'
 import type { Deliverer, Outcome } from './delivery'
 import { EventQueue, QueuedEvent, QueueFullError, Settlement, ShuttingDownError, StoreWriteError } from './queue'
+import { RefusalLog } from './refusal-log'
 import type { RuntimeStats } from './stats'
 import type { CompiledSubscription } from './subscriptions'
 
@@ -106,6 +107,7 @@ export class Pipeline {
    */
   private readonly shared: boolean
   private pollTimer?: NodeJS.Timeout
+  private readonly refusals: RefusalLog
 
   constructor(
     subscriptions: CompiledSubscription[],
@@ -117,6 +119,7 @@ export class Pipeline {
     private readonly random: () => number = Math.random
   ) {
     this.shared = queue.shared === true
+    this.refusals = new RefusalLog(logger)
     this.lanes = subscriptions.map((subscription) => ({
       subscription,
       items: [],
@@ -381,6 +384,14 @@ export class Pipeline {
    * stays in the store for the next start; in memory it is dead-lettered, so nothing goes unrecorded.
    */
   async drain(timeoutMs: number): Promise<DrainResult> {
+    try {
+      return await this.settleAll(timeoutMs)
+    } finally {
+      this.refusals.flush()
+    }
+  }
+
+  private async settleAll(timeoutMs: number): Promise<DrainResult> {
     this.draining = true
     // A shared queue: what this process has read is delivered, and its partitions are read until an empty page;
     // what others store meanwhile is theirs to deliver (the queue hands the partitions over when closed).
@@ -603,8 +614,22 @@ export class Pipeline {
     const settlement = this.settlementOf(lane, batch, outcomes)
     if (!(await this.record(settlement))) return
     lane.inFlight = []
-    this.counted(lane, settlement, new Map(batch.map((item, i) => [item.position, outcomes[i]])))
+    const byPosition = new Map(batch.map((item, i) => [item.position, outcomes[i]]))
+    this.counted(lane, settlement, byPosition)
     this.logDelivery(lane, batch, outcomes, durationMs)
+    if (settlement.deadLettered.length > 0) {
+      this.refusals.record(
+        lane.subscription.name,
+        lane.subscription.partnerAction,
+        settlement.deadLettered.map(({ position, letter }) => ({
+          reason: letter.reason,
+          status: letter.status,
+          errortype: byPosition.get(position)?.errortype,
+          listId: letter.listId,
+          messageId: letter.event.messageId
+        }))
+      )
+    }
     const retry = settlement.retried
     if (retry.length === 0) return
     lane.items.unshift(...retry)

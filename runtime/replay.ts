@@ -9,6 +9,7 @@ import { parseEvent } from './events'
 import { CheckFailedError, connectListrak, createPipeline, ListrakConnection } from './index'
 import type { DrainResult } from './pipeline'
 import { REDIS_QUEUE_DEFAULTS, RedisQueue } from './redis-queue'
+import { DEFAULT_WIDTH, wrapFrom } from './wrap'
 
 /** Entries of the file that were not events, for one reason. */
 export interface InvalidReason {
@@ -394,10 +395,13 @@ function invalidRow(reason: InvalidReason, unit: 'line' | 'item'): [string, stri
   return [`  ${clip(reason.reason, 40)}`, `${reason.count}  ${places}${example}`]
 }
 
-/** The closing table a person reads after a replay. */
-export function formatSummary(summary: ReplaySummary): string {
+/** A summary row: its name, and its value, or what lays the value out from the column it starts at. */
+type SummaryRow = [string, string | ((column: number) => string)]
+
+/** The closing table a person reads after a replay; dead-letter reasons are shown whole, wrapped to `width`. */
+export function formatSummary(summary: ReplaySummary, width = DEFAULT_WIDTH): string {
   const { invalid } = summary
-  const rows: [string, string][] = [
+  const rows: SummaryRow[] = [
     ['file', summary.file],
     ['read', String(summary.read)],
     ['invalid', String(invalid.count)],
@@ -411,9 +415,12 @@ export function formatSummary(summary: ReplaySummary): string {
     ['refused', String(summary.refused)],
     ['retried', String(summary.retried)],
     ['dead-lettered', String(summary.deadLettered)],
-    ...Object.entries(summary.reasons).map(([key, { count, example }]): [string, string] => [
+    ...Object.entries(summary.reasons).map(([key, { count, example }]): SummaryRow => [
       `  ${key}`,
-      `${count}  e.g. ${clip(example, 101)}`
+      (column) => {
+        const lead = `${count}  e.g. `
+        return `${lead}${wrapFrom(example, column + lead.length, width)}`
+      }
     ]),
     ...Object.entries(summary.importsPerList).map(([list, n]): [string, string] => [
       `imports, list ${list}`,
@@ -429,8 +436,8 @@ export function formatSummary(summary: ReplaySummary): string {
   if (summary.left > 0) rows.push(['left in the queue', `${summary.left} (delivered by the next run)`])
   if (summary.lost > 0) rows.push(['lost', `${summary.lost} (in memory, could not be dead-lettered)`])
   if (summary.deadLettered > 0) rows.push(['dead letters in', summary.deadLetters])
-  const width = Math.max(...rows.map(([k]) => k.length))
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')
+  const keys = Math.max(...rows.map(([k]) => k.length))
+  return rows.map(([k, v]) => `${k.padEnd(keys)}  ${typeof v === 'string' ? v : v(keys + 2)}`).join('\n')
 }
 
 /** Each list of the sandbox with its contacts, summed up: how many, the first few, and the values they hold. */

@@ -1,5 +1,5 @@
 import { execFile } from 'child_process'
-import { mkdtempSync, writeFileSync } from 'fs'
+import { mkdtempSync, realpathSync, writeFileSync } from 'fs'
 import { createServer, Server } from 'net'
 import os from 'os'
 import path from 'path'
@@ -108,6 +108,31 @@ describe('listrak-actions check', () => {
         '      { name: 1 }\n' +
         '        ^\n'
     )
+  })
+})
+
+describe('a config file that does not exist', () => {
+  const examples = path.join(__dirname, '..', '..', 'examples')
+  const message = (file: string, cwd: string) =>
+    `Config file ${file} does not exist (looked for at ${path.join(cwd, file)}). Give the path of yours with ` +
+    `--config <file>, or start from one of the example configs in ${examples}: config.every-audience.json, ` +
+    'config.json, config.profile-fields.json, config.transactional.json, config.two-mappings.json, ' +
+    'config.unsubscribe.json, config.upsert-contact.json.\n'
+
+  it.each([
+    [['serve', '--port', '0', '--memory'], 1],
+    [['check'], 1],
+    [['replay', 'events.ndjson'], 2],
+    [['dead-letters', 'list'], 1],
+    [['dead-letters', 'export'], 1],
+    [['dead-letters', 'retry'], 1],
+    [['dead-letters', 'purge'], 1]
+  ])('%j names it, --config and the example configs, and exits %d', async (args, exitCode) => {
+    const cwd = realpathSync(mkdtempSync(path.join(os.tmpdir(), 'config-and-messages-')))
+    const { code, stdout, stderr } = await complete([...args, '--config', 'missing.json'], { cwd })
+    expect(stderr).toBe(message('missing.json', cwd))
+    expect(stdout).toBe('')
+    expect(code).toBe(exitCode)
   })
 })
 

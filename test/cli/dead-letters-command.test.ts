@@ -85,7 +85,7 @@ describe('listrak-actions dead-letters', () => {
     expect(list.stdout).toMatch(/^3\s+400\s+list 12345 has no profile field 8801$/m)
     expect(list.stdout).toMatch(/^2\s+503\s+gave up after 5 attempt\(s\): Service Unavailable$/m)
     expect(list.stdout).toMatch(
-      /^Newest 5:\nid\s+at\s+subscription\s+list\s+status\s+attempts\s+messageId\s+reason\n5\s/m
+      /^Newest 5:\nid\s+at\s+subscription\s+list\s+status\s+attempts\s+messageId\n5\s.*\s+m5\n {4}gave up after 5 attempt\(s\): Service Unavailable$/m
     )
 
     const out = path.join(dir, 'export.ndjson')

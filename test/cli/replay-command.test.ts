@@ -309,3 +309,72 @@ describe('listrak-actions replay --redis', () => {
     }
   }, 40_000)
 })
+
+describe('a dead letter whose reason names several problems', () => {
+  const profileFields = path.join(root, 'examples', 'events', 'profile-fields.ndjson')
+  const config = path.join(root, 'examples', 'config.profile-fields.json')
+  /** The third event's reason: its `vip` and its birthday, both named. */
+  const reason =
+    'Profile Field Values: field 6790 ("vip_customers", a check box) takes "on" or "off", not "maybe"; field 7004 ' +
+    '("birthday", a Date field) takes a date (YYYY-MM-DD, optionally with a time, or MM/DD/YYYY), not "1979-02-30".'
+  /** The lines from the one that starts with `first` to the last of its wrapped continuation, indented deeper. */
+  function wrapped(output: string, first: RegExp): string[] {
+    const lines = output.split('\n')
+    const start = lines.findIndex((line) => first.test(line))
+    expect(start).toBeGreaterThan(-1)
+    const end = lines.findIndex((line, i) => i > start && !/^ {4,}\S/.test(line))
+    return lines.slice(start, end)
+  }
+  const words = (lines: string[]) => lines.join(' ').replace(/\s+/g, ' ')
+
+  it('is shown whole, wrapped to 100 columns, in the replay summary and in dead-letters list', async () => {
+    const { cwd } = directory()
+    const replayed = await complete(['replay', '--no-check', '--config', config, profileFields], cwd)
+    expect(replayed.code).toBe(1)
+    const summary = wrapped(replayed.stdout, /^ {2}400 PAYLOAD_VALIDATION_FAILED\s+1 {2}e\.g\. /)
+    expect(summary.length).toBeGreaterThan(1)
+    expect(summary.every((line) => line.length <= 100)).toBe(true)
+    expect(words(summary)).toMatch(new RegExp(`^ 400 PAYLOAD_VALIDATION_FAILED 1 e\\.g\\. ${escape(reason)}$`))
+
+    const list = await complete(['dead-letters', 'list', '--config', config], cwd)
+    expect(list.code).toBe(0)
+    const byReason = wrapped(list.stdout, /^1\s+400\s+Profile Field Values:/)
+    expect(byReason.every((line) => line.length <= 100)).toBe(true)
+    expect(words(byReason)).toBe(`1 400 ${reason}`)
+    const newest = wrapped(list.stdout, /^ {4}Profile Field Values:/)
+    expect(newest.every((line) => line.length <= 100)).toBe(true)
+    expect(words(newest)).toBe(` ${reason}`)
+  })
+})
+
+describe('an event without the email its mapping reads', () => {
+  it('is dead-lettered naming Email Address and $.traits.email, in dead-letters export and in the log', async () => {
+    const config = path.join(root, 'examples', 'config.profile-fields.json')
+    const { cwd, file } = directory({
+      'no-email.ndjson': ndjson([
+        { type: 'identify', userId: 'u1', messageId: 'no-email', traits: { loyalty_tier: 'Gold' } }
+      ])
+    })
+    const reason = "Email Address is missing: nothing at $.traits.email (the subscription's mapping of emailAddress)."
+    const replayed = await complete(['replay', '--no-check', '--config', config, file('no-email.ndjson')], cwd)
+    expect(replayed.code).toBe(1)
+    const log = replayed.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(log).toEqual([
+      expect.objectContaining({
+        level: 40,
+        msg: 'events dead-lettered',
+        events: 1,
+        sampleMessageId: 'no-email',
+        reason
+      })
+    ])
+    const exported = await complete(['dead-letters', 'export', '--config', config], cwd)
+    expect(exported.code).toBe(0)
+    expect(JSON.parse(exported.stdout)).toMatchObject({ messageId: 'no-email', status: 400, listId: 12345, reason })
+  })
+})
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')

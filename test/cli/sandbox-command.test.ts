@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'child_process'
 import { once } from 'events'
+import { createServer } from 'net'
 import { fetchToken } from '../sandbox/client'
 import { CLI as cli, exited, startCli } from './process'
 
@@ -50,5 +51,27 @@ describe('listrak-actions serve', () => {
     })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toContain('PORT="abc": expected a number from 0 to 65535.')
+  })
+})
+
+describe('listrak-actions sandbox on a port in use', () => {
+  it('names the address and --port, exits 1, and shows no raw listen error', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const { port } = taken.address() as { port: number }
+    try {
+      const result = spawnSync(process.execPath, [cli, 'sandbox', '--port', String(port)], {
+        encoding: 'utf8',
+        timeout: 10_000
+      })
+      expect(result.status).toBe(1)
+      expect(result.stderr).toBe(
+        `The Listrak sandbox cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE). ` +
+          'Give it another with --port (0 picks a free one), or stop what holds that port.\n'
+      )
+      expect(result.stdout).toBe('')
+    } finally {
+      taken.close()
+    }
   })
 })

@@ -146,6 +146,30 @@ describe.each(queues)('Pipeline over %s', (_, openQueue) => {
     expect(stats.totals).toEqual({ delivered: 6, refused: 0, retried: 1, deadLettered: 0 })
   })
 
+  it('waits between tries 4 ms doubling per attempt, capped at retryMaxMs 32 ms: 9 attempts, 8 waits', async () => {
+    const timer = jest.spyOn(global, 'setTimeout')
+    try {
+      const { pipeline, calls, letters } = setup(
+        (events) => events.map(() => ({ kind: 'retryable', status: 503, reason: 'down' })),
+        { retryBaseMs: 4, retryMaxMs: 32, maxAttempts: 9 },
+        [subscription({ batching: false })]
+      )
+      await pipeline.accept(event(1))
+      await pipeline.drain(10_000)
+      expect(calls).toHaveLength(9)
+      // With the jitter drawn at 0.5 each wait is 3/4 of its step: 4, 8, 16, 32, then 32 where 64, 128, 256 and
+      // 512 would come uncapped.
+      // The other timers are no waits: the drain's deadline and the refusal log's interval (10 s), LMDB's (0 ms).
+      const waits = timer.mock.calls.map(([, ms]) => ms).filter((ms) => ms !== undefined && ms > 0 && ms < 10_000)
+      expect(waits).toEqual([3, 6, 12, 24, 24, 24, 24, 24])
+      expect(await letters()).toMatchObject([
+        { messageId: 'm1', attempts: 9, reason: 'gave up after 9 attempt(s): down' }
+      ])
+    } finally {
+      timer.mockRestore()
+    }
+  })
+
   it('dead-letters refused events with their reason, and retryable ones after the last attempt', async () => {
     const script: Script = (events) =>
       events.map((e) =>

@@ -2,6 +2,7 @@ import { parseConfig } from '../../runtime/config'
 import { parseEvent } from '../../runtime/events'
 import { compileSubscriptions } from '../../runtime/subscriptions'
 import { TokenCache } from '../../runtime/tokens'
+import { outputWidth, wrap } from '../../runtime/wrap'
 
 const subscription = {
   name: 'a',
@@ -145,5 +146,24 @@ describe('TokenCache', () => {
     await expect(cache.get()).rejects.toThrow('down')
     fail = false
     expect(await cache.get()).toBe('ok')
+  })
+})
+
+describe('text laid out for a terminal', () => {
+  it('takes the terminal width, or 100 columns when the output is not a terminal', () => {
+    expect(outputWidth({ isTTY: true, columns: 72 } as NodeJS.WriteStream)).toBe(72)
+    expect(outputWidth({ isTTY: false } as NodeJS.WriteStream)).toBe(100)
+  })
+
+  it('wraps between words to the width, keeping every word', () => {
+    const text = 'field 6790 takes "on" or "off", not "maybe"; field 7004 takes a date, not "1979-02-30".'
+    const lines = wrap(text, 30)
+    expect(lines).toEqual([
+      'field 6790 takes "on" or',
+      '"off", not "maybe"; field 7004',
+      'takes a date, not',
+      '"1979-02-30".'
+    ])
+    expect(lines.join(' ')).toBe(text)
   })
 })
