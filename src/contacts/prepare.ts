@@ -9,6 +9,8 @@ import {
   MappedValue,
   MembershipSources,
   normalizeEmail,
+  PayloadProblems,
+  problemMessage,
   quote,
   readProfileFieldValues,
   resolveMembership
@@ -45,10 +47,15 @@ export type PreparedContact =
   | { ok: true; change: ContactChange }
   | { ok: false; message: string; failure?: ListrakFailure }
 
-/** An event read from its payload alone, before the list's profile fields are known. */
-export type ReadContact =
-  | ({ ok: true } & Omit<ContactChange, 'values'> & { values: Map<number, MappedValue> })
-  | { ok: false; message: string }
+/** An event read from its payload alone, before the list's profile fields are known: what it asks, what is wrong. */
+export type ReadContact = Omit<ContactChange, 'emailAddress' | 'values'> & {
+  /** The trimmed address; absent when it is not one, which the problems say. */
+  emailAddress?: string
+  values: Map<number, MappedValue>
+  problems: PayloadProblems
+}
+
+const VALUES_FIELD = 'Profile Field Values'
 
 /**
  * Requests Listrak refuses whatever the contact, by its error code: an unsubscribe or an address change together
@@ -108,24 +115,24 @@ const optionsOf = (input: ContactInput, newEmailAddress: string | undefined): Co
  * `useAudienceKey` included) and the combination of what it asks; every problem is in the one message.
  */
 export function readContact(input: ContactInput): ReadContact {
-  const problems: string[] = []
+  const addresses: string[] = []
+  const others: string[] = []
   const email = normalizeEmail(input.emailAddress)
-  if (!email.ok) problems.push(email.message)
+  if (!email.ok) addresses.push(email.message)
 
   let newEmailAddress: string | undefined
   if (input.newEmailAddress !== undefined) {
-    const next = normalizeEmail(input.newEmailAddress)
-    if (!next.ok) problems.push(`New ${next.message}`)
+    const next = normalizeEmail(input.newEmailAddress, 'New Email Address')
+    if (!next.ok) addresses.push(next.message)
     // The same address (in any case) is no change: it is left out rather than sent as one.
     else if (!email.ok || next.email.toLowerCase() !== email.email.toLowerCase()) newEmailAddress = next.email
   }
 
   const mapped = readProfileFieldValues(input.profileFieldValues ?? {}, () => resolveMembership(input.membership ?? {}))
-  if (mapped.problems.length > 0) problems.push(`Profile Field Values: ${mapped.problems.join('; ')}.`)
 
   const badEventIds = (input.eventIds ?? []).filter((id) => !(Number.isInteger(id) && id >= 1 && id <= MAX_ID))
   if (badEventIds.length > 0) {
-    problems.push(
+    others.push(
       `Event IDs: ${badEventIds.map((id) => quote(id)).join(', ')} must be whole numbers from 1 to ${MAX_ID}.`
     )
   }
@@ -137,30 +144,30 @@ export function readContact(input: ContactInput): ReadContact {
     hasValues: mapped.values.size > 0,
     hasEvents: options.eventIds.length > 0
   })
-  if (refused) problems.push(`${COMBINATIONS[refused]} (${refused}): ${ADVICE[refused]}.`)
+  if (refused) others.push(`${COMBINATIONS[refused]} (${refused}): ${ADVICE[refused]}.`)
 
-  if (!email.ok || problems.length > 0) return { ok: false, message: problems.join(' ') }
   const externalContactID = input.externalContactID?.trim()
   return {
-    ok: true,
     listId: input.listId,
-    emailAddress: email.email,
+    ...(email.ok ? { emailAddress: email.email } : {}),
     ...(input.subscriptionState ? { subscriptionState: input.subscriptionState } : {}),
     ...(externalContactID ? { externalContactID } : {}),
     values: mapped.values,
-    options
+    options,
+    problems: { addresses, values: mapped.problems, others }
   }
 }
 
-/** Pure: the event with its values checked against the list's field definitions, where they could be read. */
-export function finishContact(
-  read: Extract<ReadContact, { ok: true }>,
-  definitions: Map<number, ProfileField> | undefined
-): PreparedContact {
+/**
+ * Pure: the event with its values checked against the list's field definitions, where they could be read, or every
+ * problem of the event in one message.
+ */
+export function finishContact(read: ReadContact, definitions: Map<number, ProfileField> | undefined): PreparedContact {
   const { values, problems } = checkFieldValues(read.listId, read.values, definitions)
-  if (problems.length > 0) return { ok: false, message: `Profile Field Values: ${problems.join('; ')}.` }
-  const { ok: _ok, values: _mapped, ...change } = read
-  return { ok: true, change: { ...change, values } }
+  const message = problemMessage(read.problems, VALUES_FIELD, problems)
+  if (message !== '' || read.emailAddress === undefined) return { ok: false, message }
+  const { problems: _problems, values: _mapped, emailAddress, ...change } = read
+  return { ok: true, change: { ...change, emailAddress, values } }
 }
 
 const UNCHECKED_CONSEQUENCE = 'a value Listrak refuses then fails its contact'
@@ -173,7 +180,8 @@ export async function prepareContacts(
   logger?: Logger
 ): Promise<PreparedContact[]> {
   const read = inputs.map(readContact)
-  const listIds = [...new Set(read.flatMap((r) => (r.ok && r.values.size > 0 ? [r.listId] : [])))]
+  // Every event's values are checked, so that a refusal names them all.
+  const listIds = [...new Set(read.flatMap((r) => (r.values.size > 0 ? [r.listId] : [])))]
   const definitions = await readDefinitions(request, settings.client_id, listIds, logger, UNCHECKED_CONSEQUENCE)
-  return read.map((r) => (r.ok ? finishContact(r, definitions.get(r.listId)) : r))
+  return read.map((r) => finishContact(r, definitions.get(r.listId)))
 }

@@ -7,6 +7,8 @@ import {
   checkFieldValues,
   MappedValue,
   normalizeEmail,
+  PayloadProblems,
+  problemMessage,
   readProfileFieldValues
 } from '../updateEmailContactProfileFields/profile-fields'
 import type { Payload } from './generated-types'
@@ -20,38 +22,42 @@ export interface MessageSend {
 
 export type PreparedMessage = { ok: true; send: MessageSend } | { ok: false; message: string }
 
-/** An event read from its payload alone, before the list's profile fields are known. */
-export type ReadMessage =
-  | { ok: true; listId: number; transactionalMessageId: number; emailAddress: string; values: Map<number, MappedValue> }
-  | { ok: false; message: string }
+/** An event read from its payload alone, before the list's profile fields are known: what it asks, what is wrong. */
+export interface ReadMessage {
+  listId: number
+  transactionalMessageId: number
+  /** The trimmed address; absent when it is not one, which the problems say. */
+  emailAddress?: string
+  values: Map<number, MappedValue>
+  problems: PayloadProblems
+}
+
+const VALUES_FIELD = 'Merge Values'
 
 // A message goes to whoever the event names, whatever their audiences: the action reads no membership.
 const NO_MEMBERSHIP = { ok: false as const, reason: 'none here: Send Transactional Message reads no audience' }
 
 /** Pure: checks an event's recipient and merge values (the profile field key and value rules); every problem at once. */
 export function readMessage(payload: Payload): ReadMessage {
-  const problems: string[] = []
   const email = normalizeEmail(payload.emailAddress)
-  if (!email.ok) problems.push(email.message)
   const mapped = readProfileFieldValues(payload.profileFieldValues ?? {}, () => NO_MEMBERSHIP)
-  if (mapped.problems.length > 0) problems.push(`Merge Values: ${mapped.problems.join('; ')}.`)
-  if (!email.ok || problems.length > 0) return { ok: false, message: problems.join(' ') }
   return {
-    ok: true,
     listId: payload.listId,
     transactionalMessageId: payload.transactionalMessageId,
-    emailAddress: email.email,
-    values: mapped.values
+    ...(email.ok ? { emailAddress: email.email } : {}),
+    values: mapped.values,
+    problems: { addresses: email.ok ? [] : [email.message], values: mapped.problems, others: [] }
   }
 }
 
-/** Pure: the message with its merge values checked against the list's field definitions, where they could be read. */
-export function finishMessage(
-  read: Extract<ReadMessage, { ok: true }>,
-  definitions: Map<number, ProfileField> | undefined
-): PreparedMessage {
+/**
+ * Pure: the message with its merge values checked against the list's field definitions, where they could be read,
+ * or every problem of the event in one message.
+ */
+export function finishMessage(read: ReadMessage, definitions: Map<number, ProfileField> | undefined): PreparedMessage {
   const { values, problems } = checkFieldValues(read.listId, read.values, definitions)
-  if (problems.length > 0) return { ok: false, message: `Merge Values: ${problems.join('; ')}.` }
+  const message = problemMessage(read.problems, VALUES_FIELD, problems)
+  if (message !== '' || read.emailAddress === undefined) return { ok: false, message }
   const segmentationFieldValues = [...values].map(([segmentationFieldId, value]) => ({ segmentationFieldId, value }))
   return {
     ok: true,
@@ -73,7 +79,8 @@ export async function prepareMessages(
   logger?: Logger
 ): Promise<PreparedMessage[]> {
   const read = payloads.map(readMessage)
-  const listIds = [...new Set(read.flatMap((r) => (r.ok && r.values.size > 0 ? [r.listId] : [])))]
+  // Every event's merge values are checked, so that a refusal names them all.
+  const listIds = [...new Set(read.flatMap((r) => (r.values.size > 0 ? [r.listId] : [])))]
   const definitions = await readDefinitions(request, settings.client_id, listIds, logger, UNCHECKED_CONSEQUENCE)
-  return read.map((r) => (r.ok ? finishMessage(r, definitions.get(r.listId)) : r))
+  return read.map((r) => finishMessage(r, definitions.get(r.listId)))
 }

@@ -12,11 +12,14 @@ export const listId: InputField = {
   dynamic: true
 }
 
+/**
+ * No `format: 'email'` here or on New Email Address: actions-core would check it before the action trims the address,
+ * refusing " jane@example.com ". The action applies the same rule to the trimmed address (`normalizeEmail`).
+ */
 export const emailAddress: InputField = {
   label: 'Email Address',
   description: 'Email address of the contact.',
   type: 'string',
-  format: 'email',
   required: true,
   default: {
     '@if': {

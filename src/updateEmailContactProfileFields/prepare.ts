@@ -9,7 +9,10 @@ import {
   MappedValue,
   Membership,
   membershipUnknown,
+  noProblems,
   normalizeEmail,
+  PayloadProblems,
+  problemMessage,
   readProfileFieldValues,
   resolveMembership,
   USE_AUDIENCE_KEY
@@ -25,27 +28,26 @@ export interface ValidEvent {
 /** An event ready to send, or why it is refused (with Listrak's failure when Listrak's answer is the reason). */
 export type PreparedEvent = { ok: true; event: ValidEvent } | { ok: false; message: string; failure?: ListrakFailure }
 
-/** An event read from its payload alone, before the list's profile fields are known. */
-export type ReadEvent =
-  | {
-      ok: true
-      listId: number
-      emailAddress: string
-      values: Map<number, MappedValue>
-      /** Set when the profile field comes from the audience key: which audience, and in or out. */
-      audience?: { key: string; member: boolean }
-    }
-  | { ok: false; message: string }
+/** An event read from its payload alone, before the list's profile fields are known: what it asks, what is wrong. */
+export interface ReadEvent {
+  listId: number
+  /** The trimmed address; absent when it is not one, which the problems say. */
+  emailAddress?: string
+  values: Map<number, MappedValue>
+  /** Set when the profile field comes from the audience key: which audience, and in or out. */
+  audience?: { key: string; member: boolean }
+  problems: PayloadProblems
+}
 
 const AUDIENCE_FIELD = 'Profile field from audience key'
+const VALUES_FIELD = 'Profile Field Values'
 
 const UNCHECKED_CONSEQUENCE = 'a value Listrak refuses then fails its whole import'
 
 /** Pure: checks an event's address and mapped values, and the audience it names when the mapping asks for one. */
 export function readEvent(payload: Payload, resolvedMembership?: boolean): ReadEvent {
-  const problems: string[] = []
+  const others: string[] = []
   const email = normalizeEmail(payload.emailAddress)
-  if (!email.ok) problems.push(email.message)
   let membership: Membership | undefined
   const memberOf = () =>
     (membership ??= resolveMembership({
@@ -55,41 +57,45 @@ export function readEvent(payload: Payload, resolvedMembership?: boolean): ReadE
       eventName: payload.event_name
     }))
   const mapped = readProfileFieldValues(payload.profileFieldValues ?? {}, memberOf)
-  if (mapped.problems.length > 0) problems.push(`Profile Field Values: ${mapped.problems.join('; ')}.`)
 
   let audience: { key: string; member: boolean } | undefined
   if ((payload.audienceProfileField ?? 'off') !== 'off') {
     const key = payload.segment_audience_key?.trim()
     const member = memberOf()
     if (!key) {
-      problems.push(
+      others.push(
         `${AUDIENCE_FIELD}: the event has no audience key (segment_audience_key, context.personas.computation_key by default).`
       )
     } else if (!member.ok) {
-      problems.push(`${AUDIENCE_FIELD} ${membershipUnknown(member.reason)}.`)
+      others.push(`${AUDIENCE_FIELD} ${membershipUnknown(member.reason)}.`)
     } else {
       audience = { key, member: member.member }
     }
   } else if (mapped.values.size === 0 && mapped.problems.length === 0) {
-    problems.push(
-      `Profile Field Values is empty: map at least one profile field ID to a value or "${USE_AUDIENCE_KEY}".`
-    )
+    others.push(`${VALUES_FIELD} is empty: map at least one profile field ID to a value or "${USE_AUDIENCE_KEY}".`)
   }
-  if (!email.ok || problems.length > 0) return { ok: false, message: problems.join(' ') }
-  return { ok: true, listId: payload.listId, emailAddress: email.email, values: mapped.values, audience }
+  return {
+    listId: payload.listId,
+    ...(email.ok ? { emailAddress: email.email } : {}),
+    values: mapped.values,
+    ...(audience ? { audience } : {}),
+    problems: { addresses: email.ok ? [] : [email.message], values: mapped.problems, others }
+  }
 }
 
 /**
- * Pure: the strings an event sends. With the list's field definitions each value is checked against its field;
- * the audience field, found or created, is added unless Profile Field Values sets the same field.
+ * Pure: the strings an event sends, or every problem of the event in one message. With the list's field definitions
+ * each value is checked against its field, whatever else is wrong; the audience field, found or created, is added
+ * unless Profile Field Values sets the same field.
  */
 export function finishEvent(
-  read: Extract<ReadEvent, { ok: true }>,
+  read: ReadEvent,
   definitions: Map<number, ProfileField> | undefined,
   audienceField: FieldResolution | undefined
 ): PreparedEvent {
   const { values, problems } = checkFieldValues(read.listId, read.values, definitions)
-  if (problems.length > 0) return { ok: false, message: `Profile Field Values: ${problems.join('; ')}.` }
+  const message = problemMessage(read.problems, VALUES_FIELD, problems)
+  if (message !== '' || read.emailAddress === undefined) return { ok: false, message }
   if (read.audience) {
     if (!audienceField) {
       return { ok: false, message: `${AUDIENCE_FIELD}: no field was looked up for "${read.audience.key}".` }
@@ -135,16 +141,17 @@ export async function prepareEvents(
   logger?: Logger
 ): Promise<PreparedEvent[]> {
   const read = payloads.map((payload, i) => readEvent(payload, memberships[i]))
-  const valid = read.filter((r): r is Extract<ReadEvent, { ok: true }> => r.ok)
-  const listsWithValues = [...new Set(valid.filter((r) => r.values.size > 0).map((r) => r.listId))]
+  // Every event's values are checked, so that a refusal names them all; a field is looked up (or created) only for
+  // an event the payload alone does not refuse.
+  const listsWithValues = [...new Set(read.filter((r) => r.values.size > 0).map((r) => r.listId))]
+  const unrefused = read.filter((r) => noProblems(r.problems))
   // One mapping per batch, so one mode.
   const mode = payloads[0]?.audienceProfileField === 'match_or_create' ? 'match_or_create' : 'match'
   const [definitions, audienceFields] = await Promise.all([
     readDefinitions(request, settings.client_id, listsWithValues, logger, UNCHECKED_CONSEQUENCE),
-    resolveAudienceFields(request, settings.client_id, mode, valid)
+    resolveAudienceFields(request, settings.client_id, mode, unrefused)
   ])
   return read.map((r) => {
-    if (!r.ok) return r
     const audienceField = r.audience ? audienceFields.get(r.listId)?.get(r.audience.key) : undefined
     return finishEvent(r, definitions.get(r.listId), audienceField)
   })

@@ -1,4 +1,5 @@
 /** Pure rules of the action: profile field IDs, the values the mapping gives them, membership, addresses. */
+import { validateSchema } from '@segment/actions-core'
 import { CHECKBOX, DATE, NUMERIC } from '../api/profile-fields'
 
 export const USE_AUDIENCE_KEY = 'useAudienceKey'
@@ -206,14 +207,54 @@ function describeMapped(mapped: MappedValue): string {
   return mapped.kind === 'boolean' ? String(mapped.on) : quote(mapped.text)
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+/**
+ * actions-core's own `format: email` rule: the fields no longer carry it, so that spaces around an address can be
+ * trimmed first. The address goes in as an object's property: actions-core spreads what it validates into a copy,
+ * one property per character for a bare string, which took ten times as long.
+ */
+const EMAIL_SCHEMA = { type: 'object', properties: { email: { type: 'string', format: 'email' } } } as const
 const MAX_EMAIL_LENGTH = 254
 
-/** The address sent to Listrak: trimmed; refused unless it looks like an email address. */
-export function normalizeEmail(raw: unknown): { ok: true; email: string } | { ok: false; message: string } {
+type CheckedEmail = { ok: true; email: string } | { ok: false; message: string }
+
+/**
+ * The address sent to Listrak: trimmed, then held to the rule actions-core applied to the field before (so an address
+ * that mapping delivered still goes, and nothing it refused reaches Listrak), and to the 254 characters an address
+ * can have. A refusal names the field (`label`) and the value as it was read.
+ */
+export function normalizeEmail(raw: unknown, label = 'Email Address'): CheckedEmail {
   const email = typeof raw === 'string' ? raw.trim() : ''
-  if (email.length <= MAX_EMAIL_LENGTH && EMAIL.test(email)) return { ok: true, email }
-  return { ok: false, message: `Email Address ${quote(raw)} is not a valid email address.` }
+  if (email.length > MAX_EMAIL_LENGTH) {
+    const tooLong = `has ${email.length} characters; an email address has at most ${MAX_EMAIL_LENGTH}`
+    return { ok: false, message: `${label} ${quote(raw)} ${tooLong}.` }
+  }
+  if (validateSchema({ email }, EMAIL_SCHEMA, { throwIfInvalid: false })) return { ok: true, email }
+  return { ok: false, message: `${label} ${quote(raw)} is not a valid email address.` }
+}
+
+/**
+ * What an event's payload alone shows wrong, in the order its one message tells them. The values' problems wait for
+ * those the list's field definitions show, so that one sentence names every value.
+ */
+export interface PayloadProblems {
+  /** The addresses', told first. */
+  addresses: string[]
+  values: string[]
+  /** The rest, told last. */
+  others: string[]
+}
+
+export const noProblems = (problems: PayloadProblems) =>
+  problems.addresses.length + problems.values.length + problems.others.length === 0
+
+/**
+ * Every problem of an event in one message (empty when it has none): the payload's, and those the list's field
+ * definitions show (`listProblems`), told under the field that maps the values (`valuesLabel`).
+ */
+export function problemMessage(problems: PayloadProblems, valuesLabel: string, listProblems: string[]): string {
+  const values = [...problems.values, ...listProblems]
+  const valueSentence = values.length > 0 ? [`${valuesLabel}: ${values.join('; ')}.`] : []
+  return [...problems.addresses, ...valueSentence, ...problems.others].join(' ')
 }
 
 export function quote(value: unknown): string {

@@ -88,7 +88,6 @@ export const fields: ActionDefinition<Settings, Payload>['fields'] = {
     description:
       "Change the contact's address to this one. Listrak takes an address change without profile field values or events.",
     type: 'string',
-    format: 'email',
     required: false
   },
   ...membershipFields,

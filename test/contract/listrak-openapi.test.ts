@@ -108,10 +108,7 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
   })
 
   it('accepts the import body the destination builds', () => {
-    const prepareEvent = (payload: Payload): PreparedEvent => {
-      const read = readEvent(payload)
-      return read.ok ? finishEvent(read, undefined, undefined) : read
-    }
+    const prepareEvent = (payload: Payload): PreparedEvent => finishEvent(readEvent(payload), undefined, undefined)
     const prepared = [
       prepareEvent({
         listId: 12345,

@@ -151,7 +151,7 @@ describe('Create or Update Contact, batches (performBatch)', () => {
       token
     )
     expect(results.map((r) => r.status)).toEqual([201, 400, 400, 400, 400, 400, 201, 400])
-    expect(results[1].errormessage).toBe('Email Address must be a valid email address string but it was not.')
+    expect(results[1].errormessage).toBe('Email Address "not-an-email" is not a valid email address.')
     expect(results[2].errormessage).toBe('Profile Field Values: list 12345 has no profile field 8801.')
     expect(results[3].errormessage).toContain('field 7003')
     expect(results[3].errormessage).toContain('"lots"')

@@ -115,8 +115,8 @@ const mapping = {
 
 /** The model: what one event should set, or undefined when it must be refused. */
 function expectedValues(e: Generated): Map<string, string> | undefined {
-  // actions-core's `format: email` check runs before the action, so surrounding spaces are refused there.
-  if (!/^[a-z0-9.]+@[a-z0-9]+\.[a-z]+$/i.test(e.email)) return undefined
+  // Spaces around an address are trimmed; what is left must be an address.
+  if (!/^[a-z0-9.]+@[a-z0-9]+\.[a-z]+$/i.test(e.email.trim())) return undefined
   const out = new Map<string, string>()
   for (const [k, raw] of Object.entries(e.fields)) {
     const type = FIELD_TYPES[k]

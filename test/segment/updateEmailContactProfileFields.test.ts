@@ -81,7 +81,9 @@ describe('Update Email Contact Profile Fields, one event', () => {
         useDefaultMappings: true,
         mapping: { listId: 123, profileFieldValues: { '456': 'on' } }
       })
-    ).rejects.toThrow(`Email Address ${JSON.stringify(tooLong).slice(0, 60)}… is not a valid email address.`)
+    ).rejects.toThrow(
+      `Email Address ${JSON.stringify(tooLong).slice(0, 60)}… has 255 characters; an email address has at most 254.`
+    )
     expect(scope.isDone()).toBe(false)
   })
 })

@@ -11,10 +11,8 @@ const payload = (emailAddress: string, profileFieldValues: Record<string, unknow
 })
 
 /** An event prepared without the list's field definitions (as when they cannot be read). */
-const prepareEvent = (p: Payload, membership?: boolean): PreparedEvent => {
-  const read = readEvent(p, membership)
-  return read.ok ? finishEvent(read, undefined, undefined) : read
-}
+const prepareEvent = (p: Payload, membership?: boolean): PreparedEvent =>
+  finishEvent(readEvent(p, membership), undefined, undefined)
 const prepare = (...payloads: Payload[]): PreparedEvent[] => payloads.map((p) => prepareEvent(p))
 
 describe('planImports', () => {

@@ -208,20 +208,58 @@ describe('resolveMembership', () => {
 })
 
 describe('normalizeEmail', () => {
-  it('takes an address of 254 characters and refuses one of 255', () => {
-    const address = (length: number) => `${'a'.repeat(length - '@example.com'.length)}@example.com`
+  const address = (length: number) => `${'a'.repeat(length - '@example.com'.length)}@example.com`
+
+  it('takes an address of 254 characters and refuses one of 255, saying how long it is', () => {
     expect(normalizeEmail(address(254))).toEqual({ ok: true, email: address(254) })
-    expect(normalizeEmail(address(255)).ok).toBe(false)
+    expect(normalizeEmail(address(255))).toEqual({
+      ok: false,
+      message: `Email Address ${JSON.stringify(address(255)).slice(0, 60)}… has 255 characters; an email address has at most 254.`
+    })
   })
 
   it('trims the address', () => {
     expect(normalizeEmail('  Jane@Example.com ')).toEqual({ ok: true, email: 'Jane@Example.com' })
   })
 
-  it.each(['', 'jane', 'jane@', '@example.com', 'ja ne@example.com', 'jane@example', 42, undefined])(
+  it('counts the 254 characters after trimming', () => {
+    expect(normalizeEmail(` ${address(254)}\t`)).toEqual({ ok: true, email: address(254) })
+  })
+
+  it.each(['', '   ', 'jane', 'jane@', '@example.com', 'ja ne@example.com', 'jane@example', 42, undefined])(
     'refuses %j',
     (raw) => {
       expect(normalizeEmail(raw).ok).toBe(false)
     }
   )
+
+  // Addresses actions-core's `format: email` refused before the fields dropped it: they must not reach Listrak now.
+  it.each([
+    'jäne@exämple.com',
+    'a\u0000b@example.com',
+    'jane..doe@example.com',
+    'jane@exam_ple.com',
+    'jane@-example.com'
+  ])('refuses %j, as actions-core did', (raw) => {
+    expect(normalizeEmail(` ${raw} `).ok).toBe(false)
+  })
+
+  // Addresses actions-core's `format: email` took: a mapping that delivered them still does.
+  it.each(["o'brien+tag@mail.example.co.uk", 'UPPER@EXAMPLE.COM', "a!#$%&'*+/=?^_`{|}~-@example.com", 'x@1.io'])(
+    'takes %j, as actions-core did',
+    (raw) => {
+      expect(normalizeEmail(raw)).toEqual({ ok: true, email: raw })
+    }
+  )
+
+  it('names the field and the value as it was read', () => {
+    expect(normalizeEmail(' jane@ ')).toEqual({
+      ok: false,
+      message: 'Email Address " jane@ " is not a valid email address.'
+    })
+    expect(normalizeEmail('new@', 'New Email Address')).toEqual({
+      ok: false,
+      message: 'New Email Address "new@" is not a valid email address.'
+    })
+  })
 })

@@ -135,8 +135,7 @@ describe('readMessage', () => {
       ],
       [{}, []]
     ] as const) {
-      const read = readMessage(payload(values))
-      expect(read.ok && finishMessage(read, undefined)).toEqual({
+      expect(finishMessage(readMessage(payload(values)), undefined)).toEqual({
         ok: true,
         send: {
           listId: 12345,
@@ -148,7 +147,7 @@ describe('readMessage', () => {
   })
 
   it('refuses a bad recipient, bad keys and useAudienceKey, which needs an audience, in one message', () => {
-    expect(readMessage(payload({ x: '1', '6789': 'useAudienceKey' }, 'nope'))).toEqual({
+    expect(finishMessage(readMessage(payload({ x: '1', '6789': 'useAudienceKey' }, 'nope')), undefined)).toEqual({
       ok: false,
       message:
         'Email Address "nope" is not a valid email address. Merge Values: field 6789: "useAudienceKey" needs the ' +
