@@ -2,9 +2,10 @@ import { defaultValues, Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
 
-/** The new actions run through actions-core's real Destination, as a runtime runs them, against the sandbox. */
+/** The actions run through actions-core's real Destination, as a runtime runs them, against the sandbox. */
 
-export type ActionSlug = 'upsertContact' | 'unsubscribeContact' | 'sendTransactionalMessage'
+export type ActionSlug =
+  'updateEmailContactProfileFields' | 'upsertContact' | 'unsubscribeContact' | 'sendTransactionalMessage'
 
 export type Result = {
   status: number
