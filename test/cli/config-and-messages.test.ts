@@ -4,6 +4,7 @@ import { createServer, Server } from 'net'
 import os from 'os'
 import path from 'path'
 import { promisify } from 'util'
+import { sandboxContacts } from '../sandbox/client'
 import { waitFor } from '../wait'
 import { CLI, exited, startCli } from './process'
 
@@ -307,6 +308,31 @@ describe('listrak-actions serve with the embedded sandbox', () => {
     } finally {
       await stop(serve.child)
     }
+  })
+
+  it('delivers events whose addresses have spaces around them, trimmed', async () => {
+    const { serve, url } = await serveBuyers()
+    try {
+      const sandbox = /(http:\/\/\S+)\/_sandbox\/lists\//.exec(serve.output())?.[1] as string
+      expect(sandbox).toBeDefined()
+      for (const email of [' padded@example.com ', 'trailing@example.com ']) {
+        const answer = await fetch(`${url}/v1/track`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ userId: 'u', event: 'Bought', context: { traits: { email } } })
+        })
+        expect(answer.status).toBe(200)
+      }
+      const contacts = await waitFor(
+        'both contacts in list 67890',
+        () => sandboxContacts(sandbox, 67890),
+        (held) => Object.keys(held).length >= 2
+      )
+      expect(contacts).toEqual({ 'padded@example.com': { '8801': 'on' }, 'trailing@example.com': { '8801': 'on' } })
+    } finally {
+      await stop(serve.child)
+    }
+    expect(serve.output()).toContain('Stopped. accepted 2, matched 2, delivered 2')
   })
 
   it('takes POST /authenticate with the settings bare or as { settings }, as the dynamic-field routes do', async () => {

@@ -270,6 +270,23 @@ describe('listrak-actions replay: the summary', () => {
   })
 })
 
+describe('listrak-actions replay: email addresses', () => {
+  it('delivers addresses with spaces around them, trimmed: exit 0, and the sandbox holds them trimmed', async () => {
+    const padded = [
+      audienceTrack(' padded@example.com ', 'my_audience', true),
+      audienceTrack('trailing@example.com ', 'my_audience', true)
+    ]
+    const { cwd, file } = directory({ 'padded.ndjson': ndjson(padded) })
+    const { code, stdout } = await complete(['replay', '--memory', file('padded.ndjson')], cwd)
+    expect(stdout).toMatch(/^delivered\s+2$/m)
+    expect(stdout).toMatch(/^dead-lettered\s+0$/m)
+    expect(stdout).toContain('  list 12345 "Newsletter": 2 contact(s)')
+    expect(stdout).toMatch(/^ {4}padded@example\.com {2,}\{"6789":"on"\}$/m)
+    expect(stdout).toMatch(/^ {4}trailing@example\.com {2,}\{"6789":"on"\}$/m)
+    expect(code).toBe(0)
+  })
+})
+
 describe('listrak-actions replay --redis', () => {
   it('holds the file back while the queue in Redis delivers: 3 MB through a 1 MB queue, all delivered', async () => {
     const redis = await startRedisServer()
