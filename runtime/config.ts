@@ -241,7 +241,9 @@ export function describeJsonError(text: string, message: string): string {
 /** A config file that is not there, named with where it was looked for and, given `examples`, what to give instead. */
 function missingConfig(file: string, examples?: string): ConfigError {
   const where = path.isAbsolute(file) ? '' : ` (looked for at ${path.resolve(file)})`
-  const configs = examples ? readdirSync(examples).filter((name) => name.endsWith('.json')) : []
+  const configs = examples
+    ? readdirSync(examples).filter((name) => name.startsWith('config') && name.endsWith('.json'))
+    : []
   const remedy =
     configs.length > 0
       ? ` Give the path of yours with --config <file>, or start from one of the example configs in ${examples}: ` +
