@@ -127,6 +127,15 @@ const EXAMPLE_CONFIG_EVENT = {
 export const shellQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`
 
 /**
+ * The shell variable the banner's curl takes the write key from. The banner goes wherever stdout is collected
+ * (a terminal's scrollback, a container's logs), so it never prints the key itself.
+ */
+const WRITE_KEY_VARIABLE = 'WRITE_KEY'
+const WRITE_KEY_LINE =
+  `The curl sends the write key from $${WRITE_KEY_VARIABLE}: set it to the config's ingest.writeKey first ` +
+  `(export ${WRITE_KEY_VARIABLE}=…).`
+
+/**
  * The banner's quick start: a curl of an event the first subscription it can build one for matches, and the list
  * that event goes to. Without one, the example config's event, said to be that.
  */
@@ -135,15 +144,16 @@ export function quickStart(
   config: RuntimeConfig
 ): { lines: string[]; listId?: number; partnerAction?: string } {
   const curl = (event: Record<string, unknown>) => {
-    const auth = config.ingest.writeKey ? ` -u ${shellQuote(`${config.ingest.writeKey}:`)}` : ''
+    const auth = config.ingest.writeKey ? ` -u "$${WRITE_KEY_VARIABLE}:"` : ''
     const body = shellQuote(JSON.stringify(event))
     return `  curl -s${auth} ${url}/v1/${String(event.type)} -H 'content-type: application/json' -d ${body}`
   }
+  const keyLines = config.ingest.writeKey ? [WRITE_KEY_LINE] : []
   for (const subscription of config.subscriptions.filter((s) => s.enabled)) {
     const event = exampleEvent(subscription, config.ingest.maxEventBytes)
     if (!event) continue
     return {
-      lines: [`Send an event that subscription "${subscription.name}" matches:`, curl(event)],
+      lines: [`Send an event that subscription "${subscription.name}" matches:`, ...keyLines, curl(event)],
       listId: mappedListId(subscription.mapping, event as unknown as SegmentEvent),
       partnerAction: subscription.partnerAction
     }
@@ -155,6 +165,7 @@ export function quickStart(
     lines: [
       "No example event could be built from this config's subscriptions; this curl is for the example config " +
         '(examples/config.json). Send an event your subscriptions match instead:',
+      ...keyLines,
       curl(EXAMPLE_CONFIG_EVENT)
     ],
     listId: listed.find((listId) => listId !== undefined)

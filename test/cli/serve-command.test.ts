@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'child_process'
 import { once } from 'events'
-import { mkdtempSync, writeFileSync } from 'fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import { promisify } from 'util'
@@ -104,6 +104,38 @@ describe('listrak-actions serve on an address other machines can reach', () => {
       child.kill('SIGINT')
     }
     expect(await exited(child)).toEqual([0, null])
+  })
+})
+
+describe('listrak-actions serve with a write key', () => {
+  it('never prints the key; its curl takes it from $WRITE_KEY and is accepted', async () => {
+    const writeKey = 'wk-9f3c2a7e51d84b06'
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-'))
+    const file = path.join(cwd, 'keyed.json')
+    const example = JSON.parse(readFileSync(path.join(root, 'examples', 'config.json'), 'utf8'))
+    writeFileSync(file, JSON.stringify({ ...example, ingest: { writeKey } }))
+    const { child, output } = await startCli(
+      ['serve', '--config', file, '--port', '0', '--sandbox-port', '0', '--memory', '--no-check'],
+      /^Stats:/m,
+      { cwd }
+    )
+    try {
+      expect(output()).not.toContain(writeKey)
+      const lines = output().split('\n')
+      const curl = lines.find((l) => l.trim().startsWith('curl -s -u'))?.trim() as string
+      expect(curl).toMatch(/^curl -s -u "\$WRITE_KEY:" http:\/\/127\.0\.0\.1:\d+\/v1\/track /)
+      expect(lines[lines.indexOf(`  ${curl}`) - 1]).toBe(
+        "The curl sends the write key from $WRITE_KEY: set it to the config's ingest.writeKey first (export WRITE_KEY=…)."
+      )
+      const sent = await promisify(execFile)('sh', ['-c', curl], { env: { ...process.env, WRITE_KEY: writeKey } })
+      expect(JSON.parse(sent.stdout)).toEqual({ success: true })
+    } finally {
+      child.kill('SIGINT')
+    }
+    expect(await exited(child)).toEqual([0, null])
+    expect(output()).toContain('Stopped. accepted 1')
+    // Everything the start and the stop wrote, stdout and stderr together.
+    expect(output()).not.toContain(writeKey)
   })
 })
 
