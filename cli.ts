@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { readFileSync } from 'fs'
 import path from 'path'
 import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
-import { CheckFailedError, connectListrak, Runtime, startRuntime } from './runtime'
+import { CheckFailedError, connectListrak, Runtime, startRuntime, StopFailedError } from './runtime'
 import { checkConfig, formatCheck, isProblem } from './runtime/check'
 import {
   exportDeadLetters,
@@ -154,10 +154,19 @@ function queueLine(runtime: Runtime, config: RuntimeConfig): string {
   return `Queue: durable, in ${runtime.queue.location} (an event is stored before it is acknowledged)${resumed}.`
 }
 
-/** `where` says where to find the dead letters. */
-function stopSummary(summary: Awaited<ReturnType<Runtime['stop']>>, runtime: Runtime, where: string): string {
+/** `where` says where to find the dead letters; `failed`: the stop failed, and its error was printed before. */
+function stopSummary(
+  summary: Awaited<ReturnType<Runtime['stop']>>,
+  runtime: Runtime,
+  where: string,
+  failed = false
+): string {
+  const how = [
+    ...(summary.interrupted ? ['drain cut short by a second signal'] : []),
+    ...(failed ? ['not cleanly: see the error above'] : [])
+  ]
   const parts = [
-    `Stopped${summary.interrupted ? ' (drain cut short by a second signal)' : ''}. accepted ${summary.accepted}`,
+    `Stopped${how.length > 0 ? ` (${how.join('; ')})` : ''}. accepted ${summary.accepted}`,
     `matched ${summary.matched}`,
     `delivered ${summary.delivered}`,
     `refused ${summary.refused}`,
@@ -276,8 +285,10 @@ program
         },
         (error: Error) => {
           console.error(`listrak-actions: the stop failed: ${error.message}`)
-          const summary = { ...runtime.stats.toJSON(runtime.pipeline.depth), interrupted: true }
-          console.log(stopSummary(summary, runtime, deadLetters))
+          // Only a drain that ended knows whether a second signal cut it short.
+          const interrupted = error instanceof StopFailedError && error.drained.interrupted
+          const summary = { ...runtime.stats.toJSON(runtime.pipeline.depth), interrupted }
+          console.log(stopSummary(summary, runtime, deadLetters, true))
           process.exit(1)
         }
       )

@@ -145,13 +145,32 @@ export async function createPipeline(
     interrupt: () => pipeline.interrupt(),
     close: () =>
       (closing ??= (async () => {
-        try {
-          return await pipeline.drain(config.delivery.shutdownTimeoutMs)
-        } finally {
-          await queue.close()
-          await listrak.close()
-        }
+        // The queue and the sandbox close whatever happens; a failed drain is the error to report, if any.
+        const drained = await pipeline.drain(config.delivery.shutdownTimeoutMs).catch(async (error: unknown) => {
+          await closeInTurn([queue, listrak])
+          throw error
+        })
+        const failure = await closeInTurn([queue, listrak])
+        if (failure) throw new StopFailedError(drained, failure.error)
+        return drained
       })())
+  }
+}
+
+/** Closes each in turn, the later ones even when an earlier one fails; resolves with the first failure. */
+async function closeInTurn(closables: { close(): Promise<void> }[]): Promise<{ error: unknown } | undefined> {
+  let failure: { error: unknown } | undefined
+  for (const closable of closables) await closable.close().catch((error: unknown) => (failure ??= { error }))
+  return failure
+}
+
+/** The drain ended (`drained` says how), then closing the queue or the sandbox failed: the stop did not finish. */
+export class StopFailedError extends Error {
+  constructor(
+    readonly drained: DrainResult,
+    cause: unknown
+  ) {
+    super((cause as Error)?.message ?? String(cause), { cause })
   }
 }
 

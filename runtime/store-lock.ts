@@ -36,6 +36,18 @@ function readOwner(file: string): Owner | undefined {
   }
 }
 
+/** Removes the lock file; a failure names the file and why, e.g. `cannot remove …/owner.json (EROFS): …`. */
+function removeLock(file: string): void {
+  try {
+    rmSync(file, { force: true })
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException
+    // Node says `EROFS: read-only file system, unlink '<file>'`: the code and the file are said once already.
+    const reason = /^[A-Z]+: (.*), \w+ '.*'$/.exec(message)?.[1] ?? message
+    throw new Error(`cannot remove ${file} (${code}): ${reason}`)
+  }
+}
+
 /**
  * Makes this process the only owner of the queue store in `dir`. LMDB lets several processes open one store,
  * which is right for readers (`dead-letters list`) but wrong for two runtimes: both would deliver the same events.
@@ -50,7 +62,7 @@ export function lockStore(dir: string): () => void {
       writeSync(fd, JSON.stringify(me))
       closeSync(fd)
       return () => {
-        if (readOwner(file)?.instance === me.instance) rmSync(file, { force: true })
+        if (readOwner(file)?.instance === me.instance) removeLock(file)
       }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error

@@ -139,6 +139,67 @@ describe('listrak-actions serve with a write key', () => {
   })
 })
 
+describe('listrak-actions serve whose queue store turns read-only while it runs', () => {
+  const mount = (args: string[]) => promisify(execFile)('mount', args)
+  let readOnly: string | undefined
+
+  afterEach(async () => {
+    if (readOnly) await promisify(execFile)('umount', [readOnly])
+    readOnly = undefined
+  })
+
+  /**
+   * A read-only bind mount over the store: the runtime's open LMDB files stay writable (they were opened through
+   * the mount below), but owner.json can no longer be removed. Root can write through chmod, not through this.
+   */
+  async function makeReadOnly(dir: string): Promise<void> {
+    try {
+      await mount(['--bind', dir, dir])
+      readOnly = dir
+      await mount(['-o', 'remount,bind,ro', dir])
+    } catch (error) {
+      throw new Error(
+        `This test cannot run here: it makes the queue store read-only with a bind mount, which needs root ` +
+          `(CAP_SYS_ADMIN) and mount(8): ${(error as Error).message}`
+      )
+    }
+  }
+
+  it('says the stop failed, and why, not that a second signal cut it short, and exits 1 after one SIGTERM', async () => {
+    const cwd = mkdtempSync(path.join(os.tmpdir(), 'serve-'))
+    const store = path.join(cwd, 'store')
+    const file = path.join(cwd, 'config.json')
+    const example = JSON.parse(readFileSync(path.join(root, 'examples', 'config.json'), 'utf8'))
+    writeFileSync(file, JSON.stringify({ ...example, queue: { path: store } }))
+    const { child, output } = await startCli(
+      ['serve', '--config', file, '--port', '0', '--sandbox-port', '0', '--no-check'],
+      /^Stats:/m,
+      { cwd }
+    )
+    try {
+      const url = /listening on (http:\/\/\S+)/.exec(output())?.[1] as string
+      await makeReadOnly(store)
+      const event = readFileSync(path.join(root, 'examples', 'events', 'track-audience.ndjson'), 'utf8').split('\n')[0]
+      const sent = await fetch(`${url}/v1/track`, { method: 'POST', body: event })
+      expect(sent.status).toBe(200)
+      await waitFor(
+        'the event to be delivered',
+        async () => (await (await fetch(`${url}/stats`)).json()) as { delivered: number },
+        (stats) => stats.delivered === 1
+      )
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited(child)).toEqual([1, null])
+    const owner = path.join(store, 'owner.json')
+    expect(output()).toContain(
+      `listrak-actions: the stop failed: cannot remove ${owner} (EROFS): read-only file system\n`
+    )
+    expect(output()).toContain('Stopped (not cleanly: see the error above). accepted 1, matched 1, delivered 1,')
+    expect(output()).not.toContain('second signal')
+  })
+})
+
 describe('listrak-actions replay', () => {
   it('replays the example events and prints the summary table', async () => {
     const cwd = mkdtempSync(path.join(os.tmpdir(), 'replay-'))
