@@ -257,7 +257,10 @@ program
     const deadLetters = runtime.queue.durable
       ? `listrak-actions dead-letters list --config ${options.config}${options.redis ? ' --redis <url>' : ''}`
       : config.delivery.deadLetterFile
-    lines.push(`Stats: ${runtime.url}/stats   Health: ${runtime.url}/health   Dead letters: ${deadLetters}`)
+    lines.push(
+      `Stats: ${runtime.url}/stats   Health: ${runtime.url}/health (ready: ${runtime.url}/health/ready)   ` +
+        `Dead letters: ${deadLetters}`
+    )
     console.log(lines.join('\n'))
 
     // The first signal drains for up to delivery.shutdownTimeoutMs; a second one cuts the drain short. Either

@@ -60,7 +60,7 @@ export const configSchema = z
         host: z.string().default('127.0.0.1'),
         port: port.default(3000),
         /**
-         * When set, every route but /health needs it as the HTTP Basic user name, as Segment's API expects; the
+         * When set, every route but /health and /health/ready needs it as the HTTP Basic user name, as Segment's API expects; the
          * Tracking API routes also take it as `writeKey` in the body when no Authorization header comes.
          */
         writeKey: z.string().min(1).optional(),

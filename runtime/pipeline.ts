@@ -4,10 +4,19 @@ import { OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_STATUS } from '../src/sendTransactiona
 import { RUNTIME_ACTIONS } from './actions'
 import { mappedListId } from './delivery'
 import type { Deliverer, Outcome } from './delivery'
-import { EventQueue, QueuedEvent, QueueFullError, Settlement, ShuttingDownError, StoreWriteError } from './queue'
+import {
+  EventQueue,
+  megabytes,
+  QueuedEvent,
+  QueueFullError,
+  Settlement,
+  ShuttingDownError,
+  StoreWriteError
+} from './queue'
 import { RefusalLog } from './refusal-log'
 import type { RuntimeStats } from './stats'
 import type { CompiledSubscription } from './subscriptions'
+import { WriteHealth } from './write-health'
 
 export interface PipelineOptions {
   maxQueue: number
@@ -108,6 +117,7 @@ export class Pipeline {
   private readonly shared: boolean
   private pollTimer?: NodeJS.Timeout
   private readonly refusals: RefusalLog
+  private readonly writes = new WriteHealth()
 
   constructor(
     subscriptions: CompiledSubscription[],
@@ -145,6 +155,23 @@ export class Pipeline {
 
   hasCapacity(events = 1): boolean {
     return this.depth + events <= this.options.maxQueue && this.queue.hasRoom(0)
+  }
+
+  /**
+   * Why the pipeline cannot take events now, for a readiness probe: its queue cannot be reached or is full, or its
+   * last write failed; undefined when it can. Waits on nothing: probes come often. (A stopping runtime closes its
+   * HTTP server first, so a probe never finds it draining.)
+   */
+  notReady(): string | undefined {
+    const unavailable = this.queue.unavailable?.()
+    if (unavailable) return unavailable
+    if (this.depth >= this.options.maxQueue) {
+      return `the delivery queue is full (${this.depth} events; delivery.maxQueue is ${this.options.maxQueue})`
+    }
+    if (!this.queue.hasRoom(0)) {
+      return `the queue store is full (${megabytes(this.queue.bytes())} in ${this.queue.location}; queue.maxBytes)`
+    }
+    return this.writes.problem()
   }
 
   /** Resolves once fewer than `depth` events are queued: how a producer that can wait (replay) is held back. */
@@ -273,8 +300,10 @@ export class Pipeline {
       let enqueued
       try {
         enqueued = await stored
+        if (items.length > 0) this.writes.succeeded()
       } catch (error) {
         if (error instanceof StoreWriteError) {
+          this.writes.failed(error)
           this.stats.storeErrors++
           this.logger.error(
             { err: error.message, events: events.length },
@@ -657,8 +686,10 @@ export class Pipeline {
       if (this.finished) return false
       try {
         await this.queue.settle(settlement)
+        this.writes.succeeded()
         return true
       } catch (error) {
+        this.writes.failed(error as Error)
         this.stats.storeErrors++
         this.logger.error(
           { subscription: settlement.subscription, err: (error as Error).message, attempt: attempt + 1 },

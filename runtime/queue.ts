@@ -32,6 +32,11 @@ export interface EventQueue {
    * for the dead letters, retried events stay with their attempts counted. Rejects and changes nothing on failure.
    */
   settle(settlement: Settlement): Promise<void>
+  /**
+   * Why the queue cannot take events now, when it knows without trying (its Redis is not connected); undefined
+   * otherwise. Cheap: readiness probes call it.
+   */
+  unavailable?(): string | undefined
   /** Room for about `bytes` more bytes of events; the pipeline bounds their count itself. */
   hasRoom(bytes: number): boolean
   /** Bytes the queue takes (0 when it is not measured: in memory). */

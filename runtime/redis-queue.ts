@@ -460,6 +460,12 @@ export class RedisQueue implements EventQueue {
     for (const { entry, attempts } of counted) entry.attempts = attempts
   }
 
+  /** ioredis reconnects by itself: until it has, every write fails, and ingest answers 503. */
+  unavailable(): string | undefined {
+    const status = this.redis.status
+    return status === 'ready' ? undefined : `Redis at ${this.connection.location} is not connected (${status})`
+  }
+
   hasRoom(bytes: number): boolean {
     return this.bytes() + this.pendingBytes + bytes <= this.options.maxBytes
   }

@@ -25,8 +25,12 @@ const BATCH_ROUTES = ['/v1/batch', '/v1/import']
  * Authorization header came, is the body read before the key is known; every other route needs the header.
  */
 const BODY_KEY_ROUTES = new Set([...SINGLE_EVENT_ROUTES, ...BATCH_ROUTES])
-/** The one route anyone may call when a write key is set: load balancers and monitors probe it. */
-const OPEN_ROUTE = '/health'
+/** Liveness: the process is up and serving HTTP, whatever its queue can do. */
+const LIVE_ROUTE = '/health'
+/** Readiness: the runtime takes events now; 503 with the reason while it cannot (Redis down, store failing, full). */
+const READY_ROUTE = '/health/ready'
+/** The routes anyone may call when a write key is set: load balancers, orchestrators and monitors probe them. */
+const OPEN_ROUTES = new Set([LIVE_ROUTE, READY_ROUTE])
 /** Statuses that refuse an event for what was sent (its encoding, size or shape): counted as invalid. */
 const INVALID_STATUSES = new Set([400, 413, 415])
 
@@ -71,7 +75,7 @@ export function buildServer(
 
   // The write key is checked from the headers before the body is read, so a request without it costs nothing.
   app.addHook('onRequest', async (request, reply) => {
-    if (!keyMatches || request.routeOptions.url === OPEN_ROUTE) return
+    if (!keyMatches || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
     const authorization = request.headers.authorization
     if (authorization !== undefined) {
       if (keyMatches(basicUserName(authorization))) {
@@ -88,7 +92,7 @@ export function buildServer(
   })
   // Only Tracking API requests without an Authorization header get here unauthenticated; their key is in the body.
   app.addHook('preHandler', async (request, reply) => {
-    if (isAuthenticated(request) || request.routeOptions.url === OPEN_ROUTE) return
+    if (isAuthenticated(request) || OPEN_ROUTES.has(request.routeOptions.url ?? '')) return
     if (keyMatches?.((request.body as { writeKey?: unknown } | undefined)?.writeKey)) {
       authenticated.add(request)
       return
@@ -199,7 +203,12 @@ export function buildServer(
     })
   }
 
-  app.get(OPEN_ROUTE, async () => ({ status: 'ok', queueDepth: pipeline.depth }))
+  app.get(LIVE_ROUTE, async () => ({ status: 'ok', queueDepth: pipeline.depth }))
+  app.get(READY_ROUTE, async (_request, reply) => {
+    const reason = pipeline.notReady()
+    if (reason) return reply.code(503).send({ status: 'not ready', reason, queueDepth: pipeline.depth })
+    return { status: 'ready', queueDepth: pipeline.depth }
+  })
   app.get('/stats', async () => stats.toJSON(pipeline.depth))
 
   registerDeveloperRoutes(app, definition)

@@ -355,3 +355,28 @@ describe('Pipeline over a shared queue', () => {
     }
   })
 })
+
+describe('Pipeline readiness', () => {
+  it('is not ready once its store holds more than queue.maxBytes, and says where the store is', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pipeline-'))
+    // Room for one small event, whose first page of the store (4 KB) is already more than the bound.
+    const store = new LmdbQueue({ path: path.join(dir, 'queue'), maxBytes: 200, ...dedup, role: 'owner' })
+    const pipeline = new Pipeline(
+      [subscription()],
+      {} as Deliverer,
+      store,
+      new RuntimeStats(),
+      pino({ level: 'silent' }),
+      { maxQueue: 100, concurrency: 1, flushIntervalMs: 20, maxAttempts: 3, retryBaseMs: 5, retryMaxMs: 20 }
+    )
+    try {
+      expect(pipeline.notReady()).toBeUndefined()
+      // Not resumed: nothing is delivered, the event stays in the store.
+      expect(await pipeline.accept(event(1))).toBe(1)
+      const reason = await waitFor('the store to be measured', () => pipeline.notReady(), Boolean)
+      expect(reason).toBe(`the queue store is full (0.0 MB in ${path.join(dir, 'queue')}; queue.maxBytes)`)
+    } finally {
+      await store.close()
+    }
+  })
+})

@@ -3,6 +3,7 @@ import { parseEvent } from '../../runtime/events'
 import { compileSubscriptions } from '../../runtime/subscriptions'
 import { TokenCache } from '../../runtime/tokens'
 import { outputWidth, wrap } from '../../runtime/wrap'
+import { WriteHealth } from '../../runtime/write-health'
 
 const subscription = {
   name: 'a',
@@ -165,5 +166,26 @@ describe('text laid out for a terminal', () => {
       '"1979-02-30".'
     ])
     expect(lines.join(' ')).toBe(text)
+  })
+})
+
+describe('WriteHealth', () => {
+  afterEach(() => jest.useRealTimers())
+
+  it('reports a failed write for 5 s, or until a write succeeds', () => {
+    jest.useFakeTimers({ now: 1_000_000 })
+    const writes = new WriteHealth()
+    expect(writes.problem()).toBeUndefined()
+    writes.failed(new Error('disk full'))
+    jest.setSystemTime(1_000_000 + 4200)
+    expect(writes.problem()).toBe("the queue's last write failed 4.2 s ago: disk full")
+    jest.setSystemTime(1_000_000 + 4999)
+    expect(writes.problem()).toMatch(/ago: disk full$/)
+    jest.setSystemTime(1_000_000 + 5000)
+    expect(writes.problem()).toBeUndefined()
+
+    writes.failed(new Error('disk full'))
+    writes.succeeded()
+    expect(writes.problem()).toBeUndefined()
   })
 })
