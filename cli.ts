@@ -433,6 +433,7 @@ program
     number
   )
   .option('--token-max-uses <n>', 'a token stops working after this many API requests', number)
+  .option('--activity-lag <ms>', "how long a message sent takes to show in its message's activity", number)
   .option('--seed <n>', 'seed for the fault draws', number)
   .action(async (options) => {
     const faults = Object.fromEntries(
@@ -443,6 +444,7 @@ program
         dropRate: options.dropRate,
         dropAfterRate: options.dropAfterRate,
         tokenMaxUses: options.tokenMaxUses,
+        activityLagMs: options.activityLag,
         seed: options.seed
       }).filter(([, value]) => value !== undefined)
     )
