@@ -89,7 +89,9 @@ export async function reconcile(
       const answer = await findMessageSends(request, mergeQuestions(questions))
       if (!answer.ok) {
         const { said, network, message } = answer.failure
-        const why = `Listrak's activity could not be read: ${said ?? network?.reason ?? message}`
+        // A network error's own words quote the URL, and with it the recipient's address: its code says enough.
+        const failure = network ? `no answer from Listrak (${network.code ?? 'network error'})` : (said ?? message)
+        const why = `Listrak's activity could not be read: ${failure}`
         for (const letter of letters) report.unsettled.push({ letter, why })
         return
       }
