@@ -1,4 +1,3 @@
-import type { SegmentEvent } from '@segment/actions-core'
 import { mkdtempSync, rmSync } from 'fs'
 import os from 'os'
 import path from 'path'
@@ -6,15 +5,14 @@ import { parseConfig, RuntimeConfig } from '../../runtime/config'
 import { LmdbQueue } from '../../runtime/lmdb-queue'
 import { listrakReader, reconcile } from '../../runtime/reconcile'
 import { startSandbox, Sandbox } from '../../sandbox'
-import { fetchToken } from '../sandbox/client'
 import { configFile } from './harness'
+import { deadLetter, order, sendThroughListrak } from './unknown-letters'
 
 /**
  * `reconcile` against the sandbox over loopback: dead letters of unknown outcome in a real store, the sandbox's
  * activity of the message, and what is stored of each letter.
  */
 
-const SUBSCRIPTION = 'Order Completed → Order Confirmation'
 const DELAY_MS = 60_000
 const MARGIN_MS = 1000
 
@@ -46,61 +44,13 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const order = (email: string, receivedAt: number) =>
-  ({
-    type: 'track',
-    event: 'Order Completed',
-    messageId: `order-${email}`,
-    receivedAt: new Date(receivedAt).toISOString(),
-    properties: { store: 'Downtown', points_earned: 1 },
-    context: { traits: { email } }
-  }) as SegmentEvent
-
-/** Dead-letters events as the pipeline does a message of unknown outcome. */
-async function deadLetter(events: SegmentEvent[], changes: { subscription?: string; status?: number } = {}) {
-  const subscription = changes.subscription ?? SUBSCRIPTION
-  const enqueued = await store.enqueue(
-    events.map((event) => ({ event, subscriptions: [subscription] })),
-    { dedup: false }
-  )
-  await store.settle({
-    subscription,
-    delivered: [],
-    retried: [],
-    deadLettered: enqueued.map((result, i) => ({
-      position: result.duplicate ? -1 : result.position,
-      letter: {
-        subscription,
-        status: changes.status ?? 424,
-        reason: 'No answer from Listrak … the message may or may not have been sent.',
-        attempts: 1,
-        listId: 12345,
-        event: events[i]
-      }
-    }))
-  })
-}
-
-/** Sends the message to each address through the sandbox's own route, as Listrak took it. */
-async function sendThroughListrak(emails: string[], messageId = 9001) {
-  const token = await fetchToken(sandbox.authUrl)
-  for (const emailAddress of emails) {
-    const response = await fetch(`${sandbox.apiUrl}/List/12345/TransactionalMessage/${messageId}/Message`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ emailAddress, segmentationFieldValues: [] })
-    })
-    expect(response.status).toBe(201)
-  }
-}
-
 const connect = () => listrakReader(config)
 const byMessageId = () => Object.fromEntries([...store.deadLetters()].map((l) => [l.messageId, l]))
 
 it("settles a message Listrak's activity shows as sent, at once, and one it does not only once the delay has passed", async () => {
   const received = Date.now() - 1000
-  await sendThroughListrak(['sent@example.com'])
-  await deadLetter([order('sent@example.com', received), order('lost@example.com', received)])
+  await sendThroughListrak(sandbox, ['sent@example.com'])
+  await deadLetter(store, [order('sent@example.com', received), order('lost@example.com', received)])
   const now = Date.now()
 
   const first = await reconcile(store, config, {}, connect, now)
@@ -131,17 +81,17 @@ it("settles a message Listrak's activity shows as sent, at once, and one it does
 
 it("does not take a send of another of the list's messages for the letter's", async () => {
   const received = Date.now() - 1000
-  await sendThroughListrak(['jane@example.com'], 9002)
-  await deadLetter([order('jane@example.com', received)])
+  await sendThroughListrak(sandbox, ['jane@example.com'], 9002)
+  await deadLetter(store, [order('jane@example.com', received)])
   const report = await reconcile(store, config, {}, connect, Date.now() + MARGIN_MS + DELAY_MS)
   expect(report).toMatchObject({ found: 1, sent: 0, notSent: 1 })
 })
 
 it('leaves a letter unsettled, saying why, when it cannot be checked or Listrak cannot be read', async () => {
   const received = Date.now() - 1000
-  await deadLetter([order('gone@example.com', received)], { subscription: 'gone' })
-  await deadLetter([order('jane@example.com', received)])
-  await deadLetter([order('refused@example.com', received)], { status: 400 })
+  await deadLetter(store, [order('gone@example.com', received)], { subscription: 'gone' })
+  await deadLetter(store, [order('jane@example.com', received)])
+  await deadLetter(store, [order('refused@example.com', received)], { status: 400 })
   const report = await reconcile(
     store,
     config,
