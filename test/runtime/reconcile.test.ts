@@ -79,6 +79,18 @@ it("settles a message Listrak's activity shows as sent, at once, and one it does
   expect(sandbox.state.messagesSent({}).total).toBe(1)
 })
 
+it('asks once for the letters of one message to one recipient, and settles them all when as many sends show', async () => {
+  const received = Date.now() - 1000
+  await sendThroughListrak(sandbox, ['twice@example.com', 'twice@example.com'])
+  const events = [order('twice@example.com', received), order('twice@example.com', received)]
+  events[1].messageId = 'order-again'
+  await deadLetter(store, events)
+  const report = await reconcile(store, config, {}, connect, Date.now())
+  expect(report).toMatchObject({ found: 2, sent: 2, notSent: 0, unsettled: [] })
+  const asked = sandbox.state.requests.all.filter((r) => r.path.includes('/Activity'))
+  expect(asked).toHaveLength(1)
+})
+
 it("does not take a send of another of the list's messages for the letter's", async () => {
   const received = Date.now() - 1000
   await sendThroughListrak(sandbox, ['jane@example.com'], 9002)
