@@ -34,7 +34,8 @@ const DEFAULT_POLL_MS = 200
 const INTERRUPTED_REASON =
   'The runtime stopped (or another runtime took over) while this event was being sent, before its outcome was ' +
   "stored: the message may or may not have been sent. Check the transactional message's activity in Listrak " +
-  'before sending it again; this event is not retried, so that no one gets the message twice.'
+  '(dead-letters reconcile does) before sending it again; this event is not retried, so that no one gets the ' +
+  'message twice.'
 
 /** An at-most-once event's attempts, stored negated while a delivery of it is under way (see `send`). */
 const attemptsMade = (item: QueuedEvent) => Math.abs(item.attempts)
