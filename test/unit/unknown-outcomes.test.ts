@@ -41,6 +41,13 @@ const letter = (changes: Partial<DeadLetter> = {}, event: Record<string, unknown
   ...changes
 })
 
+it('waits an hour for a send to show in the activity, with 5 minutes either side for the clocks, unless set', () => {
+  expect(parseConfig(configFile('config.transactional.json'), 'example', {}).reconcile).toEqual({
+    activityDelayMs: 3_600_000,
+    windowMarginMs: 300_000
+  })
+})
+
 describe('the send window of a letter of unknown outcome', () => {
   it('runs from when its event was received to when it was dead-lettered, with the margin either side', () => {
     expect(sendWindow(letter(), 5 * MINUTE)).toEqual({
