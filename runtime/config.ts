@@ -121,7 +121,12 @@ export const configSchema = z
           .number()
           .int()
           .min(0)
-          .default(5 * 60 * 1000)
+          .default(5 * 60 * 1000),
+        /**
+         * A runtime on the LMDB store settles its dead letters of unknown outcome this often, as `dead-letters
+         * reconcile` does (0, the default: only the command does). It never sends them again by itself.
+         */
+        everyMs: z.number().int().min(0).default(0)
       })
       .strict()
       .prefault({}),

@@ -1,9 +1,12 @@
 import { closeSync, fchmodSync, openSync, writeSync } from 'fs'
 import { once } from 'events'
-import { ConfigError, RuntimeConfig } from './config'
+import type { RequestClient } from '@segment/actions-core'
+import { ConfigError, hasCredentials, RuntimeConfig } from './config'
+import { connectListrak } from './index'
 import { LmdbQueue } from './lmdb-queue'
+import { fetchListrakToken } from './tokens'
 import type { DeadLetter, DeadLetterFilter } from './queue'
-import { formatReconcile, listrakReader, reconcile } from './reconcile'
+import { formatReconcile, reconcile, withToken } from './reconcile'
 import { openRedisDeadLetters, REDIS_QUEUE_DEFAULTS } from './redis-queue'
 import { NOT_RECONCILED, retryRefusal, RetryRefusal } from './unknown-outcomes'
 
@@ -223,6 +226,23 @@ export async function retryDeadLetters(
     const refused = byWhy.get(NOT_RECONCILED.what)?.length ?? 0
     return { text: lines.join('\n'), refused }
   })
+}
+
+/** A request client for Listrak's API with a token of the config's credentials; throws when none is had. */
+export async function listrakReader(config: RuntimeConfig): Promise<RequestClient> {
+  if (!hasCredentials(config)) {
+    throw new ConfigError(
+      "dead-letters reconcile asks Listrak's activity, so it needs the credentials the runtime delivers with " +
+        '(settings.client_id and settings.client_secret, or LISTRAK_CLIENT_ID and LISTRAK_CLIENT_SECRET). ' +
+        'Nothing was reconciled.'
+    )
+  }
+  const { settings } = await connectListrak(config)
+  try {
+    return withToken((await fetchListrakToken(settings)).accessToken)
+  } catch (error) {
+    throw new Error(`Nothing was reconciled: no token from Listrak. ${(error as Error).message}`)
+  }
 }
 
 /**

@@ -18,6 +18,7 @@ import type { EventQueue } from './queue'
 import { REDIS_QUEUE_DEFAULTS, RedisQueue } from './redis-queue'
 import { buildServer } from './server'
 import { RuntimeStats } from './stats'
+import { startReconcilePass } from './reconcile'
 import { compileSubscriptions } from './subscriptions'
 import { fetchListrakToken, TokenCache } from './tokens'
 
@@ -238,6 +239,7 @@ export async function startRuntime(
   const { address, port } = server.server.address() as AddressInfo
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
   const resumed = await parts.pipeline.resume()
+  const reconcilePass = startReconcilePass(parts.queue, config, parts.tokens, logger)
   let stopping: ReturnType<Runtime['stop']> | undefined
   return {
     ...parts,
@@ -248,6 +250,7 @@ export async function startRuntime(
     stop: () =>
       (stopping ??= (async () => {
         await server.close()
+        await reconcilePass?.stop()
         const { interrupted } = await parts.close()
         return { ...parts.stats.toJSON(parts.pipeline.depth), interrupted }
       })())

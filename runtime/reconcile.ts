@@ -1,12 +1,13 @@
 import { createRequestClient } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
+import type { Logger } from 'pino'
 import { limitRequests } from '../src/api/limit'
-import { ConfigError, hasCredentials, RuntimeConfig } from './config'
-import { connectListrak } from './index'
+import type { RuntimeConfig } from './config'
+import { LmdbQueue } from './lmdb-queue'
 import { findMessageSends } from './message-activity'
 import type { ActivityQuestion } from './message-activity'
-import type { DeadLetter, DeadLetterFilter } from './queue'
-import { fetchListrakToken, watchConnections } from './tokens'
+import type { DeadLetter, DeadLetterFilter, EventQueue } from './queue'
+import { TokenCache, watchConnections } from './tokens'
 import { decide, isUnknownOutcome, mergeQuestions, questionOf, settledLetter } from './unknown-outcomes'
 
 /**
@@ -33,24 +34,48 @@ export interface ReconcileReport {
   unsettled: { letter: DeadLetter; why: string }[]
 }
 
-/** A request client for Listrak's API with a token of the config's credentials; throws when none is had. */
-export async function listrakReader(config: RuntimeConfig): Promise<RequestClient> {
-  if (!hasCredentials(config)) {
-    throw new ConfigError(
-      "dead-letters reconcile asks Listrak's activity, so it needs the credentials the runtime delivers with " +
-        '(settings.client_id and settings.client_secret, or LISTRAK_CLIENT_ID and LISTRAK_CLIENT_SECRET). ' +
-        'Nothing was reconciled.'
+/** A request client for Listrak's API with this token, a few questions at a time. */
+export const withToken = (accessToken: string): RequestClient =>
+  limitRequests(
+    watchConnections(createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })).request,
+    MAX_QUESTIONS_IN_FLIGHT
+  )
+
+/**
+ * The runtime's own pass (`reconcile.everyMs`): every so often, settles its store's dead letters of unknown outcome
+ * with the runtime's token, and logs what it did. It only settles: a message found not sent goes again when an
+ * operator runs `dead-letters retry`. Undefined when it is off, or the queue is not the LMDB store.
+ */
+export function startReconcilePass(
+  queue: EventQueue,
+  config: RuntimeConfig,
+  tokens: TokenCache,
+  logger: Logger
+): { stop(): Promise<void> } | undefined {
+  const { everyMs } = config.reconcile
+  if (everyMs === 0 || !(queue instanceof LmdbQueue)) return undefined
+  let running: Promise<void> | undefined
+  const pass = async () => {
+    const report = await reconcile(queue, config, {}, async () => withToken(await tokens.get()))
+    if (report.found === 0) return
+    const { found, sent, notSent, unsettled } = report
+    logger.info(
+      { found, sent, notSent, unsettled: unsettled.length, store: queue.location },
+      "reconciled dead letters of unknown outcome with Listrak's activity; dead-letters retry sends those not sent"
     )
   }
-  const { settings } = await connectListrak(config)
-  let accessToken: string
-  try {
-    accessToken = (await fetchListrakToken(settings)).accessToken
-  } catch (error) {
-    throw new Error(`Nothing was reconciled: no token from Listrak. ${(error as Error).message}`)
+  const timer = setInterval(() => {
+    running ??= pass()
+      .catch((error: Error) => logger.error({ err: error.message }, 'reconciling unknown outcomes failed'))
+      .finally(() => (running = undefined))
+  }, everyMs)
+  timer.unref()
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await running
+    }
   }
-  const { request } = watchConnections(createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } }))
-  return limitRequests(request, MAX_QUESTIONS_IN_FLIGHT)
 }
 
 /**

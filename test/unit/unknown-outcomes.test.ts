@@ -41,10 +41,11 @@ const letter = (changes: Partial<DeadLetter> = {}, event: Record<string, unknown
   ...changes
 })
 
-it('waits an hour for a send to show in the activity, with 5 minutes either side for the clocks, unless set', () => {
+it('waits an hour for a send to show in the activity, with 5 minutes either side for the clocks, and makes no pass of its own, unless set', () => {
   expect(parseConfig(configFile('config.transactional.json'), 'example', {}).reconcile).toEqual({
     activityDelayMs: 3_600_000,
-    windowMarginMs: 300_000
+    windowMarginMs: 300_000,
+    everyMs: 0
   })
 })
 
