@@ -12,7 +12,7 @@ import { transactionalMessagesUrl } from '../src/api/urls'
  * Restated from Listrak's contract: query `emailAddress`, `dateType` (`Send` or `Activity`), `startDate`, `endDate`
  * (strings; ISO 8601 is sent), `cursor` (`Start` first) and `count` (at most 5000); the answer is
  * `CollectionPaged[TransactionalMessageActivity]`: `data`, and `nextPageCursor`, the URI of the next page, absent or
- * empty on the last. Of an activity the runtime reads the address, `sendDate` and `resendKey`.
+ * empty on the last. Of an activity the runtime reads the address and `sendDate`.
  */
 
 const PAGE_COUNT = 5000
@@ -21,8 +21,7 @@ const MAX_PAGES = 20
 
 const activity = z.object({
   emailAddress: z.string().nullish(),
-  sendDate: z.string().nullish(),
-  resendKey: z.string().nullish()
+  sendDate: z.string().nullish()
 })
 
 const activityPage = z.object({
@@ -33,7 +32,6 @@ const activityPage = z.object({
 export interface MessageSendFound {
   /** As Listrak gives it (ISO 8601), when it does. */
   sendDate?: string
-  resendKey?: string
 }
 
 export interface ActivityQuestion {
@@ -78,10 +76,10 @@ export async function findMessageSends(request: RequestClient, question: Activit
   for (let pages = 1; ; pages++) {
     const page = await callListrak(request, url, { method: 'GET' }, subject, activityPage)
     if (!page.ok) return page
-    for (const { emailAddress: address, sendDate, resendKey } of page.data.data) {
+    for (const { emailAddress: address, sendDate } of page.data.data) {
       // Listrak filters by address; an activity of another address is not this recipient's, whatever it says.
       if (address && address.toLowerCase() !== wanted) continue
-      sends.push({ ...(sendDate ? { sendDate } : {}), ...(resendKey ? { resendKey } : {}) })
+      sends.push(sendDate ? { sendDate } : {})
     }
     const cursor = page.data.nextPageCursor
     if (!cursor) return { ok: true, sends }
