@@ -9,6 +9,7 @@ import {
   exportDeadLetters,
   listDeadLetters,
   purgeDeadLetters,
+  reconcileDeadLetters,
   retryDeadLetters,
   UnavailableCommandError
 } from './runtime/dead-letter-commands'
@@ -454,6 +455,7 @@ program
     number
   )
   .option('--token-max-uses <n>', 'a token stops working after this many API requests', number)
+  .option('--activity-lag <ms>', "how long a message sent takes to show in its message's activity", number)
   .option('--seed <n>', 'seed for the fault draws', number)
   .action(async (options) => {
     const faults = Object.fromEntries(
@@ -464,6 +466,7 @@ program
         dropRate: options.dropRate,
         dropAfterRate: options.dropAfterRate,
         tokenMaxUses: options.tokenMaxUses,
+        activityLagMs: options.activityLag,
         seed: options.seed
       }).filter(([, value]) => value !== undefined)
     )
@@ -549,10 +552,27 @@ filtered(deadLetters.command('export'))
 
 filtered(deadLetters.command('retry'))
   .description(
-    'Put the dead letters back in the queue; the runtime delivers them when it next starts. Stop the runtime first.'
+    'Put the dead letters back in the queue; the runtime delivers them when it next starts. Stop the runtime first. ' +
+      'Messages of unknown outcome stay until reconciled as not sent; exits 1 when it kept any.'
+  )
+  .option('--force', 'send messages of unknown outcome without reconciling them: someone may get a message twice')
+  .action(async (options) => {
+    const { text, refused } = await retryDeadLetters(deadLettersConfig(options), filterOf(options), {
+      force: options.force === true
+    })
+    console.log(text)
+    if (refused > 0) process.exitCode = 1
+  })
+
+filtered(deadLetters.command('reconcile'))
+  .description(
+    "Settle the transactional messages of unknown outcome from Listrak's activity: sent (never sent again) or not " +
+      'sent (retry sends them). Works while the runtime runs; exits 1 when any could not be settled or checked.'
   )
   .action(async (options) => {
-    console.log(await retryDeadLetters(deadLettersConfig(options), filterOf(options)))
+    const { text, unsettled } = await reconcileDeadLetters(deadLettersConfig(options), filterOf(options))
+    console.log(text)
+    if (unsettled > 0) process.exitCode = 1
   })
 
 filtered(deadLetters.command('purge'))

@@ -6,9 +6,10 @@ export interface RuntimeAction {
   /** What one delivered event stands for in the stats: part of an import, a contact written, a message sent. */
   sends: 'imports' | 'contacts' | 'messages'
   /**
-   * At most once: a batch of its events is recorded as being sent before it goes, so that after a crash (or a
-   * drain cut short, or a takeover on Redis) those events are dead-lettered as OUTCOME_UNKNOWN rather than sent
-   * again. For what a customer must never get twice, whose outcome nobody knows then.
+   * At most once: a batch of its events (no more than its mapping has requests in flight) is recorded as being
+   * sent before it goes, so that after a crash (or a drain cut short, or a takeover on Redis) those events are
+   * dead-lettered as OUTCOME_UNKNOWN rather than sent again. For what a customer must never get twice, whose
+   * outcome nobody knows then.
    */
   atMostOnce: boolean
 }

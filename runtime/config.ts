@@ -105,6 +105,31 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    reconcile: z
+      .object({
+        /**
+         * How long after a message may have been sent `dead-letters reconcile` waits before it takes "no send in
+         * Listrak's activity" to mean "not sent". Listrak does not say how soon a send shows there: an hour, to be safe.
+         */
+        activityDelayMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(60 * 60 * 1000),
+        /** Added either side of when a message may have been sent, for the clocks of this machine and Listrak's. */
+        windowMarginMs: z
+          .number()
+          .int()
+          .min(0)
+          .default(5 * 60 * 1000),
+        /**
+         * A runtime on the LMDB store settles its dead letters of unknown outcome this often, as `dead-letters
+         * reconcile` does (0, the default: only the command does). It never sends them again by itself.
+         */
+        everyMs: z.number().int().min(0).default(0)
+      })
+      .strict()
+      .prefault({}),
     queue: z
       .object({
         /** Keep the queue in memory only (tests, demos): accepted events not yet delivered are lost if the process dies. */

@@ -1,9 +1,14 @@
 import { closeSync, fchmodSync, openSync, writeSync } from 'fs'
 import { once } from 'events'
-import { ConfigError, RuntimeConfig } from './config'
+import type { RequestClient } from '@segment/actions-core'
+import { ConfigError, hasCredentials, RuntimeConfig } from './config'
+import { connectListrak } from './index'
 import { LmdbQueue } from './lmdb-queue'
+import { fetchListrakToken } from './tokens'
 import type { DeadLetter, DeadLetterFilter } from './queue'
+import { formatReconcile, reconcile, withToken } from './reconcile'
 import { openRedisDeadLetters, REDIS_QUEUE_DEFAULTS } from './redis-queue'
+import { NOT_RECONCILED, retryRefusal, RetryRefusal } from './unknown-outcomes'
 import { DEFAULT_WIDTH, wrapFrom } from './wrap'
 
 /** What `listrak-actions dead-letters …` does with the dead letters in a config's queue store. */
@@ -39,12 +44,16 @@ async function withReader<T>(config: RuntimeConfig, use: (reader: DeadLetterRead
   }
 }
 
-/** Retry and purge change the dead letters in the store only. */
-function refuseRedis(config: RuntimeConfig, command: string): void {
+/** Retry, reconcile and purge change the dead letters in the store only. */
+function refuseRedis(
+  config: RuntimeConfig,
+  command: string,
+  instead = 'post exported events to a runtime again to re-send them'
+): void {
   if (!config.queue.redis) return
   throw new UnavailableCommandError(
     `dead-letters ${command} is not available for a queue in Redis (queue.redis) yet: use dead-letters list and ` +
-      'export to see them, and post exported events to a runtime again to re-send them.'
+      `export to see them, and ${instead}.`
   )
 }
 
@@ -196,26 +205,75 @@ function perSubscription(letters: DeadLetter[]): string {
   return [...counts].map(([name, n]) => `"${name}": ${n}`).join(', ')
 }
 
+const NOT_ENABLED: RetryRefusal = {
+  what: 'whose subscription is not enabled in the config',
+  remedy: 'enable it, or purge them'
+}
+
 /**
  * Puts the dead letters back in the queue, at the end of their subscription's, for the runtime to deliver at its
- * next start. It needs the store to itself: a running runtime holds it, and would not see the events.
+ * next start. It needs the store to itself: a running runtime holds it, and would not see the events. Messages of
+ * unknown outcome stay unless reconciled as not sent (or `force`), and those settled as sent always stay: `refused`
+ * counts the letters of unknown outcome it kept.
  */
-export async function retryDeadLetters(config: RuntimeConfig, filter: DeadLetterFilter): Promise<string> {
+export async function retryDeadLetters(
+  config: RuntimeConfig,
+  filter: DeadLetterFilter,
+  options: { force?: boolean } = {}
+): Promise<{ text: string; refused: number }> {
   const enabled = new Set(config.subscriptions.filter((s) => s.enabled).map((s) => s.name))
   refuseRedis(config, 'retry')
   return withStore(config, 'owner', async (store) => {
-    const { requeued, kept } = await store.requeue(filter, enabled)
+    const refusals = new Map<string, RetryRefusal>()
+    const { requeued, kept } = await store.requeue(filter, (letter) => {
+      const refusal = enabled.has(letter.subscription) ? retryRefusal(letter, options.force === true) : NOT_ENABLED
+      if (refusal) refusals.set(refusal.what, refusal)
+      return refusal?.what
+    })
     const lines = [
       requeued.length === 0
         ? `No dead letters${describe(filter)} to re-queue in ${store.location}.`
         : `Re-queued ${requeued.length} dead letter(s)${describe(filter)} (${perSubscription(requeued)}); the runtime delivers them when it starts.`
     ]
-    if (kept.length > 0) {
-      lines.push(
-        `Kept ${kept.length} whose subscription is not enabled in the config (${perSubscription(kept)}): enable it, or purge them.`
-      )
+    const byWhy = new Map<string, DeadLetter[]>()
+    for (const { letter, why } of kept) byWhy.set(why, [...(byWhy.get(why) ?? []), letter])
+    for (const [why, letters] of byWhy) {
+      lines.push(`Kept ${letters.length} ${why} (${perSubscription(letters)}): ${refusals.get(why)?.remedy}.`)
     }
-    return lines.join('\n')
+    const refused = byWhy.get(NOT_RECONCILED.what)?.length ?? 0
+    return { text: lines.join('\n'), refused }
+  })
+}
+
+/** A request client for Listrak's API with a token of the config's credentials; throws when none is had. */
+export async function listrakReader(config: RuntimeConfig): Promise<RequestClient> {
+  if (!hasCredentials(config)) {
+    throw new ConfigError(
+      "dead-letters reconcile asks Listrak's activity, so it needs the credentials the runtime delivers with " +
+        '(settings.client_id and settings.client_secret, or LISTRAK_CLIENT_ID and LISTRAK_CLIENT_SECRET). ' +
+        'Nothing was reconciled.'
+    )
+  }
+  const { settings } = await connectListrak(config)
+  try {
+    return withToken((await fetchListrakToken(settings)).accessToken)
+  } catch (error) {
+    throw new Error(`Nothing was reconciled: no token from Listrak. ${(error as Error).message}`)
+  }
+}
+
+/**
+ * Settles the dead letters of unknown outcome from Listrak's activity (see runtime/reconcile.ts). Works beside a
+ * running runtime: it only rewrites letters.
+ */
+export async function reconcileDeadLetters(
+  config: RuntimeConfig,
+  filter: DeadLetterFilter
+): Promise<{ text: string; unsettled: number }> {
+  refuseRedis(config, 'reconcile', "check each message's activity in Listrak before sending it again")
+  return withStore(config, 'reader', async (store) => {
+    const report = await reconcile(store, config, filter, () => listrakReader(config))
+    return { text: formatReconcile(report, store.location, describe(filter)), unsettled: report.unsettled.length }
   })
 }
 

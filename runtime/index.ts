@@ -19,6 +19,7 @@ import type { EventQueue } from './queue'
 import { REDIS_QUEUE_DEFAULTS, RedisQueue } from './redis-queue'
 import { buildServer } from './server'
 import { RuntimeStats } from './stats'
+import { startReconcilePass } from './reconcile'
 import { compileSubscriptions } from './subscriptions'
 import { fetchListrakToken, TokenCache } from './tokens'
 
@@ -250,6 +251,7 @@ export async function startRuntime(
   const { address, port } = server.server.address() as AddressInfo
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
   const resumed = await parts.pipeline.resume()
+  const reconcilePass = startReconcilePass(parts.queue, config, parts.tokens, logger)
   let stopping: ReturnType<Runtime['stop']> | undefined
   return {
     ...parts,
@@ -260,6 +262,7 @@ export async function startRuntime(
     stop: () =>
       (stopping ??= (async () => {
         await server.close()
+        await reconcilePass?.stop()
         const { interrupted } = await parts.close()
         return { ...parts.stats.toJSON(parts.pipeline.depth), interrupted }
       })())

@@ -289,23 +289,44 @@ export class LmdbQueue implements EventQueue {
 
   /**
    * Puts matching dead letters back at the end of their subscription's queue, with no attempts counted, and
-   * removes them from the dead letters in the same transaction. Those whose subscription is not in `subscriptions`
-   * stay. Needs the owner role: a running runtime would not see events appear in its queue.
+   * removes them from the dead letters in the same transaction. Those `keep` gives a reason for stay, with it.
+   * Needs the owner role: a running runtime would not see events appear in its queue.
    */
   async requeue(
     filter: DeadLetterFilter,
-    subscriptions: ReadonlySet<string>
-  ): Promise<{ requeued: DeadLetter[]; kept: DeadLetter[] }> {
+    keep: (letter: DeadLetter) => string | undefined
+  ): Promise<{ requeued: DeadLetter[]; kept: { letter: DeadLetter; why: string }[] }> {
     if (this.options.role !== 'owner') throw new Error('Re-queueing dead letters needs the store to itself.')
     const requeued: DeadLetter[] = []
-    const kept: DeadLetter[] = []
-    for (const letter of this.deadLetters(filter))
-      (subscriptions.has(letter.subscription) ? requeued : kept).push(letter)
+    const kept: { letter: DeadLetter; why: string }[] = []
+    for (const letter of this.deadLetters(filter)) {
+      const why = keep(letter)
+      if (why === undefined) requeued.push(letter)
+      else kept.push({ letter, why })
+    }
     await this.inBatches(requeued, (letter) => {
       this.events.put([letter.subscription, this.nextPosition++], { event: letter.event, attempts: 0 })
       this.letters.remove(letter.id as number)
     })
     return { requeued, kept }
+  }
+
+  /**
+   * Stores what reconciliation settled of dead letters (their reason and `reconciled`), each only if it is still
+   * there: one purged meanwhile is not brought back. Returns how many it stored.
+   */
+  async reconcile(letters: DeadLetter[]): Promise<number> {
+    let stored = 0
+    for (let i = 0; i < letters.length; i += PRUNE_BATCH) {
+      await this.root.transaction(() => {
+        for (const { id, ...letter } of letters.slice(i, i + PRUNE_BATCH)) {
+          if (this.letters.get(id as number) === undefined) continue
+          this.letters.put(id as number, letter)
+          stored++
+        }
+      })
+    }
+    return stored
   }
 
   /** Removes the matching dead letters; returns them. */

@@ -1,6 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Logger } from 'pino'
 import { OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_STATUS } from '../src/sendTransactionalMessage/outcome'
+import { concurrencyOf } from '../src/shared/fields'
 import { RUNTIME_ACTIONS } from './actions'
 import { mappedListId } from './delivery'
 import type { Deliverer, Outcome } from './delivery'
@@ -43,7 +44,8 @@ const DEFAULT_POLL_MS = 200
 const INTERRUPTED_REASON =
   'The runtime stopped (or another runtime took over) while this event was being sent, before its outcome was ' +
   "stored: the message may or may not have been sent. Check the transactional message's activity in Listrak " +
-  'before sending it again; this event is not retried, so that no one gets the message twice.'
+  '(dead-letters reconcile does) before sending it again; this event is not retried, so that no one gets the ' +
+  'message twice.'
 
 /** An at-most-once event's attempts, stored negated while a delivery of it is under way (see `send`). */
 const attemptsMade = (item: QueuedEvent) => Math.abs(item.attempts)
@@ -364,8 +366,16 @@ export class Pipeline {
     this.arm(lane)
   }
 
+  /**
+   * Events per delivery. An at-most-once lane sends no more at once than its mapping has requests in flight, so that
+   * what a crash (or a drain cut short) leaves as being sent, and so of unknown outcome, is what was really on its
+   * way: not a whole batch of a thousand of which most had not left yet.
+   */
   private batchOf(lane: Lane): number {
-    return lane.subscription.batching ? lane.subscription.batchSize : 1
+    const { batching, batchSize, mapping } = lane.subscription
+    if (!batching) return 1
+    if (!runtimeAction(lane).atMostOnce) return batchSize
+    return Math.min(batchSize, concurrencyOf(mapping.max_concurrent_requests))
   }
 
   private window(lane: Lane): number {
@@ -510,8 +520,8 @@ export class Pipeline {
   }
 
   private arm(lane: Lane): void {
-    const { batching, batchSize } = lane.subscription
-    if (!batching || lane.items.length >= batchSize || lane.flushTimer || this.draining) return
+    if (!lane.subscription.batching || lane.items.length >= this.batchOf(lane) || lane.flushTimer || this.draining)
+      return
     lane.flushTimer = setTimeout(() => {
       lane.flushTimer = undefined
       lane.due = true
@@ -523,8 +533,7 @@ export class Pipeline {
     if (lane.busy || lane.heldUntilRetry || lane.items.length === 0) return false
     // A partial batch while more waits in the store: read the page first.
     if (lane.spilled && lane.items.length < this.batchOf(lane)) return false
-    const { batching, batchSize } = lane.subscription
-    return this.flushing || !batching || lane.due || lane.items.length >= batchSize
+    return this.flushing || !lane.subscription.batching || lane.due || lane.items.length >= this.batchOf(lane)
   }
 
   /** Starts deliveries while there are free slots and lanes ready, taking lanes in turn. */
@@ -563,7 +572,8 @@ export class Pipeline {
   }
 
   /**
-   * Delivers a batch: one outcome per event. An at-most-once subscription's batch is first stored as being sent
+   * Delivers a batch: one outcome per event. An at-most-once subscription's batch (no more than goes at once: see
+   * `batchOf`) is first stored as being sent
    * (its attempts negated) in a durable queue, so that whoever reads it next — this runtime's next start after a
    * crash or a drain cut short, or another runtime taking over its partition — dead-letters it as OUTCOME_UNKNOWN
    * rather than sending it again; events read so are not sent. What comes of a delivery replaces the mark when the

@@ -75,6 +75,18 @@ export interface DeadLetter extends DeadLetterInput {
   id?: number
   at: string
   messageId?: string
+  /** A message of unknown outcome, settled by `dead-letters reconcile` from Listrak's activity. */
+  reconciled?: Reconciliation
+}
+
+export interface Reconciliation {
+  /** `sent`: never sent again; `not-sent`: `dead-letters retry` may send it. */
+  outcome: 'sent' | 'not-sent'
+  /** When Listrak's activity says it was sent, as Listrak gives it. */
+  sendDate?: string
+  checkedAt: string
+  /** The reason the letter had before. */
+  was: string
 }
 
 export interface Settlement {

@@ -244,3 +244,77 @@ export interface TransactionalMessage {
   externalCampaignId: string
   subject: string
 }
+
+/** `dateType` of the activity route: which date `startDate` and `endDate` bound; `Send` by default. */
+export const ACTIVITY_DATE_TYPES = ['Send', 'Activity'] as const
+
+/** `count` of a paged read: 1000 a page by default, at most 5000. */
+export const PAGE_SIZE = { default: 1000, max: 5000 }
+
+/** A date in a query: Listrak's reads take ISO 8601 (`2026-12-04T15:00:00Z`, or a date alone). */
+const queryDate = z
+  .string()
+  .optional()
+  .transform((text, context) => {
+    if (text === undefined) return undefined
+    const at = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : NaN
+    if (Number.isFinite(at)) return at
+    context.addIssue({ code: 'custom', message: 'give an ISO 8601 date, e.g. 2026-12-04T15:00:00Z' })
+    return z.NEVER
+  })
+
+/** The query of `GET /v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`. */
+export const transactionalMessageActivityQuery = z.object({
+  activityType: z.string().optional(),
+  dateType: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return 'Send' as const
+      const type = ACTIVITY_DATE_TYPES.find((t) => t.toLowerCase() === text.toLowerCase())
+      if (type) return type
+      context.addIssue({ code: 'custom', message: `use ${ACTIVITY_DATE_TYPES.join(' or ')}` })
+      return z.NEVER
+    }),
+  cursor: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined || text === 'Start') return 0
+      if (/^[0-9]{1,9}$/.test(text)) return Number(text)
+      context.addIssue({ code: 'custom', message: 'give Start, or the cursor of nextPageCursor' })
+      return z.NEVER
+    }),
+  count: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return PAGE_SIZE.default
+      const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN
+      if (n >= 1 && n <= PAGE_SIZE.max) return n
+      context.addIssue({ code: 'custom', message: `give a number from 1 to ${PAGE_SIZE.max}` })
+      return z.NEVER
+    }),
+  startDate: queryDate,
+  endDate: queryDate,
+  emailAddress: z.string().optional()
+})
+
+/** `TransactionalMessageActivity` as Listrak returns it: what the contact did with one message sent to them. */
+export interface TransactionalMessageActivity {
+  abuse: boolean
+  activityDate: string | null
+  bounce: boolean
+  bounceReason: string | null
+  click: boolean
+  clickCount: number
+  emailAddress: string
+  open: boolean
+  orderTotal: number
+  read: boolean
+  sendDate: string
+  unsubscribe: boolean
+  visitDate: string | null
+  externalContactID: string | null
+  resendKey: string
+}

@@ -23,7 +23,12 @@ export const faultsSchema = z
      */
     dropAfterRate: probability,
     /** A token stops working after this many API requests (0: no limit). */
-    tokenMaxUses: z.number().int().min(0)
+    tokenMaxUses: z.number().int().min(0),
+    /**
+     * How long a message sent takes to show in its activity (`GET …/TransactionalMessage/{id}/Activity`): Listrak
+     * does not say how soon a send appears there.
+     */
+    activityLagMs: ms
   })
   .strict()
 
@@ -38,7 +43,8 @@ export const NO_FAULTS: Faults = {
   failNext: { count: 0, status: 503 },
   dropRate: 0,
   dropAfterRate: 0,
-  tokenMaxUses: 0
+  tokenMaxUses: 0,
+  activityLagMs: 0
 }
 
 export function parseFaults(input: unknown): FaultsUpdate {

@@ -12,6 +12,7 @@ import {
   segmentationFieldBody,
   segmentationFieldGroupBody,
   tokenRequest,
+  transactionalMessageActivityQuery,
   transactionalMessageContact
 } from './contract'
 import { contactResource } from './contacts'
@@ -460,6 +461,37 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       const { transactionalMessageId } = message
       const { sequence } = state.recordSend({ listId, transactionalMessageId, emailAddress, segmentationFieldValues })
       return reply.code(201).send({ status: 201, resourceId: String(sequence) })
+    }
+  )
+
+  app.get<{ Params: { listId: string; transactionalMessageId: string } }>(
+    `${MESSAGE_ROUTE}/Activity`,
+    async (request, reply) => {
+      if (!authorized(request, reply)) return reply
+      const list = listFrom(request, reply)
+      if (!list) return reply
+      const message = messageFrom(request, reply, list)
+      if (!message) return reply
+      const query = queryFrom(request, reply, transactionalMessageActivityQuery)
+      if (!query) return reply
+      const { dateType, startDate, endDate, emailAddress, cursor, count } = query
+      // The sandbox records no opens or clicks: no activity date falls within any range.
+      const noActivity = dateType === 'Activity' && (startDate !== undefined || endDate !== undefined)
+      const activity = noActivity
+        ? []
+        : state.messageActivity(list.summary.listId, message.transactionalMessageId, {
+            emailAddress,
+            sentFrom: startDate,
+            sentUntil: endDate
+          })
+      const data = activity.slice(cursor, cursor + count)
+      let nextPageCursor: string | null = null
+      if (cursor + count < activity.length) {
+        const next = new URL(request.url, 'http://sandbox')
+        next.searchParams.set('cursor', String(cursor + count))
+        nextPageCursor = `${next.pathname}${next.search}`
+      }
+      return { status: 200, nextPageCursor, data }
     }
   )
 

@@ -10,7 +10,8 @@ import type {
   SegmentationField,
   SegmentationFieldDataType,
   SegmentationFieldGroup,
-  TransactionalMessage
+  TransactionalMessage,
+  TransactionalMessageActivity
 } from './contract'
 import { contactDetail, ContactWrite, METHOD, newContact, StoredContact, writeContact } from './contacts'
 import { FaultInjector, FaultsUpdate } from './faults'
@@ -79,6 +80,15 @@ export interface TransactionalSend {
   emailAddress: string
   segmentationFieldValues: ContactSegmentationFieldValues['segmentationFieldValues']
   sentAt: string
+  /** What Listrak's activity gives to send the message again. */
+  resendKey: string
+}
+
+/** Which sends of a message its activity shows: to one address (in any case), sent between two times (ms). */
+export interface ActivityFilter {
+  emailAddress?: string
+  sentFrom?: number
+  sentUntil?: number
 }
 
 const invalid = (message: string): Created => ({
@@ -252,10 +262,54 @@ export class SandboxState {
   }
 
   /** Records a transactional message sent to one contact; returns its sequence number. */
-  recordSend(send: Omit<TransactionalSend, 'sequence' | 'sentAt'>): TransactionalSend {
-    const record = { sequence: this.nextSendSequence++, ...send, sentAt: new Date().toISOString() }
+  recordSend(send: Omit<TransactionalSend, 'sequence' | 'sentAt' | 'resendKey'>): TransactionalSend {
+    const sequence = this.nextSendSequence++
+    const record = { sequence, ...send, sentAt: new Date().toISOString(), resendKey: randomUUID() }
     this.messages.push(record)
     return record
+  }
+
+  /**
+   * The activity of a transactional message, oldest first: its sends that have had `activityLagMs` to show, as
+   * `TransactionalMessageActivity`. The sandbox records sends, not opens or clicks: every activity flag is false. It
+   * reads the history of messages sent, so a send older than the history keeps is not shown.
+   */
+  messageActivity(
+    listId: number,
+    transactionalMessageId: number,
+    filter: ActivityFilter
+  ): TransactionalMessageActivity[] {
+    const shownBefore = Date.now() - this.faults.current.activityLagMs
+    const email = filter.emailAddress?.toLowerCase()
+    return this.messages.all
+      .filter((send) => {
+        const sentAt = Date.parse(send.sentAt)
+        return (
+          send.listId === listId &&
+          send.transactionalMessageId === transactionalMessageId &&
+          sentAt <= shownBefore &&
+          (email === undefined || send.emailAddress.toLowerCase() === email) &&
+          sentAt >= (filter.sentFrom ?? -Infinity) &&
+          sentAt <= (filter.sentUntil ?? Infinity)
+        )
+      })
+      .map((send) => ({
+        abuse: false,
+        activityDate: null,
+        bounce: false,
+        bounceReason: null,
+        click: false,
+        clickCount: 0,
+        emailAddress: send.emailAddress,
+        open: false,
+        orderTotal: 0,
+        read: false,
+        sendDate: send.sentAt,
+        unsubscribe: false,
+        visitDate: null,
+        externalContactID: this.findContact(listId, send.emailAddress)?.externalContactID ?? null,
+        resendKey: send.resendKey
+      }))
   }
 
   /**

@@ -19,6 +19,16 @@ describe('listrak-actions sandbox', () => {
     expect(await exited(child)).toEqual([0, null])
   })
 
+  it("--activity-lag holds each send back from its message's activity that long", async () => {
+    const { child, output } = await startCli(['sandbox', '--port', '0', '--activity-lag', '1500'], /^Press Ctrl\+C/m)
+    try {
+      expect(output()).toMatch(/"activityLagMs":1500/)
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited(child)).toEqual([0, null])
+  })
+
   it('refuses a bad option with a message', async () => {
     const child = spawn(process.execPath, [cli, 'sandbox', '--failure-rate', 'lots'], {
       stdio: ['ignore', 'pipe', 'pipe']

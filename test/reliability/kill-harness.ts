@@ -16,9 +16,10 @@ export interface LatentSandbox {
   apiUrl: string
 }
 
-/** The CLI's sandbox at 100–300 ms a request, as Listrak answers under load. */
-export async function startLatentSandbox(): Promise<LatentSandbox> {
-  const { child, output } = await startCli(['sandbox', '--port', '0', '--latency', '100-300'], /^Press Ctrl\+C/m)
+/** The CLI's sandbox at 100–300 ms a request, as Listrak answers under load, with the faults `options` give. */
+export async function startLatentSandbox(options: string[] = []): Promise<LatentSandbox> {
+  const args = ['sandbox', '--port', '0', '--latency', '100-300', ...options]
+  const { child, output } = await startCli(args, /^Press Ctrl\+C/m)
   const read = (pattern: RegExp) => pattern.exec(output())?.[1] as string
   return {
     child,

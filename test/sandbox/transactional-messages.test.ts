@@ -82,7 +82,8 @@ describe('POST /email/v1/List/{listId}/TransactionalMessage/{transactionalMessag
           transactionalMessageId: 9001,
           emailAddress: 'Jane@Example.com',
           segmentationFieldValues: values([7001, 'Downtown'], [7003, '120']),
-          sentAt: ISO_TIME
+          sentAt: ISO_TIME,
+          resendKey: expect.any(String)
         }
       ]
     })
