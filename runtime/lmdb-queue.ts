@@ -1,6 +1,6 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import { createHash } from 'crypto'
-import { chmodSync, existsSync, mkdirSync, statSync } from 'fs'
+import { chmodSync, existsSync, mkdirSync, statfsSync, statSync } from 'fs'
 import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
 import path from 'path'
@@ -101,7 +101,10 @@ export class LmdbQueue implements EventQueue {
     this.release = options.role === 'owner' ? lockStore(dir) : undefined
     try {
       // overlappingSync off: a commit resolves only once it is synced, which is what an acknowledgement promises.
-      this.root = open({ path: dir, noSubdir: false, overlappingSync: false, maxDbs: 8 })
+      // eventTurnBatching off: with it, lmdb-js holds a promise of its own for each event turn's commit, which
+      // nobody can catch, so a commit that fails (a full disk) would end the process as an unhandled rejection.
+      // Writes made while a commit is under way still share the next one.
+      this.root = open({ path: dir, noSubdir: false, overlappingSync: false, eventTurnBatching: false, maxDbs: 8 })
       for (const file of FILES) chmodSync(path.join(dir, file), 0o600)
     } catch (error) {
       this.release?.()
@@ -154,7 +157,7 @@ export class LmdbQueue implements EventQueue {
     for (const id of ids) this.committing.add(id)
     try {
       // One transaction: the events and their messageIds are stored together or not at all.
-      await this.root.batch(() => {
+      await this.commit(() => {
         items.forEach(({ event, subscriptions }, i) => {
           const result = results[i]
           if (result.duplicate) return
@@ -176,6 +179,32 @@ export class LmdbQueue implements EventQueue {
     }
     this.prune(ids.size)
     return results
+  }
+
+  /**
+   * Writes in one transaction. A failed commit rejects with lmdb-js' "Commit failed", and its cause (ENOSPC, EIO)
+   * in a second promise, `commitError`, which must be handled too or it ends the process. The error thrown says
+   * the cause, and how much room the store's filesystem has left, which is what a user acts on.
+   */
+  private async commit(write: () => void): Promise<void> {
+    try {
+      await this.root.batch(write)
+    } catch (error) {
+      const cause = await (error as { commitError?: Promise<never> }).commitError?.then(
+        () => error as Error,
+        (reason: Error) => reason
+      )
+      throw new Error(`${(cause ?? (error as Error)).message} (${this.room()})`)
+    }
+  }
+
+  private room(): string {
+    try {
+      const { bavail, bsize } = statfsSync(this.location)
+      return `${megabytes(bavail * bsize)} free on the filesystem of ${this.location}`
+    } catch {
+      return `the free space of ${this.location} could not be read`
+    }
   }
 
   private seenRecently(id: string): boolean {
@@ -201,13 +230,12 @@ export class LmdbQueue implements EventQueue {
       ([at], i) => at < cutoff || i < over
     )
     if (expired.length === 0) return
-    this.pruning = this.root
-      .batch(() => {
-        for (const key of expired) {
-          this.seenByTime.remove(key)
-          if (this.seen.get(key[1]) === key[0]) this.seen.remove(key[1])
-        }
-      })
+    this.pruning = this.commit(() => {
+      for (const key of expired) {
+        this.seenByTime.remove(key)
+        if (this.seen.get(key[1]) === key[0]) this.seen.remove(key[1])
+      }
+    })
       .then(
         () => undefined,
         () => undefined
@@ -234,7 +262,7 @@ export class LmdbQueue implements EventQueue {
     if (this.closed) throw new StoreWriteError('record the outcome', new Error('the store is closed'))
     const at = new Date().toISOString()
     try {
-      await this.root.batch(() => {
+      await this.commit(() => {
         for (const position of delivered) this.events.remove([subscription, position])
         for (const { position, letter } of deadLettered) {
           this.events.remove([subscription, position])
@@ -317,7 +345,7 @@ export class LmdbQueue implements EventQueue {
 
   private async inBatches(letters: DeadLetter[], write: (letter: DeadLetter) => void): Promise<void> {
     for (let i = 0; i < letters.length; i += PRUNE_BATCH) {
-      await this.root.batch(() => letters.slice(i, i + PRUNE_BATCH).forEach(write))
+      await this.commit(() => letters.slice(i, i + PRUNE_BATCH).forEach(write))
     }
   }
 
