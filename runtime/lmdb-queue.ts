@@ -22,9 +22,13 @@ import { lockStore } from './store-lock'
 
 export interface LmdbQueueOptions {
   path: string
-  /** Bytes the store may hold in queued events, dead letters and the dedup window before ingest answers 503. */
+  /**
+   * Bytes the store may hold in queued events and dead letters before ingest answers 503. The dedup window is not
+   * counted: it outlives the events it remembers, so a drained queue would stay full of it.
+   */
   maxBytes: number
   dedupWindowMs: number
+  /** The dedup window's own bound, apart from maxBytes: the oldest messageIds beyond it are forgotten first. */
   dedupMaxEntries: number
   /**
    * 'owner' for a runtime, or a command that moves events into the queue (`dead-letters retry`): it locks the
@@ -280,12 +284,15 @@ export class LmdbQueue implements EventQueue {
     return this.bytes() + this.pendingBytes + bytes <= this.options.maxBytes
   }
 
-  /** Pages in use by the store's data (free pages LMDB reuses are not counted), measured at most every 100 ms. */
+  /**
+   * Pages in use by queued events and dead letters (free pages LMDB reuses are not counted, nor the dedup window),
+   * measured at most every 100 ms.
+   */
   bytes(): number {
     const now = Date.now()
     if (now - this.measured.at >= MEASURE_EVERY_MS && !this.closed) {
       let bytes = 0
-      for (const db of [this.events, this.letters, this.seen, this.seenByTime]) {
+      for (const db of [this.events, this.letters]) {
         const stats = db.getStats() as Record<string, number>
         bytes += stats.pageSize * (stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages)
       }
