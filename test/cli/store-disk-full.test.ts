@@ -37,8 +37,9 @@ function smallFilesystemProblem(dir: string): string | undefined {
 }
 
 const EVENTS_PER_BATCH = 100
+const email = (n: number) => `u${n}@example.com`
 const event = (n: number) => ({
-  ...audienceTrack(`u${n}@example.com`, 'my_audience', true),
+  ...audienceTrack(email(n), 'my_audience', true),
   messageId: `disk-full-${n}`,
   // About 1.5 KB an event: the disk fills in a few dozen batches.
   properties: { audience_key: 'my_audience', my_audience: true, pad: 'x'.repeat(1200) }
@@ -88,13 +89,13 @@ describe('serve with its store on a disk that fills up', () => {
       const acknowledged = new Set<string>()
       let next = 0
       const post = async () => {
-        const batch = Array.from({ length: EVENTS_PER_BATCH }, () => event(next++))
+        const numbers = Array.from({ length: EVENTS_PER_BATCH }, () => next++)
         const response = await fetch(`${url}/v1/batch`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ batch })
+          body: JSON.stringify({ batch: numbers.map(event) })
         })
-        if (response.status === 200) for (const e of batch) acknowledged.add(e.context.traits.email as string)
+        if (response.status === 200) for (const n of numbers) acknowledged.add(email(n))
         return { status: response.status, retryAfter: response.headers.get('retry-after'), body: await response.text() }
       }
 
