@@ -18,6 +18,7 @@ import {
   ShuttingDownError,
   StoreWriteError
 } from './queue'
+import { checkStore } from './store-check'
 import { lockStore } from './store-lock'
 
 export interface LmdbQueueOptions {
@@ -103,6 +104,12 @@ export class LmdbQueue implements EventQueue {
     }
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.release = options.role === 'owner' ? lockStore(dir) : undefined
+    try {
+      checkStore(dir)
+    } catch (error) {
+      this.release?.()
+      throw error
+    }
     try {
       // overlappingSync off: a commit resolves only once it is synced, which is what an acknowledgement promises.
       // eventTurnBatching off: with it, lmdb-js holds a promise of its own for each event turn's commit, which
