@@ -170,6 +170,29 @@ describe('listrak-actions store salvage', () => {
     expect(output).toContain("Assertion 'IS_LEAF(mp)' failed")
   })
 
+  it('leaves out, and counts, events of an at-most-once delivery that was under way', async () => {
+    const store = path.join(root, 'in-flight')
+    const queue = new LmdbQueue({ path: store, maxBytes: 2 ** 30, dedupWindowMs: 0, dedupMaxEntries: 0, role: 'owner' })
+    const [first, second] = await queue.enqueue(
+      [0, 1].map((n) => ({ event: event(n), subscriptions: ['messages'] })),
+      { dedup: false }
+    )
+    if (first.duplicate || second.duplicate) throw new Error('nothing is deduplicated here')
+    // Stored as being sent (its attempts negated) just before a crash: it may have gone.
+    await queue.settle({
+      subscription: 'messages',
+      delivered: [],
+      deadLettered: [],
+      retried: [{ position: first.position, event: event(0), attempts: -1 }]
+    })
+    await queue.close()
+    const out = path.join(root, 'in-flight.ndjson')
+    const { code, output } = await run(['store', 'salvage', '--store', store, '--out', out])
+    expect(code).toBe(0)
+    expect(saved(out)).toEqual(['m1'])
+    expect(output).toContain('Left out 1 event(s) of at-most-once actions whose delivery was under way')
+  })
+
   it('refuses to write over a file', async () => {
     const out = path.join(root, 'taken.ndjson')
     writeFileSync(out, 'keep me\n')
