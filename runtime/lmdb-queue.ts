@@ -1,4 +1,3 @@
-import type { SegmentEvent } from '@segment/actions-core'
 import { createHash } from 'crypto'
 import { chmodSync, existsSync, mkdirSync, statfsSync, statSync } from 'fs'
 import { open } from 'lmdb'
@@ -18,6 +17,7 @@ import {
   ShuttingDownError,
   StoreWriteError
 } from './queue'
+import { END, MAX_TABLES, StoredEvent, TABLES } from './lmdb-layout'
 import { checkStore } from './store-check'
 import { lockStore } from './store-lock'
 
@@ -40,13 +40,7 @@ export interface LmdbQueueOptions {
 
 /** A dead letter as stored: its id is its key. */
 type StoredLetter = Omit<DeadLetter, 'id'>
-interface StoredEvent {
-  event: SegmentEvent
-  attempts: number
-}
 
-/** A subscription's events are keyed [subscription, position]; '' sorts after every number, ending its range. */
-const END = ''
 /** Dedup entries removed per pass, so that a pass never holds the event loop for long. */
 const PRUNE_BATCH = 10_000
 const PRUNE_EVERY_MS = 60_000
@@ -73,9 +67,7 @@ export class LmdbQueue implements EventQueue {
   private readonly root: RootDatabase
   private readonly events: Database<StoredEvent, [string, number]>
   private readonly letters: Database<StoredLetter, number>
-  /** messageId → when it was enqueued (ms). */
   private readonly seen: Database<number, string>
-  /** [when, messageId]: the dedup window in time order, so expired entries are found without a scan. */
   private readonly seenByTime: Database<null, [number, string]>
   private nextPosition = 0
   private nextLetter = 1
@@ -115,16 +107,22 @@ export class LmdbQueue implements EventQueue {
       // eventTurnBatching off: with it, lmdb-js holds a promise of its own for each event turn's commit, which
       // nobody can catch, so a commit that fails (a full disk) would end the process as an unhandled rejection.
       // Writes made while a commit is under way still share the next one.
-      this.root = open({ path: dir, noSubdir: false, overlappingSync: false, eventTurnBatching: false, maxDbs: 8 })
+      this.root = open({
+        path: dir,
+        noSubdir: false,
+        overlappingSync: false,
+        eventTurnBatching: false,
+        maxDbs: MAX_TABLES
+      })
       for (const file of FILES) chmodSync(path.join(dir, file), 0o600)
     } catch (error) {
       this.release?.()
       throw new Error(`Cannot open the queue store ${dir}: ${(error as Error).message}`)
     }
-    this.events = this.root.openDB('events', {})
-    this.letters = this.root.openDB('dead-letters', {})
-    this.seen = this.root.openDB('seen', {})
-    this.seenByTime = this.root.openDB('seen-by-time', {})
+    this.events = this.root.openDB(TABLES.events, {})
+    this.letters = this.root.openDB(TABLES.deadLetters, {})
+    this.seen = this.root.openDB(TABLES.seen, {})
+    this.seenByTime = this.root.openDB(TABLES.seenByTime, {})
     this.scan()
   }
 

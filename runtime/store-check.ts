@@ -9,7 +9,7 @@ export class StoreDamagedError extends Error {
 
 /** The walker runs as it is from the build; from the sources (the tests), node loads it through tsx. */
 const WALKER = path.join(__dirname, `store-walk${path.extname(__filename)}`)
-const LOADER = __filename.endsWith('.ts') ? ['--require', 'tsx/cjs'] : []
+const LOADER = __filename.endsWith('.ts') ? ['--require', require.resolve('tsx/cjs')] : []
 
 /** What killed a walk, in the words a user needs. */
 const SIGNALS: Partial<Record<NodeJS.Signals, string>> = {

@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'fs'
 import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
+import { END, MAX_TABLES, StoredEvent, TABLES } from './lmdb-layout'
 
 /**
  * Reads a queue store in a process of its own, for `store-check.ts`. LMDB maps its file into memory and trusts
@@ -11,31 +12,24 @@ import type { Database, RootDatabase } from 'lmdb'
  *   store-walk salvage <dir> <out>  appends each queued event to <out> (NDJSON) as soon as it is read
  */
 
-/** A subscription's events are keyed [subscription, position]; '' sorts after every number, ending its range. */
-const END = ''
 /**
  * Each table, and whether its values are read too: an event or a dead letter may be large enough for pages of its
  * own (overflow pages); the dedup window's values are small, and live on the pages its keys are read from.
  */
-const TABLES: [string, boolean][] = [
-  ['events', true],
-  ['dead-letters', true],
-  ['seen', false],
-  ['seen-by-time', false]
+const WALKED: [string, boolean][] = [
+  [TABLES.events, true],
+  [TABLES.deadLetters, true],
+  [TABLES.seen, false],
+  [TABLES.seenByTime, false]
 ]
 
-interface StoredEvent {
-  event: unknown
-  attempts: number
-}
-
 const openStore = (dir: string, encoding: 'binary' | 'msgpack'): RootDatabase =>
-  open({ path: dir, noSubdir: false, readOnly: true, maxDbs: 8, encoding })
+  open({ path: dir, noSubdir: false, readOnly: true, maxDbs: MAX_TABLES, encoding })
 
 /** Touches every page a table's entries live on: its branches, leaves and overflow pages. */
 function check(dir: string): void {
   const root = openStore(dir, 'binary')
-  for (const [name, values] of TABLES) {
+  for (const [name, values] of WALKED) {
     // Keys and values are copied out of the map undecoded, so every page is read and nothing else is done.
     const table = root.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' })
     for (const entry of values ? table.getRange() : table.getKeys()) void entry
@@ -60,7 +54,7 @@ function subscriptionsOf(events: Database<StoredEvent, [string, number]>): strin
  * as soon as it is read, so what was read before a crash is in the file.
  */
 function salvage(dir: string, out: string): void {
-  const events = openStore(dir, 'msgpack').openDB<StoredEvent, [string, number]>('events', {})
+  const events = openStore(dir, 'msgpack').openDB<StoredEvent, [string, number]>(TABLES.events, {})
   const ranges = subscriptionsOf(events).map((subscription) =>
     events.getRange({ start: [subscription], end: [subscription, END] })[Symbol.iterator]()
   )
