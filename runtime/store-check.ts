@@ -13,7 +13,7 @@ const LOADER = __filename.endsWith('.ts') ? ['--require', require.resolve('tsx/c
 
 /** What killed a walk, in the words a user needs. */
 const SIGNALS: Partial<Record<NodeJS.Signals, string>> = {
-  SIGBUS: 'the data file is shorter than the store records say (SIGBUS; was it truncated?)',
+  SIGBUS: "the data file is shorter than the store's own records say (SIGBUS; was it truncated?)",
   SIGSEGV: 'the store points outside its data file (SIGSEGV): its header or a page is overwritten',
   SIGABRT: 'LMDB stopped at a damaged page (SIGABRT)'
 }
