@@ -15,6 +15,7 @@ import {
 } from './runtime/dead-letter-commands'
 import { CONTACTS_WAIT, quickStart, shellQuote } from './runtime/quick-start'
 import { RedisQueue } from './runtime/redis-queue'
+import { Salvage, salvageStore, StoreDamagedError } from './runtime/store-check'
 import { compileSubscriptions } from './runtime/subscriptions'
 import { createLogger } from './runtime/logger'
 import { EventFileError } from './runtime/event-file'
@@ -432,7 +433,8 @@ program
         error instanceof ConfigError ||
         error instanceof CheckFailedError ||
         error instanceof EventFileError ||
-        error instanceof ReplayStoppedError
+        error instanceof ReplayStoppedError ||
+        error instanceof StoreDamagedError
       console.error(known ? (error as Error).message : `listrak-actions: ${(error as Error).message}`)
       process.exitCode = 2
     }
@@ -581,8 +583,41 @@ filtered(deadLetters.command('purge'))
     console.log(await purgeDeadLetters(deadLettersConfig(options), filterOf(options), outputWidth()))
   })
 
+function salvageSummary({ saved, complete, stopped, unknown }: Salvage, store: string, out: string): string {
+  const lines = [
+    `Saved ${saved} event(s) from ${store} to ${out}; ` +
+      (complete
+        ? 'the walk completed: every queued event is in the file.'
+        : `the walk stopped early (${stopped}): the events past the damage could not be read.`)
+  ]
+  if (unknown) {
+    lines.push(
+      `Left out ${unknown} event(s) of at-most-once actions whose delivery was under way: whether they went is unknown.`
+    )
+  }
+  lines.push(`Replay them into a new store with: listrak-actions replay ${out} --config <your config>`)
+  return lines.join('\n')
+}
+
+program
+  .command('store')
+  .description('Work on a queue store the runtime refuses to open.')
+  .command('salvage')
+  .description(
+    'Write the queued events that can still be read from a queue store, damaged or not, to a file of Segment events ' +
+      '(NDJSON, in the order they were accepted) that replay takes. The store is read in a child process, so damage ' +
+      'that kills the reader leaves what it read so far. Exits 0 when every event was read, 1 when the walk stopped early.'
+  )
+  .requiredOption('--store <dir>', 'the queue store: its directory (queue.path in the config)')
+  .requiredOption('--out <file>', 'the file to write (created readable by its owner only; it must not exist)')
+  .action((options: { store: string; out: string }) => {
+    const result = salvageStore(path.resolve(options.store), options.out)
+    console.log(salvageSummary(result, path.resolve(options.store), options.out))
+    process.exitCode = result.complete ? 0 : 1
+  })
+
 program.parseAsync().catch((error: Error) => {
-  const known = error instanceof ConfigError || error instanceof CheckFailedError
+  const known = error instanceof ConfigError || error instanceof CheckFailedError || error instanceof StoreDamagedError
   console.error(known ? error.message : `listrak-actions: ${error.message}`)
-  process.exit(error instanceof UnavailableCommandError ? error.exitCode : 1)
+  process.exit(error instanceof UnavailableCommandError || error instanceof StoreDamagedError ? error.exitCode : 1)
 })

@@ -1,6 +1,5 @@
-import type { SegmentEvent } from '@segment/actions-core'
 import { createHash } from 'crypto'
-import { chmodSync, existsSync, mkdirSync, statSync } from 'fs'
+import { chmodSync, existsSync, mkdirSync, statfsSync, statSync } from 'fs'
 import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
 import path from 'path'
@@ -18,13 +17,19 @@ import {
   ShuttingDownError,
   StoreWriteError
 } from './queue'
+import { END, MAX_TABLES, StoredEvent, TABLES } from './lmdb-layout'
+import { checkStore } from './store-check'
 import { lockStore } from './store-lock'
 
 export interface LmdbQueueOptions {
   path: string
-  /** Bytes the store may hold in queued events, dead letters and the dedup window before ingest answers 503. */
+  /**
+   * Bytes the store may hold in queued events and dead letters before ingest answers 503. The dedup window is not
+   * counted: it outlives the events it remembers, so a drained queue would stay full of it.
+   */
   maxBytes: number
   dedupWindowMs: number
+  /** The dedup window's own bound, apart from maxBytes: the oldest messageIds beyond it are forgotten first. */
   dedupMaxEntries: number
   /**
    * 'owner' for a runtime, or a command that moves events into the queue (`dead-letters retry`): it locks the
@@ -35,13 +40,7 @@ export interface LmdbQueueOptions {
 
 /** A dead letter as stored: its id is its key. */
 type StoredLetter = Omit<DeadLetter, 'id'>
-interface StoredEvent {
-  event: SegmentEvent
-  attempts: number
-}
 
-/** A subscription's events are keyed [subscription, position]; '' sorts after every number, ending its range. */
-const END = ''
 /** Dedup entries removed per pass, so that a pass never holds the event loop for long. */
 const PRUNE_BATCH = 10_000
 const PRUNE_EVERY_MS = 60_000
@@ -68,9 +67,7 @@ export class LmdbQueue implements EventQueue {
   private readonly root: RootDatabase
   private readonly events: Database<StoredEvent, [string, number]>
   private readonly letters: Database<StoredLetter, number>
-  /** messageId → when it was enqueued (ms). */
   private readonly seen: Database<number, string>
-  /** [when, messageId]: the dedup window in time order, so expired entries are found without a scan. */
   private readonly seenByTime: Database<null, [number, string]>
   private nextPosition = 0
   private nextLetter = 1
@@ -100,17 +97,32 @@ export class LmdbQueue implements EventQueue {
     mkdirSync(dir, { recursive: true, mode: 0o700 })
     this.release = options.role === 'owner' ? lockStore(dir) : undefined
     try {
+      checkStore(dir)
+    } catch (error) {
+      this.release?.()
+      throw error
+    }
+    try {
       // overlappingSync off: a commit resolves only once it is synced, which is what an acknowledgement promises.
-      this.root = open({ path: dir, noSubdir: false, overlappingSync: false, maxDbs: 8 })
+      // eventTurnBatching off: with it, lmdb-js holds a promise of its own for each event turn's commit, which
+      // nobody can catch, so a commit that fails (a full disk) would end the process as an unhandled rejection.
+      // Writes made while a commit is under way still share the next one.
+      this.root = open({
+        path: dir,
+        noSubdir: false,
+        overlappingSync: false,
+        eventTurnBatching: false,
+        maxDbs: MAX_TABLES
+      })
       for (const file of FILES) chmodSync(path.join(dir, file), 0o600)
     } catch (error) {
       this.release?.()
       throw new Error(`Cannot open the queue store ${dir}: ${(error as Error).message}`)
     }
-    this.events = this.root.openDB('events', {})
-    this.letters = this.root.openDB('dead-letters', {})
-    this.seen = this.root.openDB('seen', {})
-    this.seenByTime = this.root.openDB('seen-by-time', {})
+    this.events = this.root.openDB(TABLES.events, {})
+    this.letters = this.root.openDB(TABLES.deadLetters, {})
+    this.seen = this.root.openDB(TABLES.seen, {})
+    this.seenByTime = this.root.openDB(TABLES.seenByTime, {})
     this.scan()
   }
 
@@ -154,7 +166,7 @@ export class LmdbQueue implements EventQueue {
     for (const id of ids) this.committing.add(id)
     try {
       // One transaction: the events and their messageIds are stored together or not at all.
-      await this.root.batch(() => {
+      await this.commit(() => {
         items.forEach(({ event, subscriptions }, i) => {
           const result = results[i]
           if (result.duplicate) return
@@ -176,6 +188,32 @@ export class LmdbQueue implements EventQueue {
     }
     this.prune(ids.size)
     return results
+  }
+
+  /**
+   * Writes in one transaction. A failed commit rejects with lmdb-js' "Commit failed", and its cause (ENOSPC, EIO)
+   * in a second promise, `commitError`, which must be handled too or it ends the process. The error thrown says
+   * the cause, and how much room the store's filesystem has left, which is what a user acts on.
+   */
+  private async commit(write: () => void): Promise<void> {
+    try {
+      await this.root.batch(write)
+    } catch (error) {
+      const cause = await (error as { commitError?: Promise<never> }).commitError?.then(
+        () => error as Error,
+        (reason: Error) => reason
+      )
+      throw new Error(`${(cause ?? (error as Error)).message} (${this.room()})`)
+    }
+  }
+
+  private room(): string {
+    try {
+      const { bavail, bsize } = statfsSync(this.location)
+      return `${megabytes(bavail * bsize)} free on the filesystem of ${this.location}`
+    } catch {
+      return `the free space of ${this.location} could not be read`
+    }
   }
 
   private seenRecently(id: string): boolean {
@@ -201,13 +239,12 @@ export class LmdbQueue implements EventQueue {
       ([at], i) => at < cutoff || i < over
     )
     if (expired.length === 0) return
-    this.pruning = this.root
-      .batch(() => {
-        for (const key of expired) {
-          this.seenByTime.remove(key)
-          if (this.seen.get(key[1]) === key[0]) this.seen.remove(key[1])
-        }
-      })
+    this.pruning = this.commit(() => {
+      for (const key of expired) {
+        this.seenByTime.remove(key)
+        if (this.seen.get(key[1]) === key[0]) this.seen.remove(key[1])
+      }
+    })
       .then(
         () => undefined,
         () => undefined
@@ -234,7 +271,7 @@ export class LmdbQueue implements EventQueue {
     if (this.closed) throw new StoreWriteError('record the outcome', new Error('the store is closed'))
     const at = new Date().toISOString()
     try {
-      await this.root.batch(() => {
+      await this.commit(() => {
         for (const position of delivered) this.events.remove([subscription, position])
         for (const { position, letter } of deadLettered) {
           this.events.remove([subscription, position])
@@ -252,12 +289,15 @@ export class LmdbQueue implements EventQueue {
     return this.bytes() + this.pendingBytes + bytes <= this.options.maxBytes
   }
 
-  /** Pages in use by the store's data (free pages LMDB reuses are not counted), measured at most every 100 ms. */
+  /**
+   * Pages in use by queued events and dead letters (free pages LMDB reuses are not counted, nor the dedup window),
+   * measured at most every 100 ms.
+   */
   bytes(): number {
     const now = Date.now()
     if (now - this.measured.at >= MEASURE_EVERY_MS && !this.closed) {
       let bytes = 0
-      for (const db of [this.events, this.letters, this.seen, this.seenByTime]) {
+      for (const db of [this.events, this.letters]) {
         const stats = db.getStats() as Record<string, number>
         bytes += stats.pageSize * (stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages)
       }
@@ -338,7 +378,7 @@ export class LmdbQueue implements EventQueue {
 
   private async inBatches(letters: DeadLetter[], write: (letter: DeadLetter) => void): Promise<void> {
     for (let i = 0; i < letters.length; i += PRUNE_BATCH) {
-      await this.root.batch(() => letters.slice(i, i + PRUNE_BATCH).forEach(write))
+      await this.commit(() => letters.slice(i, i + PRUNE_BATCH).forEach(write))
     }
   }
 

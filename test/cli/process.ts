@@ -15,13 +15,15 @@ export const exited = (child: ChildProcess): Promise<[number | null, NodeJS.Sign
 /**
  * Starts a CLI command and resolves once its output (stdout and stderr together) matches `ready`. When the
  * command exits first, or `timeoutMs` passes, the command is killed and the start fails with its output so far.
+ * `launcher` runs first and is handed node and its arguments to exec (a namespace, a mount).
  */
 export async function startCli(
   args: string[],
   ready: RegExp,
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; launcher?: string[] } = {}
 ): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const [command, ...prefix] = [...(options.launcher ?? []), process.execPath]
+  const child = spawn(command, [...prefix, CLI, ...args], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe']

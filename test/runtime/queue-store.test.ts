@@ -175,13 +175,17 @@ describe('the durable queue', () => {
 
   it('deduplicates by messageId across a restart, within the window and the count it is given', async () => {
     const dir = tmp()
-    const queue = openStore(dir, { dedupWindowMs: 300 })
+    const queue = openStore(dir)
     expect(await one(queue, event(1), ['a'], true)).toMatchObject({ duplicate: false })
     await queue.close()
-    const reopened = openStore(dir, { dedupWindowMs: 300 })
+    const reopened = openStore(dir)
     expect(await one(reopened, event(1), ['a'], true)).toEqual({ duplicate: true })
+    // Past the window, a messageId is taken again (a store of its own: a reopen takes longer than this window).
+    const brief = openStore(tmp(), { dedupWindowMs: 300 })
+    expect(await one(brief, event(1), ['a'], true)).toMatchObject({ duplicate: false })
+    expect(await one(brief, event(1), ['a'], true)).toEqual({ duplicate: true })
     await new Promise((resolve) => setTimeout(resolve, 350))
-    expect(await one(reopened, event(1), ['a'], true)).toMatchObject({ duplicate: false })
+    expect(await one(brief, event(1), ['a'], true)).toMatchObject({ duplicate: false })
 
     // A messageId longer than an LMDB key can hold is stored, and deduplicated, by its digest.
     const long = { ...event(2), messageId: 'x'.repeat(5000) } as SegmentEvent
@@ -239,6 +243,45 @@ describe('the durable queue', () => {
       expect(response?.headers.get('retry-after')).toBe('1')
     } finally {
       await h.runtime.stop()
+    }
+  })
+
+  it('counts queued events and dead letters in maxBytes, not the dedup window: a drained store fills again', async () => {
+    const queue = openStore(tmp(), { maxBytes: 256 * 1024, dedupMaxEntries: 100_000 })
+    // messageIds of 250 characters (an LMDB key up to 256 is kept whole): the dedup window outweighs the events.
+    const long = (n: number) => ({ type: 'track', messageId: `${n}-${'m'.repeat(240)}` }) as SegmentEvent
+    let next = 0
+    const fill = async () => {
+      const stored: number[] = []
+      for (;;) {
+        const batch = Array.from({ length: 100 }, () => long(next++))
+        try {
+          const results = await queue.enqueue(
+            batch.map((event) => ({ event, subscriptions: ['a'] })),
+            { dedup: true }
+          )
+          for (const result of results) if (!result.duplicate) stored.push(result.position)
+        } catch (error) {
+          expect(error).toBeInstanceOf(QueueFullError)
+          return stored
+        }
+      }
+    }
+    const drain = async (positions: number[]) => {
+      await queue.settle({ subscription: 'a', delivered: positions, deadLettered: [], retried: [] })
+      // The size is measured at most every 100 ms.
+      await waitFor('the drained store to have room', () => queue.hasRoom(0) && queue.bytes() < 64 * 1024, Boolean)
+    }
+
+    const first = await fill()
+    expect(first.length).toBeGreaterThan(100)
+    await drain(first)
+    const second = await fill()
+    expect(second.length).toBeGreaterThanOrEqual(first.length * 0.75)
+    await drain(second)
+    // Within the window and its 100,000 entries, every messageId is still known.
+    for (const n of [0, first.length - 1, next - 101]) {
+      expect(await one(queue, long(n), ['a'], true)).toEqual({ duplicate: true })
     }
   })
 
