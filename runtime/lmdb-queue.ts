@@ -357,8 +357,11 @@ export class LmdbQueue implements EventQueue {
    */
   async reconcile(letters: DeadLetter[]): Promise<number> {
     let stored = 0
+    // A synchronous transaction, not an asynchronous one: lmdb-js runs an asynchronous transaction's callback on this
+    // thread while its writer holds the store's lock, so a synchronous write begun meanwhile in this process (opening
+    // a table does one) would wait for that lock forever, and the callback with it.
     for (let i = 0; i < letters.length; i += PRUNE_BATCH) {
-      await this.root.transaction(() => {
+      this.root.transactionSync(() => {
         for (const { id, ...letter } of letters.slice(i, i + PRUNE_BATCH)) {
           if (this.letters.get(id as number) === undefined) continue
           this.letters.put(id as number, letter)
