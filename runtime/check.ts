@@ -12,7 +12,7 @@ import {
   parseValue,
   quote,
   USE_AUDIENCE_KEY
-} from '../src/updateEmailContactProfileFields/profile-fields'
+} from '../src/profile-fields/rules'
 import { actionOf } from './actions'
 import type { RuntimeConfig } from './config'
 import { openEventFile } from './event-file'

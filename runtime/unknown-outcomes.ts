@@ -1,7 +1,7 @@
 import { transform } from '@segment/actions-core'
 import { z } from 'zod'
 import { OUTCOME_UNKNOWN_STATUS } from '../src/sendTransactionalMessage/outcome'
-import { normalizeEmail } from '../src/updateEmailContactProfileFields/profile-fields'
+import { normalizeEmail } from '../src/profile-fields/rules'
 import { actionOf } from './actions'
 import type { SubscriptionConfig } from './config'
 import type { ActivityQuestion, MessageSendFound } from './message-activity'

@@ -41,6 +41,34 @@ describe('layout', () => {
 })
 
 describe('the destination', () => {
+  // An action's folder is the one with its generated types; what actions share lives beside them, never in one.
+  const actionFolders = readdirSync(path.join(root, 'src'), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(root, 'src', entry.name))
+    .filter((dir) => sources(path.relative(root, dir)).some((file) => file === path.join(dir, 'generated-types.ts')))
+
+  it('has an action folder for each of its actions', () => {
+    expect(actionFolders.map((dir) => path.basename(dir)).sort()).toEqual([
+      'sendTransactionalMessage',
+      'unsubscribeContact',
+      'updateEmailContactProfileFields',
+      'upsertContact'
+    ])
+  })
+
+  it.each(actionFolders.map((dir) => [path.basename(dir), dir]))(
+    'the %s folder imports nothing from another action folder',
+    (_name, dir) => {
+      const others = actionFolders.filter((other) => other !== dir).map((other) => other + path.sep)
+      for (const file of sources(path.relative(root, dir))) {
+        const crossing = importsOf(file)
+          .filter((target) => others.some((other) => target.startsWith(other)))
+          .map((target) => path.relative(root, target))
+        expect([path.relative(root, file), crossing]).toEqual([path.relative(root, file), []])
+      }
+    }
+  )
+
   it('has no import cycles: data flows one way through its modules', () => {
     const files = sources('src')
     const graph = new Map(files.map((f) => [f.replace(/\.ts$/, ''), importsOf(f).filter((t) => t.startsWith(root))]))

@@ -3,7 +3,7 @@ import { ContactOptions, SubscriptionState, UPDATE_TYPES } from '../api/contacts
 import type { ListrakFailure } from '../api/errors'
 import type { ProfileField } from '../api/profile-fields'
 import type { Settings } from '../generated-types'
-import { readDefinitions } from '../updateEmailContactProfileFields/list-fields'
+import { readDefinitions } from '../profile-fields/definitions'
 import {
   checkFieldValues,
   MappedValue,
@@ -14,7 +14,7 @@ import {
   quote,
   readProfileFieldValues,
   resolveMembership
-} from '../updateEmailContactProfileFields/profile-fields'
+} from '../profile-fields/rules'
 
 /** One event of a contact action as the action maps it: the contact, what to set on it, and how. */
 export interface ContactInput {

@@ -2,7 +2,7 @@ import type { Logger, RequestClient } from '@segment/actions-core'
 import type { ProfileField } from '../api/profile-fields'
 import type { TransactionalMessageContact } from '../api/transactional-messages'
 import type { Settings } from '../generated-types'
-import { readDefinitions } from '../updateEmailContactProfileFields/list-fields'
+import { readDefinitions } from '../profile-fields/definitions'
 import {
   checkFieldValues,
   MappedValue,
@@ -10,7 +10,7 @@ import {
   PayloadProblems,
   problemMessage,
   readProfileFieldValues
-} from '../updateEmailContactProfileFields/profile-fields'
+} from '../profile-fields/rules'
 import type { Payload } from './generated-types'
 
 /** One message to send: which, on which list, to whom, with which merge values. */

@@ -3,7 +3,7 @@ import type { ListrakFailure } from '../api/errors'
 import { getEvents } from '../api/events'
 import { CHECKBOX, DATE, getLists, getProfileFields, NUMERIC } from '../api/profile-fields'
 import { getTransactionalMessages } from '../api/transactional-messages'
-import { parseProfileFieldId, USE_AUDIENCE_KEY } from '../updateEmailContactProfileFields/profile-fields'
+import { parseProfileFieldId, USE_AUDIENCE_KEY } from '../profile-fields/rules'
 
 /** Choices read from the Listrak account for the actions' ID fields. Listrak's failures are the field's error. */
 

@@ -3,7 +3,7 @@ import type { ListrakFailure } from '../api/errors'
 import type { ProfileField } from '../api/profile-fields'
 import type { Settings } from '../generated-types'
 import type { Payload } from './generated-types'
-import { AudienceFieldMode, FieldResolution, listFieldCache, readDefinitions } from './list-fields'
+import { AudienceFieldMode, FieldResolution, listFieldCache, readDefinitions } from '../profile-fields/definitions'
 import {
   checkFieldValues,
   MappedValue,
@@ -16,7 +16,7 @@ import {
   readProfileFieldValues,
   resolveMembership,
   USE_AUDIENCE_KEY
-} from './profile-fields'
+} from '../profile-fields/rules'
 
 /** One event ready to send: its list, its address and the string each profile field gets. */
 export interface ValidEvent {

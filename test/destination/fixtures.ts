@@ -3,7 +3,7 @@ import type { SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
 import destination from '../../src'
 import type { Settings } from '../../src/generated-types'
-import { listFieldCache } from '../../src/updateEmailContactProfileFields/list-fields'
+import { listFieldCache } from '../../src/profile-fields/definitions'
 
 export const API = 'https://api.listrak.com'
 export const AUTH = 'https://auth.listrak.com'

@@ -1,5 +1,5 @@
 import type { FaultsUpdate } from '../../sandbox'
-import { listFieldCache } from '../../src/updateEmailContactProfileFields/list-fields'
+import { listFieldCache } from '../../src/profile-fields/definitions'
 import { useSandbox } from '../sandbox/client'
 import { listrakApi } from '../sandbox/listrak-api'
 import { isRetryable, Result, runBatch, runEvent, track } from './actions'

@@ -1,4 +1,4 @@
-import { listFieldCache } from '../../src/updateEmailContactProfileFields/list-fields'
+import { listFieldCache } from '../../src/profile-fields/definitions'
 import { useSandbox } from '../sandbox/client'
 import { listrakApi } from '../sandbox/listrak-api'
 import { runBatch, runEvent, track } from './actions'

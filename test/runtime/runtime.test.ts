@@ -1,6 +1,6 @@
 import { audienceIdentify, audienceTrack } from '../engage-events'
 import { configFile, sandboxContacts, startTestRuntime } from './harness'
-import { listFieldCache } from '../../src/updateEmailContactProfileFields/list-fields'
+import { listFieldCache } from '../../src/profile-fields/definitions'
 
 type Harness = Awaited<ReturnType<typeof startTestRuntime>>
 let h: Harness | undefined

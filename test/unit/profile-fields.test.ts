@@ -5,8 +5,8 @@ import {
   parseProfileFieldId,
   readProfileFieldValues,
   resolveMembership
-} from '../../src/updateEmailContactProfileFields/profile-fields'
-import type { FieldDefinition, MappedValue, Membership } from '../../src/updateEmailContactProfileFields/profile-fields'
+} from '../../src/profile-fields/rules'
+import type { FieldDefinition, MappedValue, Membership } from '../../src/profile-fields/rules'
 
 const member = (m: boolean) => (): Membership => ({ ok: true, member: m })
 const unknownMembership = (): Membership => ({ ok: false, reason: 'no membership here' })

@@ -9,7 +9,7 @@ import {
   ProfileField
 } from '../api/profile-fields'
 import { apiUrl } from '../api/urls'
-import { normalizeFieldName } from './profile-fields'
+import { normalizeFieldName } from './rules'
 
 /** How long a list's profile fields are trusted before they are read again. */
 export const FIELD_CACHE_TTL_MS = 5 * 60 * 1000
