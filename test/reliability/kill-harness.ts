@@ -1,7 +1,7 @@
 import { ChildProcess, execFile } from 'child_process'
-import { writeFileSync } from 'fs'
+import { rmSync, writeFileSync } from 'fs'
 import { promisify } from 'util'
-import { CLI, startCli } from '../cli/process'
+import { CLI, exited, startCli } from '../cli/process'
 import { audienceTrack } from '../engage-events'
 
 /**
@@ -27,6 +27,18 @@ export async function startLatentSandbox(options: string[] = []): Promise<Latent
     authUrl: read(/LISTRAK_AUTH_URL=(\S+)/),
     apiUrl: read(/LISTRAK_API_URL=(\S+)/)
   }
+}
+
+/** Ends what a kill test started, whatever state it is in: the runtimes (killed), the sandbox, and their folder. */
+export async function stopAll(runtimes: ChildProcess[], sandbox: LatentSandbox, dir: string): Promise<void> {
+  for (const child of runtimes) {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    await exited(child)
+  }
+  sandbox.child.kill('SIGTERM')
+  await exited(sandbox.child)
+  // Tens of megabytes of store: not left behind.
+  rmSync(dir, { recursive: true, force: true })
 }
 
 /** Writes a config delivering `my_audience` to field 6789 of list 12345 of the sandbox, with the queue given. */

@@ -1,11 +1,11 @@
 import { ChildProcess } from 'child_process'
 import Redis from 'ioredis'
-import { mkdtempSync, rmSync } from 'fs'
+import { mkdtempSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import { exited, startCli as start } from '../cli/process'
 import { startRedisServer, RedisServer } from '../redis-server'
-import { audit, postBatches, runtimeUrl, startLatentSandbox, writeAudienceConfig } from './kill-harness'
+import { audit, postBatches, runtimeUrl, startLatentSandbox, writeAudienceConfig, stopAll } from './kill-harness'
 
 /**
  * `kill -9` of one of three runtimes sharing one Redis, in the middle of a load posted across them: the real CLI,
@@ -115,14 +115,8 @@ it('loses no acknowledged event when one of three runtimes sharing Redis is kill
     expect(killedAfter).toBeGreaterThan(0)
     expect(result.lost).toEqual([])
   } finally {
-    for (const child of runtimes) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await exited(child)
-    }
-    sandbox.child.kill('SIGTERM')
-    await exited(sandbox.child)
+    await stopAll(runtimes, sandbox, dir)
     redis.disconnect()
     await redisServer.stop()
-    rmSync(dir, { recursive: true, force: true })
   }
 }, 90_000)

@@ -1,11 +1,11 @@
 import { ChildProcess, execFile } from 'child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'fs'
+import { mkdtempSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import { exited, CLI, startCli } from '../cli/process'
 import { configFile } from '../runtime/harness'
 import { waitFor } from '../wait'
-import { runtimeUrl, startLatentSandbox } from './kill-harness'
+import { runtimeUrl, startLatentSandbox, stopAll } from './kill-harness'
 
 /**
  * `kill -9` of the runtime in the middle of a batch of 1,000 transactional messages, against the sandbox in a process
@@ -162,12 +162,6 @@ it('after a kill -9 mid-batch, reconcile then retry: every recipient gets exactl
     expect(counts).toEqual([0, EVENTS, 0])
     expect(total).toBe(EVENTS)
   } finally {
-    for (const child of runtimes) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await exited(child)
-    }
-    sandbox.child.kill('SIGTERM')
-    await exited(sandbox.child)
-    rmSync(dir, { recursive: true, force: true })
+    await stopAll(runtimes, sandbox, dir)
   }
 }, 120_000)

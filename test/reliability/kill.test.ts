@@ -1,10 +1,10 @@
 import { ChildProcess } from 'child_process'
-import { mkdtempSync, rmSync } from 'fs'
+import { mkdtempSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import { exited, startCli as start } from '../cli/process'
 import { waitFor } from '../wait'
-import { audit, postBatches, runtimeUrl, startLatentSandbox, writeAudienceConfig } from './kill-harness'
+import { audit, postBatches, runtimeUrl, startLatentSandbox, writeAudienceConfig, stopAll } from './kill-harness'
 
 /**
  * `kill -9` in the middle of a load: the real CLI against the sandbox in a process of its own, with Listrak's
@@ -80,13 +80,6 @@ it('loses no acknowledged event when the runtime is killed with SIGKILL mid-load
     expect(queuedAtKill).toBeGreaterThan(0)
     expect(result.lost).toEqual([])
   } finally {
-    for (const child of runtimes) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await exited(child)
-    }
-    sandbox.child.kill('SIGTERM')
-    await exited(sandbox.child)
-    // Tens of megabytes of store: not left behind.
-    rmSync(dir, { recursive: true, force: true })
+    await stopAll(runtimes, sandbox, dir)
   }
 }, 60_000)
