@@ -263,7 +263,6 @@ program
       `Stats: ${runtime.url}/stats   Health: ${runtime.url}/health (ready: ${runtime.url}/health/ready)   ` +
         `Dead letters: ${deadLetters}`
     )
-    console.log(lines.join('\n'))
 
     // The first signal drains for up to delivery.shutdownTimeoutMs; a second one cuts the drain short. Either
     // way the summary is printed.
@@ -300,6 +299,8 @@ program
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    // Printed only once the handlers are in place: whoever reads the banner may signal at once.
+    console.log(lines.join('\n'))
   })
 
 program
@@ -347,15 +348,6 @@ Exit codes:
 
 /** Keeps the embedded sandbox up after a replay, for a look at its contacts, until Ctrl+C or SIGTERM. */
 async function keepSandbox(url: string, listIds: number[]): Promise<void> {
-  console.log(
-    [
-      `The embedded sandbox keeps running at ${url} (--keep-sandbox):`,
-      ...listIds.map((id) => `  contacts:  ${url}/_sandbox/lists/${id}/contacts`),
-      `  imports:   ${url}/_sandbox/imports`,
-      `  messages:  ${url}/_sandbox/messages`,
-      'Press Ctrl+C to stop it.'
-    ].join('\n')
-  )
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop)
@@ -364,6 +356,16 @@ async function keepSandbox(url: string, listIds: number[]): Promise<void> {
     }
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
+    // Printed once the handlers are in place: whoever reads this may signal at once.
+    console.log(
+      [
+        `The embedded sandbox keeps running at ${url} (--keep-sandbox):`,
+        ...listIds.map((id) => `  contacts:  ${url}/_sandbox/lists/${id}/contacts`),
+        `  imports:   ${url}/_sandbox/imports`,
+        `  messages:  ${url}/_sandbox/messages`,
+        'Press Ctrl+C to stop it.'
+      ].join('\n')
+    )
   })
 }
 
@@ -488,6 +490,13 @@ program
     const credentials = options.fixture
       ? 'client ID and secret: as in your fixture'
       : `client ID ${DEFAULT_FIXTURE.credentials[0].clientId}, client secret ${DEFAULT_FIXTURE.credentials[0].clientSecret} (demo values)`
+    const stop = async () => {
+      await sandbox.stop()
+      process.exit(0)
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    // Printed once the handlers are in place: whoever reads the banner may signal at once.
     console.log(
       [
         `Listrak sandbox listening on ${sandbox.url}`,
@@ -501,12 +510,6 @@ program
         'Press Ctrl+C to stop.'
       ].join('\n')
     )
-    const stop = async () => {
-      await sandbox.stop()
-      process.exit(0)
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
   })
 
 const deadLetters = program
