@@ -24,7 +24,7 @@ export interface Outcome {
   unchanged?: string
   /**
    * Listrak refused the token, whatever status the event reports: an action that must not repeat what Listrak
-   * accepted in the batch reports such a 401 as a retryable 500 (see src/shared/outcomes.ts), and the token is
+   * accepted in the batch reports such a 401 as a retryable 500 (see src/api/outcomes.ts), and the token is
    * renewed all the same, so that the retry does not fail on it again.
    */
   tokenRefused?: true

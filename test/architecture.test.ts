@@ -68,17 +68,47 @@ describe('the destination', () => {
       }
     }
   )
+})
 
-  it('has no import cycles: data flows one way through its modules', () => {
-    const files = sources('src')
-    const graph = new Map(files.map((f) => [f.replace(/\.ts$/, ''), importsOf(f).filter((t) => t.startsWith(root))]))
-    const cycles: string[][] = []
+describe('imports', () => {
+  // Every module the project ships: the destination, the sandbox, the runtime, the package entries and the CLI.
+  const files = [...['src', 'sandbox', 'runtime', 'package'].flatMap(sources), path.join(root, 'cli.ts')]
+  const modules = new Set(files.map((file) => file.replace(/\.ts$/, '')))
+  /** An import's module: `../src` is `../src/index`. */
+  const moduleOf = (target: string) => (modules.has(target) ? target : path.join(target, 'index'))
+  const graph = new Map(
+    files.map((file) => [
+      file.replace(/\.ts$/, ''),
+      importsOf(file)
+        .map(moduleOf)
+        .filter((target) => modules.has(target))
+    ])
+  )
+
+  it('resolves every relative import to one of the modules it looks at', () => {
+    const unresolved = files.flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(/from '(\.[^']*)'/g)]
+        .filter((m) => !m[1].endsWith('.json'))
+        .filter((m) => !modules.has(moduleOf(path.resolve(path.dirname(file), m[1]))))
+        .map((m) => `${path.relative(root, file)}: ${m[1]}`)
+    )
+    expect(unresolved).toEqual([])
+  })
+
+  it('has no cycles: data flows one way through the modules', () => {
+    const cycles: string[] = []
+    const state = new Map<string, 'open' | 'done'>()
     const visit = (node: string, trail: string[]) => {
-      const at = trail.indexOf(node)
-      if (at >= 0) return cycles.push(trail.slice(at).map((f) => path.relative(root, f)))
+      if (state.get(node) === 'done') return
+      if (state.get(node) === 'open') {
+        cycles.push([...trail.slice(trail.indexOf(node)), node].map((f) => path.relative(root, f)).join(' -> '))
+        return
+      }
+      state.set(node, 'open')
       for (const next of graph.get(node) ?? []) visit(next, [...trail, node])
+      state.set(node, 'done')
     }
-    for (const file of graph.keys()) visit(file, [])
+    for (const node of graph.keys()) visit(node, [])
     expect(cycles).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import { MultiStatusResponse } from '@segment/actions-core'
-import { deferTokenRefresh, setFailureAt } from '../shared/outcomes'
+import { deferTokenRefresh, setFailureAt } from '../api/outcomes'
 import type { ContactSequence } from './plan'
 import type { PreparedContact } from './prepare'
 import { ContactOutcome, sentFor } from './send'

@@ -1,7 +1,7 @@
 import type { JSONLikeObject, RequestClient } from '@segment/actions-core'
 import { contactQuery, postContact } from '../api/contacts'
 import { isRetryableStatus, ListrakFailure } from '../api/errors'
-import { listrakErrorCode } from '../shared/outcomes'
+import { listrakErrorCode } from '../api/outcomes'
 import type { ContactRequest, ContactSequence } from './plan'
 
 export type ContactOutcome =

@@ -5,7 +5,7 @@ import {
   profileFieldKeyChoices,
   profileFieldValueChoices,
   transactionalMessageChoices
-} from '../shared/dynamic-fields'
+} from '../mapping/dynamic-fields'
 import type { Payload } from './generated-types'
 
 /** Choices for List ID, Transactional Message ID and the keys and values of Merge Values, read from Listrak. */

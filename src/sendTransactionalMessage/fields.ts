@@ -1,6 +1,6 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { API_ID_HINT, emailAddress, enableBatching, listId, maxConcurrentRequests } from '../shared/fields'
+import { API_ID_HINT, emailAddress, enableBatching, listId, maxConcurrentRequests } from '../mapping/fields'
 import type { Payload } from './generated-types'
 
 export const fields: ActionDefinition<Settings, Payload>['fields'] = {

@@ -1,7 +1,7 @@
 import { MultiStatusResponse } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
 import { postTransactionalMessage, transactionalMessageSubject } from '../api/transactional-messages'
-import { deferTokenRefresh, setFailureAt } from '../shared/outcomes'
+import { deferTokenRefresh, setFailureAt } from '../api/outcomes'
 import { classifySendFailure, MessageFailure, mayHaveSent } from './outcome'
 import type { MessageSend, PreparedMessage } from './prepare'
 

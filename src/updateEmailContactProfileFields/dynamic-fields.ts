@@ -1,6 +1,6 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { listChoices, profileFieldKeyChoices, profileFieldValueChoices } from '../shared/dynamic-fields'
+import { listChoices, profileFieldKeyChoices, profileFieldValueChoices } from '../mapping/dynamic-fields'
 import type { Payload } from './generated-types'
 
 /** Choices for List ID and for the keys and values of Profile Field Values, read from the Listrak account. */

@@ -1,6 +1,6 @@
 import type { ActionDefinition, DynamicFieldResponse, RequestFn } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { eventChoices, listChoices, profileFieldKeyChoices, profileFieldValueChoices } from '../shared/dynamic-fields'
+import { eventChoices, listChoices, profileFieldKeyChoices, profileFieldValueChoices } from '../mapping/dynamic-fields'
 import type { Payload } from './generated-types'
 
 type Dynamic = RequestFn<Settings, Payload, DynamicFieldResponse>

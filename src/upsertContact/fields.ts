@@ -8,7 +8,7 @@ import {
   listId,
   maxConcurrentRequests,
   membershipFields
-} from '../shared/fields'
+} from '../mapping/fields'
 import type { Payload } from './generated-types'
 
 export const fields: ActionDefinition<Settings, Payload>['fields'] = {

@@ -1,5 +1,5 @@
 import type { ErrorCodes, JSONLikeObject, MultiStatusResponse } from '@segment/actions-core'
-import type { ListrakFailure } from '../api/errors'
+import type { ListrakFailure } from './errors'
 
 /** A failure as an event's result: its status, type and message, what was sent for it, and Listrak's answer. */
 export function setFailureAt(
