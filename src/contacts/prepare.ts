@@ -6,6 +6,7 @@ import type { Settings } from '../generated-types'
 import { readDefinitions } from '../profile-fields/definitions'
 import {
   checkFieldValues,
+  logIgnoredKeys,
   MappedValue,
   MembershipSources,
   normalizeEmail,
@@ -41,6 +42,8 @@ export interface ContactChange {
   externalContactID?: string
   values: Map<number, string>
   options: ContactOptions
+  /** The mapping's keys that are no profile field IDs, left out. */
+  ignored: string[]
 }
 
 export type PreparedContact =
@@ -154,6 +157,7 @@ export function readContact(input: ContactInput): ReadContact {
     ...(externalContactID ? { externalContactID } : {}),
     values: mapped.values,
     options,
+    ignored: mapped.ignored,
     problems: { addresses, values: mapped.problems, others }
   }
 }
@@ -180,6 +184,11 @@ export async function prepareContacts(
   logger?: Logger
 ): Promise<PreparedContact[]> {
   const read = inputs.map(readContact)
+  logIgnoredKeys(
+    logger,
+    VALUES_FIELD,
+    read.map((r) => r.ignored)
+  )
   // Every event's values are checked, so that a refusal names them all.
   const listIds = [...new Set(read.flatMap((r) => (r.values.size > 0 ? [r.listId] : [])))]
   const definitions = await readDefinitions(request, settings.client_id, listIds, logger, UNCHECKED_CONSEQUENCE)

@@ -29,8 +29,10 @@ export function toMultiStatus(
   sequences.forEach((sequence, s) =>
     sequence.forEach((planned, r) => {
       const outcome = outcomes[s][r]
-      const sent = sentFor(planned)
       for (const index of planned.eventIndexes) {
+        const event = events[index]
+        const ignored = event.ok && event.change.ignored.length > 0 ? event.change.ignored : undefined
+        const sent = { ...sentFor(planned), ...(ignored ? { ignoredProfileFieldKeys: ignored } : {}) }
         if (outcome.ok) {
           response.setSuccessResponseAtIndex(index, { status: outcome.status, sent, body: outcome.body })
           continue

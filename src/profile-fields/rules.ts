@@ -1,5 +1,6 @@
 /** Pure rules of the action: profile field IDs, the values the mapping gives them, membership, addresses. */
 import { validateSchema } from '@segment/actions-core'
+import type { Logger } from '@segment/actions-core'
 import { CHECKBOX, DATE, NUMERIC } from '../api/profile-fields'
 
 export const USE_AUDIENCE_KEY = 'useAudienceKey'
@@ -16,10 +17,14 @@ export interface FieldDefinition {
   maxLength?: number
 }
 
-/** A profile field ID from a `profileFieldValues` key: digits only, from 1 to 2^31-1; anything else is refused. */
+/**
+ * A profile field ID from a `profileFieldValues` key: digits only (spaces around them aside), from 1 to 2^31-1.
+ * Anything else is no ID.
+ */
 export function parseProfileFieldId(key: string): number | undefined {
-  if (!/^[0-9]+$/.test(key)) return undefined
-  const id = Number(key)
+  const digits = key.trim()
+  if (!/^[0-9]+$/.test(digits)) return undefined
+  const id = Number(digits)
   return id >= 1 && id <= MAX_FIELD_ID ? id : undefined
 }
 
@@ -80,11 +85,15 @@ export interface MappedValues {
   values: Map<number, MappedValue>
   /** Every problem of the mapping, so one fix makes the event pass. */
   problems: string[]
+  /** Keys that are no profile field ID, left out. */
+  ignored: string[]
 }
 
 /**
- * Reads a `profileFieldValues` mapping: each key must be a profile field ID, each value a string, a number,
- * a boolean or `useAudienceKey` (resolved from the membership, asked only when needed).
+ * Reads a `profileFieldValues` mapping: each value a string, a number, a boolean or `useAudienceKey` (resolved
+ * from the membership, asked only when needed). A key that is no profile field ID is left out rather than refused:
+ * the destination before this one dropped such keys ("", "0", "test") and sent the others, and a mapping saved
+ * under it keeps doing so.
  */
 export function readProfileFieldValues(
   profileFieldValues: Record<string, unknown>,
@@ -92,11 +101,12 @@ export function readProfileFieldValues(
 ): MappedValues {
   const values = new Map<number, MappedValue>()
   const problems: string[] = []
+  const ignored: string[] = []
   let audience: Membership | undefined
   for (const [key, raw] of Object.entries(profileFieldValues)) {
     const id = parseProfileFieldId(key)
     if (id === undefined) {
-      problems.push(`key ${quote(key)} is not a profile field ID (a whole number from 1 to ${MAX_FIELD_ID})`)
+      ignored.push(key)
       continue
     }
     const value = parseValue(raw)
@@ -114,7 +124,29 @@ export function readProfileFieldValues(
       else problems.push(`field ${id}: "${USE_AUDIENCE_KEY}" ${membershipUnknown(audience.reason)}`)
     }
   }
-  return { values, problems }
+  return { values, problems, ignored }
+}
+
+/** What ignored keys are, for a result or a log line: `keys "test", "0" are not profile field IDs (…)`. */
+export function ignoredKeysNote(keys: string[]): string {
+  const quoted = keys.map((key) => quote(key)).join(', ')
+  const are = keys.length === 1 ? `key ${quoted} is not a profile field ID` : `keys ${quoted} are not profile field IDs`
+  return `${are} (whole numbers from 1 to ${MAX_FIELD_ID})`
+}
+
+/**
+ * Says once for a batch which keys were left out and how many events had them, through actions-core's `logger`:
+ * the mapping is what to fix, and one line says it as well as one per event would.
+ */
+export function logIgnoredKeys(logger: Logger | undefined, valuesLabel: string, ignored: string[][]): void {
+  const events = ignored.filter((keys) => keys.length > 0)
+  // Runtimes pass loggers of their own making, not all with every level.
+  if (events.length === 0 || typeof logger?.warn !== 'function') return
+  const keys = [...new Set(events.flat())]
+  logger.warn(
+    `${valuesLabel}: ${ignoredKeysNote(keys)}, left out of ${events.length} of ${ignored.length} event(s) ` +
+      'while the rest of their mapping was used. Remove them from the mapping.'
+  )
 }
 
 const CHECKBOX_WORDS: Record<string, 'on' | 'off'> = { on: 'on', true: 'on', off: 'off', false: 'off' }

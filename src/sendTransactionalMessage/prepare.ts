@@ -5,6 +5,7 @@ import type { Settings } from '../generated-types'
 import { readDefinitions } from '../profile-fields/definitions'
 import {
   checkFieldValues,
+  logIgnoredKeys,
   MappedValue,
   normalizeEmail,
   PayloadProblems,
@@ -18,6 +19,8 @@ export interface MessageSend {
   listId: number
   transactionalMessageId: number
   contact: TransactionalMessageContact
+  /** The mapping's keys that are no profile field IDs, left out. */
+  ignored: string[]
 }
 
 export type PreparedMessage = { ok: true; send: MessageSend } | { ok: false; message: string }
@@ -29,6 +32,7 @@ export interface ReadMessage {
   /** The trimmed address; absent when it is not one, which the problems say. */
   emailAddress?: string
   values: Map<number, MappedValue>
+  ignored: string[]
   problems: PayloadProblems
 }
 
@@ -46,6 +50,7 @@ export function readMessage(payload: Payload): ReadMessage {
     transactionalMessageId: payload.transactionalMessageId,
     ...(email.ok ? { emailAddress: email.email } : {}),
     values: mapped.values,
+    ignored: mapped.ignored,
     problems: { addresses: email.ok ? [] : [email.message], values: mapped.problems, others: [] }
   }
 }
@@ -64,7 +69,8 @@ export function finishMessage(read: ReadMessage, definitions: Map<number, Profil
     send: {
       listId: read.listId,
       transactionalMessageId: read.transactionalMessageId,
-      contact: { emailAddress: read.emailAddress, segmentationFieldValues }
+      contact: { emailAddress: read.emailAddress, segmentationFieldValues },
+      ignored: read.ignored
     }
   }
 }
@@ -79,6 +85,11 @@ export async function prepareMessages(
   logger?: Logger
 ): Promise<PreparedMessage[]> {
   const read = payloads.map(readMessage)
+  logIgnoredKeys(
+    logger,
+    VALUES_FIELD,
+    read.map((r) => r.ignored)
+  )
   // Every event's merge values are checked, so that a refusal names them all.
   const listIds = [...new Set(read.flatMap((r) => (r.values.size > 0 ? [r.listId] : [])))]
   const definitions = await readDefinitions(request, settings.client_id, listIds, logger, UNCHECKED_CONSEQUENCE)

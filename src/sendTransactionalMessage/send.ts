@@ -20,11 +20,15 @@ export async function sendMessage(request: RequestClient, send: MessageSend): Pr
 /** An event's message sent, with its outcome, or the event refused before sending. */
 type Attempt = { send: MessageSend; outcome: MessageOutcome } | Extract<PreparedMessage, { ok: false }>
 
-/** What was sent for an event: the list, the message and the recipient with the merge values. */
+/**
+ * What was sent for an event: the list, the message and the recipient with the merge values, and the keys of the
+ * mapping that were left out, when there were any.
+ */
 const sentFor = (send: MessageSend) => ({
   listId: send.listId,
   transactionalMessageId: send.transactionalMessageId,
-  ...send.contact
+  ...send.contact,
+  ...(send.ignored.length > 0 ? { ignoredProfileFieldKeys: send.ignored } : {})
 })
 
 /**

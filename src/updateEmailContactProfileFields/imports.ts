@@ -57,9 +57,18 @@ export function planImports(events: PreparedEvent[], maxContacts = MAX_CONTACTS_
   return imports
 }
 
+/** What was sent for an event, naming the keys of its mapping that were left out, when there were any. */
+function withIgnoredKeys<T extends object>(
+  sent: T,
+  prepared: PreparedEvent
+): T & { ignoredProfileFieldKeys?: string[] } {
+  return prepared.ok && prepared.ignored.length > 0 ? { ...sent, ignoredProfileFieldKeys: prepared.ignored } : sent
+}
+
 /**
  * One result per input event, in input order: refused events carry their reason; the others carry the outcome
- * of the import that held their contact, and as `sent` that contact with its list.
+ * of the import that held their contact, and as `sent` that contact with its list (and the keys of the event's
+ * mapping that were left out).
  */
 export function toMultiStatus(
   events: PreparedEvent[],
@@ -81,8 +90,9 @@ export function toMultiStatus(
   imports.forEach((planned, i) => {
     const outcome = outcomes[i]
     planned.eventIndexes.forEach((indexes, c) => {
-      const sent = { listId: planned.listId, ...planned.contacts[c] }
+      const contact = { listId: planned.listId, ...planned.contacts[c] }
       for (const index of indexes) {
+        const sent = withIgnoredKeys(contact, events[index])
         if (outcome.ok) {
           response.setSuccessResponseAtIndex(index, { status: outcome.status, sent, body: outcome.body })
         } else {

@@ -28,7 +28,8 @@ const action: ActionDefinition<Settings, Payload> = {
     }
     const [outcome] = await sendImports(request, planImports([prepared]))
     if (!outcome.ok) throw failureToError(outcome.failure)
-    return { listId: prepared.event.listId, ...outcome.body }
+    const ignored = prepared.ignored.length > 0 ? { ignoredProfileFieldKeys: prepared.ignored } : {}
+    return { listId: prepared.event.listId, ...outcome.body, ...ignored }
   },
 
   performBatch: async (unlimited, { payload, audienceMembership, settings, logger }) => {

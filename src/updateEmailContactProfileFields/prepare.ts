@@ -6,6 +6,8 @@ import type { Payload } from './generated-types'
 import { AudienceFieldMode, FieldResolution, listFieldCache, readDefinitions } from '../profile-fields/definitions'
 import {
   checkFieldValues,
+  ignoredKeysNote,
+  logIgnoredKeys,
   MappedValue,
   Membership,
   membershipUnknown,
@@ -25,8 +27,13 @@ export interface ValidEvent {
   values: Map<number, string>
 }
 
-/** An event ready to send, or why it is refused (with Listrak's failure when Listrak's answer is the reason). */
-export type PreparedEvent = { ok: true; event: ValidEvent } | { ok: false; message: string; failure?: ListrakFailure }
+/**
+ * An event ready to send, with the mapping's keys it left out (no profile field IDs), or why it is refused (with
+ * Listrak's failure when Listrak's answer is the reason).
+ */
+export type PreparedEvent =
+  | { ok: true; event: ValidEvent; ignored: string[] }
+  | { ok: false; message: string; failure?: ListrakFailure }
 
 /** An event read from its payload alone, before the list's profile fields are known: what it asks, what is wrong. */
 export interface ReadEvent {
@@ -34,6 +41,8 @@ export interface ReadEvent {
   /** The trimmed address; absent when it is not one, which the problems say. */
   emailAddress?: string
   values: Map<number, MappedValue>
+  /** The mapping's keys that are no profile field IDs, left out. */
+  ignored: string[]
   /** Set when the profile field comes from the audience key: which audience, and in or out. */
   audience?: { key: string; member: boolean }
   problems: PayloadProblems
@@ -72,12 +81,17 @@ export function readEvent(payload: Payload, resolvedMembership?: boolean): ReadE
       audience = { key, member: member.member }
     }
   } else if (mapped.values.size === 0 && mapped.problems.length === 0) {
-    others.push(`${VALUES_FIELD} is empty: map at least one profile field ID to a value or "${USE_AUDIENCE_KEY}".`)
+    others.push(
+      mapped.ignored.length > 0
+        ? `${VALUES_FIELD} has nothing to send: ${ignoredKeysNote(mapped.ignored)}.`
+        : `${VALUES_FIELD} is empty: map at least one profile field ID to a value or "${USE_AUDIENCE_KEY}".`
+    )
   }
   return {
     listId: payload.listId,
     ...(email.ok ? { emailAddress: email.email } : {}),
     values: mapped.values,
+    ignored: mapped.ignored,
     ...(audience ? { audience } : {}),
     problems: { addresses: email.ok ? [] : [email.message], values: mapped.problems, others }
   }
@@ -103,7 +117,7 @@ export function finishEvent(
     if (!audienceField.ok) return { ok: false, message: audienceField.failure.message, failure: audienceField.failure }
     if (!values.has(audienceField.fieldId)) values.set(audienceField.fieldId, read.audience.member ? 'on' : 'off')
   }
-  return { ok: true, event: { listId: read.listId, emailAddress: read.emailAddress, values } }
+  return { ok: true, event: { listId: read.listId, emailAddress: read.emailAddress, values }, ignored: read.ignored }
 }
 
 /** Looks up (or creates) the audience fields a batch needs: one resolution per list, lists concurrently. */
@@ -141,6 +155,11 @@ export async function prepareEvents(
   logger?: Logger
 ): Promise<PreparedEvent[]> {
   const read = payloads.map((payload, i) => readEvent(payload, memberships[i]))
+  logIgnoredKeys(
+    logger,
+    VALUES_FIELD,
+    read.map((r) => r.ignored)
+  )
   // Every event's values are checked, so that a refusal names them all; a field is looked up (or created) only for
   // an event the payload alone does not refuse.
   const listsWithValues = [...new Set(read.filter((r) => r.values.size > 0).map((r) => r.listId))]

@@ -150,7 +150,7 @@ describe('Create or Update Contact, batches (performBatch)', () => {
       PER_EVENT,
       token
     )
-    expect(results.map((r) => r.status)).toEqual([201, 400, 400, 400, 400, 400, 201, 400])
+    expect(results.map((r) => r.status)).toEqual([201, 400, 400, 400, 400, 400, 201, 201])
     expect(results[1].errormessage).toBe('Email Address "not-an-email" is not a valid email address.')
     expect(results[2].errormessage).toBe('Profile Field Values: list 12345 has no profile field 8801.')
     expect(results[3].errormessage).toContain('field 7003')
@@ -162,12 +162,14 @@ describe('Create or Update Contact, batches (performBatch)', () => {
     })
     expect(results[5].errormessage).toContain('ERROR_UNSUBSCRIBE_WITH_SEGMENTATION_DATA')
     expect(results[5].sent).toBeUndefined()
-    expect(results[7].errormessage).toContain('"abc"')
+    // A key that is no profile field ID is left out, and named; the contact itself is still created.
+    expect(results[7].sent).toMatchObject({ emailAddress: 'bad-key@example.com', ignoredProfileFieldKeys: ['abc'] })
 
     // Two requests refused by the destination never left; the unknown event's did and was refused.
-    expect(contactPosts()).toHaveLength(3)
+    expect(contactPosts()).toHaveLength(4)
     const details = await api.contactDetails()
-    expect(Object.keys(details).sort()).toEqual(['jane@example.com', 'john@example.com'])
+    expect(Object.keys(details).sort()).toEqual(['bad-key@example.com', 'jane@example.com', 'john@example.com'])
+    expect(details['bad-key@example.com'].fields).toEqual({})
     expect(details['jane@example.com'].fields).toEqual({ '7001': 'Downtown' })
     expect(details['john@example.com']).toMatchObject({
       fields: { '7003': '42' },

@@ -32,11 +32,28 @@ const prepare = (p: Payload) => finishEvent(readEvent(p), undefined, undefined)
 
 describe('readEvent', () => {
   it('reports every problem of an event in one message: the address and each value', () => {
-    expect(prepare(payload('not-an-email', { abc: 'on', '6789': null }))).toEqual({
+    expect(prepare(payload('not-an-email', { '6788': 'useAudienceKey', '6789': null }))).toEqual({
       ok: false,
       message: expect.stringMatching(
-        /^Email Address "not-an-email" is not a valid email address\. Profile Field Values: field 6789 has the value null.*; key "abc" is not a profile field ID/
+        /^Email Address "not-an-email" is not a valid email address\. Profile Field Values: field 6788: "useAudienceKey" needs .*; field 6789 has the value null/
       )
+    })
+  })
+
+  it('sends the fields beside keys that are no profile field IDs, and names those keys', () => {
+    expect(prepare(payload('a@example.com', { test: 'on', '0': 'on', '': 'on', '6789': 'on' }))).toEqual({
+      ok: true,
+      event: { listId: 12345, emailAddress: 'a@example.com', values: new Map([[6789, 'on']]) },
+      ignored: ['0', 'test', '']
+    })
+  })
+
+  it('refuses an event whose keys are none of them profile field IDs, saying there is nothing to send', () => {
+    expect(prepare(payload('a@example.com', { test: 'on', '0': 'on' }))).toEqual({
+      ok: false,
+      message:
+        'Profile Field Values has nothing to send: keys "0", "test" are not profile field IDs (whole numbers from 1 ' +
+        'to 2147483647).'
     })
   })
 
@@ -85,7 +102,8 @@ describe('finishEvent', () => {
           [7003, '1250'],
           [7004, '2026-11-28']
         ])
-      }
+      },
+      ignored: []
     })
   })
 

@@ -2,6 +2,7 @@ import {
   fieldValue,
   isDate,
   normalizeEmail,
+  ignoredKeysNote,
   parseProfileFieldId,
   readProfileFieldValues,
   resolveMembership
@@ -12,13 +13,14 @@ const member = (m: boolean) => (): Membership => ({ ok: true, member: m })
 const unknownMembership = (): Membership => ({ ok: false, reason: 'no membership here' })
 
 describe('parseProfileFieldId', () => {
-  it('accepts positive 32-bit integers written in digits', () => {
+  it('accepts positive 32-bit integers written in digits, with spaces around them or not', () => {
     expect(parseProfileFieldId('6789')).toBe(6789)
     expect(parseProfileFieldId('1')).toBe(1)
     expect(parseProfileFieldId('2147483647')).toBe(2147483647)
+    expect(parseProfileFieldId(' 12 ')).toBe(12)
   })
 
-  it.each(['', '0', '-3', '12abc', 'test', '99999999999', '2147483648', '1.5', ' 12', '1e3', '__proto__'])(
+  it.each(['', '0', '-3', '12abc', 'test', '99999999999', '2147483648', '1.5', '1 2', '1e3', '__proto__'])(
     'refuses %j',
     (key) => {
       expect(parseProfileFieldId(key)).toBeUndefined()
@@ -46,7 +48,8 @@ describe('readProfileFieldValues', () => {
   ])('reads %j as %j', (raw, expected) => {
     expect(readProfileFieldValues({ '6789': raw }, unknownMembership)).toEqual({
       values: new Map([[6789, expected]]),
-      problems: []
+      problems: [],
+      ignored: []
     })
   })
 
@@ -74,9 +77,22 @@ describe('readProfileFieldValues', () => {
     ])
   })
 
-  it.each(['', '0', '-3', '12abc', 'test', '99999999999'])('refuses the key %j, naming it', (key) => {
-    const { problems } = readProfileFieldValues({ [key]: 'on' }, unknownMembership)
-    expect(problems).toEqual([expect.stringContaining(`key ${JSON.stringify(key)} is not a profile field ID`)])
+  it.each(['', '0', '-3', '12abc', 'test', '99999999999', 'undefined', 'null'])(
+    'leaves out the key %j and reads the others, as the destination before did',
+    (key) => {
+      expect(readProfileFieldValues({ [key]: 'on', '6789': 'off' }, unknownMembership)).toEqual({
+        values: new Map([[6789, text('off')]]),
+        problems: [],
+        ignored: [key]
+      })
+    }
+  )
+
+  it('names the keys it left out', () => {
+    expect(ignoredKeysNote(['test'])).toBe('key "test" is not a profile field ID (whole numbers from 1 to 2147483647)')
+    expect(ignoredKeysNote(['0', ''])).toBe(
+      'keys "0", "" are not profile field IDs (whole numbers from 1 to 2147483647)'
+    )
   })
 
   it.each([[null], [{ on: true }], [['on']], [Number.NaN], [Number.POSITIVE_INFINITY]])(
@@ -88,11 +104,10 @@ describe('readProfileFieldValues', () => {
   )
 
   it('reports every problem of the mapping at once', () => {
-    const { problems } = readProfileFieldValues({ abc: 'on', '6789': null, '6790': 'on' }, unknownMembership)
-    // Integer-like keys come first in a JavaScript object.
+    const { problems } = readProfileFieldValues({ '6788': 'useAudienceKey', '6789': null }, unknownMembership)
     expect(problems).toEqual([
-      expect.stringContaining('field 6789 has the value null'),
-      expect.stringContaining('key "abc" is not a profile field ID')
+      expect.stringContaining('field 6788: "useAudienceKey" needs'),
+      expect.stringContaining('field 6789 has the value null')
     ])
   })
 })

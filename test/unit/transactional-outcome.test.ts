@@ -140,19 +140,34 @@ describe('readMessage', () => {
         send: {
           listId: 12345,
           transactionalMessageId: 501,
-          contact: { emailAddress: 'jane@example.com', segmentationFieldValues: expected }
+          contact: { emailAddress: 'jane@example.com', segmentationFieldValues: expected },
+          ignored: []
         }
       })
     }
   })
 
-  it('refuses a bad recipient, bad keys and useAudienceKey, which needs an audience, in one message', () => {
+  it('refuses a bad recipient and useAudienceKey, which needs an audience, in one message', () => {
     expect(finishMessage(readMessage(payload({ x: '1', '6789': 'useAudienceKey' }, 'nope')), undefined)).toEqual({
       ok: false,
       message:
         'Email Address "nope" is not a valid email address. Merge Values: field 6789: "useAudienceKey" needs the ' +
-        "event's audience membership, but the event has none here: Send Transactional Message reads no audience; " +
-        'key "x" is not a profile field ID (a whole number from 1 to 2147483647).'
+        "event's audience membership, but the event has none here: Send Transactional Message reads no audience."
+    })
+  })
+
+  it('sends the merge values beside keys that are no profile field IDs, and names those keys', () => {
+    expect(finishMessage(readMessage(payload({ x: '1', '7001': 'A-1' })), undefined)).toEqual({
+      ok: true,
+      send: {
+        listId: 12345,
+        transactionalMessageId: 501,
+        contact: {
+          emailAddress: 'jane@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 7001, value: 'A-1' }]
+        },
+        ignored: ['x']
+      }
     })
   })
 })
