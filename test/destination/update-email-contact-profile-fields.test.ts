@@ -198,7 +198,7 @@ describe('keys that are no profile field IDs', () => {
   it.each(['0', '-3', '12abc', 'test', '99999999999', '', 'undefined', 'null'])(
     'sends the fields beside the key %j and names it in the result and once in the log',
     async (key) => {
-      serveProfileFields(12345, [[6789, 'my_audience', 'CheckBox']])
+      serveProfileFields(12345, [[6789, 'my_audience', 'CheckBox', 0]])
       const bodies = acceptImports([12345])
       const warn = jest.fn()
       const results = await runBatch(
