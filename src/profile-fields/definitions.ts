@@ -18,6 +18,13 @@ export const FIELD_CACHE_TTL_MS = 5 * 60 * 1000
  * list whose fields could not be read is not asked again for the value checks within this time either.
  */
 export const MISS_REFRESH_INTERVAL_MS = 60 * 1000
+/**
+ * Bounds on the lists the cache holds, since one process serves every customer and list it is given: at most this
+ * many (the least recently used goes first) ...
+ */
+export const MAX_CACHED_LISTS = 1000
+/** ... and none unused for longer than this: a list no event names any more is forgotten. */
+export const MAX_IDLE_MS = 60 * 60 * 1000
 /** The profile field group that "match or create" puts new fields in. */
 export const AUDIENCE_GROUP_NAME = 'Segment Audiences'
 
@@ -38,6 +45,7 @@ export type Definitions = { ok: true; fields: Map<number, ProfileField> } | { ok
 const isFailure = (fields: ListFields | ListrakFailure): fields is ListrakFailure => 'status' in fields
 
 interface Entry {
+  usedAt: number
   value?: ListFields
   pending?: Promise<ListFields | ListrakFailure>
   /** When the last read failed, until a read succeeds. */
@@ -49,7 +57,8 @@ interface Entry {
 /**
  * Lists' profile fields, per list and credential, shared by every batch in the process and by both of their
  * uses: the audience fields and the value checks. Concurrent readers of one list share one read; a field is
- * created at most once per name.
+ * created at most once per name. It holds at most `MAX_CACHED_LISTS` lists, none idle for over `MAX_IDLE_MS`; a
+ * list forgotten is read again when next needed, and a read that fails never holds up delivery.
  */
 export class ListFieldCache {
   private entries = new Map<string, Entry>()
@@ -57,7 +66,15 @@ export class ListFieldCache {
 
   // Date.now is looked up at each call rather than held, so that a clock set on Date (as tests do) reaches the
   // process-wide cache too.
-  constructor(private readonly now: () => number = () => Date.now()) {}
+  constructor(
+    private readonly now: () => number = () => Date.now(),
+    private readonly limits = { maxLists: MAX_CACHED_LISTS, maxIdleMs: MAX_IDLE_MS }
+  ) {}
+
+  /** How many lists it holds. */
+  get size(): number {
+    return this.entries.size
+  }
 
   clear(): void {
     this.entries.clear()
@@ -68,10 +85,19 @@ export class ListFieldCache {
     return `${apiUrl()}|${clientId}|${listId}`
   }
 
+  /** The list's entry, made the most recently used; the idle and the least recently used beyond the bound go. */
   private entry(clientId: string, listId: number): Entry {
     const key = this.key(clientId, listId)
-    let entry = this.entries.get(key)
-    if (!entry) this.entries.set(key, (entry = {}))
+    const now = this.now()
+    const entry = this.entries.get(key) ?? { usedAt: now }
+    // A Map keeps insertion order: re-inserting keeps the entries ordered from least to most recently used.
+    this.entries.delete(key)
+    entry.usedAt = now
+    this.entries.set(key, entry)
+    for (const [oldest, { usedAt }] of this.entries) {
+      if (this.entries.size <= this.limits.maxLists && now - usedAt <= this.limits.maxIdleMs) break
+      this.entries.delete(oldest)
+    }
     return entry
   }
 

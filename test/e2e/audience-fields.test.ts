@@ -200,4 +200,29 @@ describe('ListFieldCache', () => {
     await Promise.all([1, 2, 3].map(() => cache.resolve(request, 'c', 12345, ['my_audience'], 'match')))
     expect(reads()).toBe(3)
   })
+  it('holds at most its bound of lists, the least recently used going first, and none idle past its bound', async () => {
+    await start()
+    const request = createRequestClient({
+      headers: { authorization: `Bearer ${await fetchToken(current.sandbox.authUrl)}` }
+    })
+    let now = 0
+    const cache = new ListFieldCache(() => now, { maxLists: 2, maxIdleMs: 60_000 })
+    const reads = () => gets(/\/List\/12345\/SegmentationFieldGroup$/)
+    // One list under three credentials: three entries.
+    const read = async (clientId: string) => expect((await cache.definitions(request, clientId, 12345)).ok).toBe(true)
+    await read('a')
+    await read('b')
+    await read('a')
+    expect([reads(), cache.size]).toEqual([2, 2])
+    await read('c')
+    expect(cache.size).toBe(2)
+    await read('a')
+    expect(reads()).toBe(3)
+    // "b" was the least recently used when "c" came: it is read again.
+    await read('b')
+    expect([reads(), cache.size]).toEqual([4, 2])
+    now += 60_001
+    await read('b')
+    expect([reads(), cache.size]).toEqual([4, 1])
+  })
 })
