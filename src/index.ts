@@ -1,4 +1,4 @@
-import type { DestinationDefinition, RefreshAccessTokenResult } from '@segment/actions-core'
+import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
 import { requestAccessToken } from './api/token'
 import { presets } from './presets'
@@ -34,20 +34,14 @@ const destination: DestinationDefinition<Settings> = {
       }
     },
     // Fetching a token is the cheapest call that proves both credentials, and it reports Listrak's own reason.
+    // actions-core words a failure "Credentials are invalid: <error.response.status> <message>". Listrak's status
+    // is in the message already, and the destination's errors carry no HTTP response, so none is made up for it.
     testAuthentication: async (request, { settings }) => {
-      try {
-        await requestAccessToken(request, settings)
-      } catch (error) {
-        // actions-core words this "Credentials are invalid: <error.response.status> <message>"; without a response
-        // the status is blank, so the error carries the status it stands for.
-        const status = (error as { status?: number }).status
-        throw Object.assign(error as Error, { response: { status } })
-      }
+      await requestAccessToken(request, settings)
     },
-    // `expiresIn` is beyond actions-core's result type: runtimes that cache tokens read it, others ignore it.
     refreshAccessToken: async (request, { settings }) => {
-      const token: RefreshAccessTokenResult & { expiresIn?: number } = await requestAccessToken(request, settings)
-      return token
+      const { accessToken } = await requestAccessToken(request, settings)
+      return { accessToken }
     }
   },
 

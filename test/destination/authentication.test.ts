@@ -62,7 +62,7 @@ describe('refreshAccessToken', () => {
       clientId: '',
       clientSecret: ''
     })
-    expect(tokens).toEqual({ accessToken: 'fresh-token', expiresIn: 3600 })
+    expect(tokens).toEqual({ accessToken: 'fresh-token' })
     expect(scope.isDone()).toBe(true)
   })
 
@@ -112,10 +112,11 @@ describe('testAuthentication', () => {
 
   it("refuses bad credentials with Listrak's message and without the secret", async () => {
     tokenEndpoint().reply(401, invalidCredentials)
-    // actions-core puts "Credentials are invalid: <status>" before the destination's message.
+    // actions-core puts "Credentials are invalid: <response status>" before the destination's message; the
+    // destination's errors have no HTTP response, and Listrak's status is in the message.
     await expect(newIntegration().testAuthentication(settings)).rejects.toMatchObject({
       message:
-        'Credentials are invalid: 401 Listrak refused the API client credentials (HTTP 401 ' +
+        'Credentials are invalid:  Listrak refused the API client credentials (HTTP 401 ' +
         'ERROR_INVALID_CREDENTIALS: Invalid client credentials for client_secret=[redacted].). Check the API Client ' +
         'ID and API Client Secret, and that the integration is active in Listrak.'
     })
