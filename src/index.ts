@@ -1,16 +1,22 @@
 import type { DestinationDefinition } from '@segment/actions-core'
 import type { Settings } from './generated-types'
+import { withUrls } from './api/client'
 import { requestAccessToken } from './api/token'
+import { LISTRAK_URLS, ListrakUrls } from './api/urls'
 import { presets } from './presets'
-import sendTransactionalMessage from './sendTransactionalMessage'
-import unsubscribeContact from './unsubscribeContact'
-import updateEmailContactProfileFields from './updateEmailContactProfileFields'
-import upsertContact from './upsertContact'
+import { sendTransactionalMessage } from './sendTransactionalMessage'
+import { unsubscribeContact } from './unsubscribeContact'
+import { updateEmailContactProfileFields } from './updateEmailContactProfileFields'
+import { upsertContact } from './upsertContact'
 
 const CREDENTIALS_HINT =
   'Find this on the setup tab of your Segment integration under Integrations > Integrations Management in https://admin.listrak.com.'
 
-const destination: DestinationDefinition<Settings> = {
+/**
+ * The destination, its requests going to `urls`. Segment registers the default export, which sends only to
+ * Listrak's own URLs; a runtime or a test that stands a sandbox in for Listrak builds one with its URLs here.
+ */
+export const listrakDestination = (urls: ListrakUrls = LISTRAK_URLS): DestinationDefinition<Settings> => ({
   name: 'Listrak (Actions)',
   slug: 'actions-listrak',
   mode: 'cloud',
@@ -37,10 +43,10 @@ const destination: DestinationDefinition<Settings> = {
     // actions-core words a failure "Credentials are invalid: <error.response.status> <message>". Listrak's status
     // is in the message already, and the destination's errors carry no HTTP response, so none is made up for it.
     testAuthentication: async (request, { settings }) => {
-      await requestAccessToken(request, settings)
+      await requestAccessToken(withUrls(request, urls), settings)
     },
     refreshAccessToken: async (request, { settings }) => {
-      const { accessToken } = await requestAccessToken(request, settings)
+      const { accessToken } = await requestAccessToken(withUrls(request, urls), settings)
       return { accessToken }
     }
   },
@@ -50,11 +56,11 @@ const destination: DestinationDefinition<Settings> = {
   presets,
 
   actions: {
-    updateEmailContactProfileFields,
-    upsertContact,
-    unsubscribeContact,
-    sendTransactionalMessage
+    updateEmailContactProfileFields: updateEmailContactProfileFields(urls),
+    upsertContact: upsertContact(urls),
+    unsubscribeContact: unsubscribeContact(urls),
+    sendTransactionalMessage: sendTransactionalMessage(urls)
   }
-}
+})
 
-export default destination
+export default listrakDestination()

@@ -1,6 +1,16 @@
 import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
 import { httpFailure, ListrakFailure, parseJson, transportFailure } from './errors'
+import type { ListrakUrls } from './urls'
+
+/** actions-core's request client, with the URLs its calls to Listrak go to. */
+export type ListrakRequest = RequestClient & { readonly urls: ListrakUrls }
+
+/** `request`, sending Listrak's calls to `urls`. */
+export function withUrls(request: RequestClient, urls: ListrakUrls): ListrakRequest {
+  // The wrapper forwards every call; only its type parameter is lost, which the cast restores.
+  return Object.assign((...args: Parameters<RequestClient>) => request(...args), { urls }) as ListrakRequest
+}
 
 export type ListrakResult<T> = { ok: true; status: number; data: T } | { ok: false; failure: ListrakFailure }
 
@@ -27,7 +37,7 @@ export interface CallOptions {
  * a schema that must accept anything says so itself (with `.catch`).
  */
 export async function callListrak<T>(
-  request: RequestClient,
+  request: ListrakRequest,
   url: string,
   { notFound, ...options }: CallOptions,
   subject: string,
@@ -72,7 +82,7 @@ const resourceCreated = z
 
 /** A POST that Listrak answers with `ResourceCreated`: an import, a contact, a message. */
 export async function postResource(
-  request: RequestClient,
+  request: ListrakRequest,
   url: string,
   json: unknown,
   subject: string,

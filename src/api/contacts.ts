@@ -1,5 +1,4 @@
-import type { RequestClient } from '@segment/actions-core'
-import { CreatedOutcome, postResource } from './client'
+import { CreatedOutcome, ListrakRequest, postResource } from './client'
 import { contactUrl } from './urls'
 
 /** `Contact.subscriptionState`: the values Listrak allows. */
@@ -48,7 +47,7 @@ export function contactQuery(options: ContactOptions): Record<string, string> {
 
 /** `POST /List/{listId}/Contact`: creates the contact on the list, or updates it. One contact per request. */
 export function postContact(
-  request: RequestClient,
+  request: ListrakRequest,
   listId: number,
   contact: Contact,
   query: Record<string, string>
@@ -56,7 +55,7 @@ export function postContact(
   const search = new URLSearchParams(query).toString()
   return postResource(
     request,
-    search ? `${contactUrl(listId)}?${search}` : contactUrl(listId),
+    search ? `${contactUrl(request.urls, listId)}?${search}` : contactUrl(request.urls, listId),
     contact,
     `the contact on list ${listId}`,
     'the list does not exist for these API credentials. Check the List ID.'

@@ -1,6 +1,5 @@
-import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
-import { callListrak, collection, ListrakResult } from './client'
+import { callListrak, collection, ListrakRequest, ListrakResult } from './client'
 import { eventsUrl } from './urls'
 
 // Listrak's `Event`: its name and status may be missing; a status is `Active` or `Blocked`.
@@ -13,10 +12,10 @@ const event = z.object({
 export type ListEvent = z.infer<typeof event>
 
 /** `GET /List/{listId}/Event`: the events a contact update can raise on the list. */
-export function getEvents(request: RequestClient, listId: number): Promise<ListrakResult<ListEvent[]>> {
+export function getEvents(request: ListrakRequest, listId: number): Promise<ListrakResult<ListEvent[]>> {
   return callListrak(
     request,
-    eventsUrl(listId),
+    eventsUrl(request.urls, listId),
     { method: 'GET', notFound: 'the list does not exist for these API credentials. Check the List ID.' },
     `the events of list ${listId}`,
     collection(event)

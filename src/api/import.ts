@@ -1,5 +1,4 @@
-import type { RequestClient } from '@segment/actions-core'
-import { CreatedOutcome, postResource } from './client'
+import { CreatedOutcome, ListrakRequest, postResource } from './client'
 import { segmentationFieldImportUrl } from './urls'
 
 /** Listrak's `ContactSegmentationFieldValues`: one contact and the profile field values to set on it. */
@@ -12,9 +11,14 @@ export type ImportOutcome = CreatedOutcome
 
 /** `POST /List/{listId}/Contact/SegmentationField`: starts a list import that sets the contacts' profile fields. */
 export function postSegmentationFieldImport(
-  request: RequestClient,
+  request: ListrakRequest,
   listId: number,
   contacts: ContactSegmentationFieldValues[]
 ): Promise<ImportOutcome> {
-  return postResource(request, segmentationFieldImportUrl(listId), contacts, `the import for list ${listId}`)
+  return postResource(
+    request,
+    segmentationFieldImportUrl(request.urls, listId),
+    contacts,
+    `the import for list ${listId}`
+  )
 }

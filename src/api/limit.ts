@@ -1,10 +1,11 @@
 import type { RequestClient } from '@segment/actions-core'
+import { ListrakRequest, withUrls } from './client'
 
 /**
  * The same request client, with at most `max` requests in flight: a batch's reads of profile fields and its
  * imports share the bound, so one batch never floods Listrak however many lists it touches.
  */
-export function limitRequests(request: RequestClient, max: number): RequestClient {
+export function limitRequests(request: ListrakRequest, max: number): ListrakRequest {
   let active = 0
   const waiting: (() => void)[] = []
   const acquire = () =>
@@ -23,5 +24,5 @@ export function limitRequests(request: RequestClient, max: number): RequestClien
       release()
     }
   }
-  return limited as RequestClient
+  return withUrls(limited as RequestClient, request.urls)
 }

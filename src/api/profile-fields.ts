@@ -1,6 +1,5 @@
-import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
-import { callListrak, collection, ListrakResult } from './client'
+import { callListrak, collection, ListrakRequest, ListrakResult } from './client'
 import { fieldGroupsUrl, fieldsUrl, listsUrl } from './urls'
 
 /** Reads of Listrak's lists, profile field groups and profile fields, and the two creations the action needs. */
@@ -24,18 +23,18 @@ export const CHECKBOX = 'CheckBox'
 export const NUMERIC = 'Numeric'
 export const DATE = 'Date'
 
-export function getLists(request: RequestClient): Promise<ListrakResult<List[]>> {
-  return callListrak(request, listsUrl(), { method: 'GET' }, 'the list of lists', collection(list))
+export function getLists(request: ListrakRequest): Promise<ListrakResult<List[]>> {
+  return callListrak(request, listsUrl(request.urls), { method: 'GET' }, 'the list of lists', collection(list))
 }
 
-export function getFieldGroups(request: RequestClient, listId: number): Promise<ListrakResult<FieldGroup[]>> {
+export function getFieldGroups(request: ListrakRequest, listId: number): Promise<ListrakResult<FieldGroup[]>> {
   const subject = `the profile field groups of list ${listId}`
-  return callListrak(request, fieldGroupsUrl(listId), { method: 'GET' }, subject, collection(group))
+  return callListrak(request, fieldGroupsUrl(request.urls, listId), { method: 'GET' }, subject, collection(group))
 }
 
 /** Every profile field of a list with its group: the groups first, then each group's fields concurrently. */
 export async function getProfileFields(
-  request: RequestClient,
+  request: ListrakRequest,
   listId: number
 ): Promise<ListrakResult<{ groups: FieldGroup[]; fields: ProfileField[] }>> {
   const groups = await getFieldGroups(request, listId)
@@ -44,7 +43,7 @@ export async function getProfileFields(
     groups.data.map((g) =>
       callListrak(
         request,
-        fieldsUrl(listId, g.segmentationFieldGroupId),
+        fieldsUrl(request.urls, listId, g.segmentationFieldGroupId),
         { method: 'GET' },
         `the profile fields of group ${g.segmentationFieldGroupId} of list ${listId}`,
         collection(field)
@@ -60,18 +59,18 @@ export async function getProfileFields(
 }
 
 export function createFieldGroup(
-  request: RequestClient,
+  request: ListrakRequest,
   listId: number,
   name: string,
   position: number
 ): Promise<ListrakResult<number>> {
   const subject = `the creation of profile field group "${name}" on list ${listId}`
   const json = { segmentationFieldGroupName: name, position }
-  return callListrak(request, fieldGroupsUrl(listId), { method: 'POST', json }, subject, created)
+  return callListrak(request, fieldGroupsUrl(request.urls, listId), { method: 'POST', json }, subject, created)
 }
 
 export function createCheckboxField(
-  request: RequestClient,
+  request: ListrakRequest,
   listId: number,
   groupId: number,
   name: string,
@@ -80,5 +79,5 @@ export function createCheckboxField(
   const subject = `the creation of check-box profile field "${name}" on list ${listId}`
   // A check box holds "on" or "off"; maxLength is required by Listrak's definition.
   const json = { segmentationFieldName: name, dataType: CHECKBOX, maxLength: 3, position }
-  return callListrak(request, fieldsUrl(listId, groupId), { method: 'POST', json }, subject, created)
+  return callListrak(request, fieldsUrl(request.urls, listId, groupId), { method: 'POST', json }, subject, created)
 }

@@ -1,8 +1,7 @@
 import { IntegrationError, InvalidAuthenticationError, RetryableError } from '@segment/actions-core'
-import type { RequestClient } from '@segment/actions-core'
+import type { ListrakRequest } from './client'
 import { z } from 'zod'
 import { failureToError, httpFailure, listrakSaid, parseJson, transportFailure } from './errors'
-import { authUrl } from './urls'
 
 const tokenResponse = z.object({
   access_token: z.string().min(1),
@@ -24,11 +23,14 @@ export interface AccessToken {
 const SUBJECT = 'the token request'
 
 /** Asks Listrak for a bearer token with the client-credentials grant. */
-export async function requestAccessToken(request: RequestClient, credentials: ClientCredentials): Promise<AccessToken> {
+export async function requestAccessToken(
+  request: ListrakRequest,
+  credentials: ClientCredentials
+): Promise<AccessToken> {
   const redact = (text: string) => redactSecret(text, credentials.client_secret)
   let response
   try {
-    response = await request(authUrl(), {
+    response = await request(request.urls.auth, {
       method: 'POST',
       body: new URLSearchParams({
         grant_type: 'client_credentials',

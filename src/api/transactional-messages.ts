@@ -1,6 +1,5 @@
-import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
-import { callListrak, collection, CreatedOutcome, ListrakResult, postResource } from './client'
+import { callListrak, collection, CreatedOutcome, ListrakRequest, ListrakResult, postResource } from './client'
 import type { SegmentationFieldValue } from './contacts'
 import { transactionalMessageSendUrl, transactionalMessagesUrl } from './urls'
 
@@ -24,12 +23,12 @@ const LIST_NOT_FOUND = 'the list does not exist for these API credentials. Check
 
 /** `GET /List/{listId}/TransactionalMessage`: the transactional messages of the list. */
 export function getTransactionalMessages(
-  request: RequestClient,
+  request: ListrakRequest,
   listId: number
 ): Promise<ListrakResult<TransactionalMessage[]>> {
   return callListrak(
     request,
-    transactionalMessagesUrl(listId),
+    transactionalMessagesUrl(request.urls, listId),
     { method: 'GET', notFound: LIST_NOT_FOUND },
     `the transactional messages of list ${listId}`,
     collection(transactionalMessage)
@@ -38,14 +37,14 @@ export function getTransactionalMessages(
 
 /** `POST /List/{listId}/TransactionalMessage/{transactionalMessageId}/Message`: sends the message to one contact. */
 export function postTransactionalMessage(
-  request: RequestClient,
+  request: ListrakRequest,
   listId: number,
   transactionalMessageId: number,
   contact: TransactionalMessageContact
 ): Promise<CreatedOutcome> {
   return postResource(
     request,
-    transactionalMessageSendUrl(listId, transactionalMessageId),
+    transactionalMessageSendUrl(request.urls, listId, transactionalMessageId),
     contact,
     transactionalMessageSubject(listId, transactionalMessageId),
     'the list or the transactional message does not exist for these API credentials. ' +

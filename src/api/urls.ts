@@ -1,26 +1,28 @@
-export const DEFAULT_AUTH_URL = 'https://auth.listrak.com/OAuth2/Token'
-export const DEFAULT_API_URL = 'https://api.listrak.com/email/v1'
+import { LISTRAK_EMAIL_API_VERSION } from '../versioning-info'
 
-// Read on every request rather than at load time, so a runtime, the sandbox or a test can point an
-// already-registered destination elsewhere by setting the environment.
-export function authUrl(): string {
-  return process.env.LISTRAK_AUTH_URL || DEFAULT_AUTH_URL
+/** Where the destination's requests go: the token endpoint and the Email API's root. */
+export interface ListrakUrls {
+  auth: string
+  api: string
 }
 
-export function apiUrl(): string {
-  return (process.env.LISTRAK_API_URL || DEFAULT_API_URL).replace(/\/+$/, '')
+/** Listrak's own: the only URLs the destination registered by Segment sends to. */
+export const LISTRAK_URLS: ListrakUrls = {
+  auth: 'https://auth.listrak.com/OAuth2/Token',
+  api: `https://api.listrak.com/email/${LISTRAK_EMAIL_API_VERSION}`
 }
 
-export function segmentationFieldImportUrl(listId: number): string {
-  return `${apiUrl()}/List/${listId}/Contact/SegmentationField`
-}
+export const segmentationFieldImportUrl = (urls: ListrakUrls, listId: number) =>
+  `${urls.api}/List/${listId}/Contact/SegmentationField`
 
-export const listsUrl = () => `${apiUrl()}/List`
-export const fieldGroupsUrl = (listId: number) => `${apiUrl()}/List/${listId}/SegmentationFieldGroup`
-export const fieldsUrl = (listId: number, groupId: number) => `${fieldGroupsUrl(listId)}/${groupId}/SegmentationField`
+export const listsUrl = (urls: ListrakUrls) => `${urls.api}/List`
+export const fieldGroupsUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/SegmentationFieldGroup`
+export const fieldsUrl = (urls: ListrakUrls, listId: number, groupId: number) =>
+  `${fieldGroupsUrl(urls, listId)}/${groupId}/SegmentationField`
 
-export const contactUrl = (listId: number) => `${apiUrl()}/List/${listId}/Contact`
-export const eventsUrl = (listId: number) => `${apiUrl()}/List/${listId}/Event`
-export const transactionalMessagesUrl = (listId: number) => `${apiUrl()}/List/${listId}/TransactionalMessage`
-export const transactionalMessageSendUrl = (listId: number, transactionalMessageId: number) =>
-  `${transactionalMessagesUrl(listId)}/${transactionalMessageId}/Message`
+export const contactUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/Contact`
+export const eventsUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/Event`
+export const transactionalMessagesUrl = (urls: ListrakUrls, listId: number) =>
+  `${urls.api}/List/${listId}/TransactionalMessage`
+export const transactionalMessageSendUrl = (urls: ListrakUrls, listId: number, transactionalMessageId: number) =>
+  `${transactionalMessagesUrl(urls, listId)}/${transactionalMessageId}/Message`

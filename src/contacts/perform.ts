@@ -1,5 +1,6 @@
+import type { ListrakRequest } from '../api/client'
 import { PayloadValidationError } from '@segment/actions-core'
-import type { Logger, MultiStatusResponse, RequestClient } from '@segment/actions-core'
+import type { Logger, MultiStatusResponse } from '@segment/actions-core'
 import { failureToError } from '../api/errors'
 import { limitRequests } from '../api/limit'
 import type { Settings } from '../generated-types'
@@ -10,7 +11,7 @@ import { sendSequences } from './send'
 
 /** One event: its contact's request, or the actions-core error a batch result would stand for. */
 export async function performContact(
-  request: RequestClient,
+  request: ListrakRequest,
   settings: Settings,
   input: ContactInput,
   logger?: Logger
@@ -26,7 +27,7 @@ export async function performContact(
 
 /** A batch: events prepared, merged per contact, sent with at most `concurrency` requests in flight. */
 export async function performContactBatch(
-  unlimited: RequestClient,
+  unlimited: ListrakRequest,
   settings: Settings,
   inputs: ContactInput[],
   concurrency: number,

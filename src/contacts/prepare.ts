@@ -1,4 +1,5 @@
-import type { Logger, RequestClient } from '@segment/actions-core'
+import type { ListrakRequest } from '../api/client'
+import type { Logger } from '@segment/actions-core'
 import { ContactOptions, SubscriptionState, UPDATE_TYPES } from '../api/contacts'
 import type { ListrakFailure } from '../api/errors'
 import type { ProfileField } from '../api/profile-fields'
@@ -178,7 +179,7 @@ const UNCHECKED_CONSEQUENCE = 'a value Listrak refuses then fails its contact'
 
 /** Every event of a batch prepared: read, and its values checked against its list's profile fields (cached). */
 export async function prepareContacts(
-  request: RequestClient,
+  request: ListrakRequest,
   settings: Settings,
   inputs: ContactInput[],
   logger?: Logger

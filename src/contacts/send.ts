@@ -1,4 +1,5 @@
-import type { JSONLikeObject, RequestClient } from '@segment/actions-core'
+import type { ListrakRequest } from '../api/client'
+import type { JSONLikeObject } from '@segment/actions-core'
 import { contactQuery, postContact } from '../api/contacts'
 import { isRetryableStatus, ListrakFailure } from '../api/errors'
 import { listrakErrorCode } from '../api/outcomes'
@@ -16,7 +17,7 @@ const NOT_SUBSCRIBED = new Set(['ERROR_UNSUBSCRIBED_EMAIL_ADDRESS', 'ERROR_NOT_S
  * Sends one request. An unsubscribe that Listrak refuses because the contact is not subscribed (already
  * unsubscribed, or never subscribed to the list) succeeded in what it asked: it answers 200, with Listrak's code.
  */
-export async function sendContactRequest(request: RequestClient, planned: ContactRequest): Promise<ContactOutcome> {
+export async function sendContactRequest(request: ListrakRequest, planned: ContactRequest): Promise<ContactOutcome> {
   const outcome = await postContact(request, planned.listId, planned.contact, contactQuery(planned.options))
   if (outcome.ok || planned.contact.subscriptionState !== 'Unsubscribed') return outcome
   const code = listrakErrorCode(outcome.failure)
@@ -42,7 +43,7 @@ function waitingFor(failure: ListrakFailure, planned: ContactRequest): ListrakFa
  * requests of one sequence one after another. After a failure that will be retried, the rest of its sequence is
  * not sent, so that a contact's changes never reach Listrak out of order. One outcome per request, in order.
  */
-export function sendSequences(request: RequestClient, sequences: ContactSequence[]): Promise<ContactOutcome[][]> {
+export function sendSequences(request: ListrakRequest, sequences: ContactSequence[]): Promise<ContactOutcome[][]> {
   return Promise.all(
     sequences.map(async (sequence) => {
       const outcomes: ContactOutcome[] = []

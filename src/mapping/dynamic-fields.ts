@@ -1,4 +1,5 @@
-import type { DynamicFieldResponse, RequestClient } from '@segment/actions-core'
+import type { ListrakRequest } from '../api/client'
+import type { DynamicFieldResponse } from '@segment/actions-core'
 import type { ListrakFailure } from '../api/errors'
 import { getEvents } from '../api/events'
 import { CHECKBOX, DATE, getLists, getProfileFields, NUMERIC } from '../api/profile-fields'
@@ -25,7 +26,7 @@ const chooseListFirst = (what: string): DynamicFieldResponse => ({
 })
 
 /** The account's lists, as "Newsletter (12345)". */
-export async function listChoices(request: RequestClient): Promise<DynamicFieldResponse> {
+export async function listChoices(request: ListrakRequest): Promise<DynamicFieldResponse> {
   const lists = await getLists(request)
   if (!lists.ok) return failed(lists.failure)
   return { choices: lists.data.map((l) => ({ label: `${l.listName} (${l.listId})`, value: String(l.listId) })) }
@@ -33,7 +34,7 @@ export async function listChoices(request: RequestClient): Promise<DynamicFieldR
 
 /** Every profile field of the chosen list, as "Engage Audiences › my_audience (6789, CheckBox)". */
 export async function profileFieldKeyChoices(
-  request: RequestClient,
+  request: ListrakRequest,
   payload: { listId?: unknown } | undefined
 ): Promise<DynamicFieldResponse> {
   const listId = chosenList(payload)
@@ -70,7 +71,7 @@ const HINTS: Record<string, { label: string; value: string }[]> = {
  * box's choices.
  */
 export async function profileFieldValueChoices(
-  request: RequestClient,
+  request: ListrakRequest,
   payload: { listId?: unknown } | undefined,
   selectedKey: string | undefined,
   { withAudienceKey }: { withAudienceKey: boolean }
@@ -91,7 +92,7 @@ export async function profileFieldValueChoices(
 
 /** The chosen list's events, as "Welcome Series (3001)"; a blocked event says so. */
 export async function eventChoices(
-  request: RequestClient,
+  request: ListrakRequest,
   payload: { listId?: unknown } | undefined
 ): Promise<DynamicFieldResponse> {
   const listId = chosenList(payload)
@@ -108,7 +109,7 @@ export async function eventChoices(
 
 /** The chosen list's transactional messages, as 'Order Confirmation: "Thanks for your order" (501)'. */
 export async function transactionalMessageChoices(
-  request: RequestClient,
+  request: ListrakRequest,
   payload: { listId?: unknown } | undefined
 ): Promise<DynamicFieldResponse> {
   const listId = chosenList(payload)

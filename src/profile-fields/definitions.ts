@@ -1,4 +1,5 @@
-import type { Logger, RequestClient } from '@segment/actions-core'
+import type { ListrakRequest } from '../api/client'
+import type { Logger } from '@segment/actions-core'
 import type { ListrakFailure } from '../api/errors'
 import {
   CHECKBOX,
@@ -8,7 +9,6 @@ import {
   getProfileFields,
   ProfileField
 } from '../api/profile-fields'
-import { apiUrl } from '../api/urls'
 import { normalizeFieldName } from './rules'
 
 /** How long a list's profile fields are trusted before they are read again. */
@@ -81,13 +81,14 @@ export class ListFieldCache {
     this.creations.clear()
   }
 
-  private key(clientId: string, listId: number): string {
-    return `${apiUrl()}|${clientId}|${listId}`
+  /** Per API root too: the same credentials and list ID on another Listrak (a sandbox) are another list. */
+  private key(request: ListrakRequest, clientId: string, listId: number): string {
+    return `${request.urls.api}|${clientId}|${listId}`
   }
 
   /** The list's entry, made the most recently used; the idle and the least recently used beyond the bound go. */
-  private entry(clientId: string, listId: number): Entry {
-    const key = this.key(clientId, listId)
+  private entry(request: ListrakRequest, clientId: string, listId: number): Entry {
+    const key = this.key(request, clientId, listId)
     const now = this.now()
     const entry = this.entries.get(key) ?? { usedAt: now }
     // A Map keeps insertion order: re-inserting keeps the entries ordered from least to most recently used.
@@ -103,12 +104,12 @@ export class ListFieldCache {
 
   /** The list's fields, read again when older than `maxAgeMs`. */
   async fields(
-    request: RequestClient,
+    request: ListrakRequest,
     clientId: string,
     listId: number,
     maxAgeMs = FIELD_CACHE_TTL_MS
   ): Promise<ListFields | ListrakFailure> {
-    const entry = this.entry(clientId, listId)
+    const entry = this.entry(request, clientId, listId)
     if (entry.value && this.now() - entry.value.fetchedAt < maxAgeMs) return entry.value
     entry.pending ??= getProfileFields(request, listId)
       .then((result) => {
@@ -131,8 +132,8 @@ export class ListFieldCache {
    * The list's field definitions for the value checks. After a failed read the list is not asked again for
    * `MISS_REFRESH_INTERVAL_MS`, rather than every batch waiting on a read that keeps failing.
    */
-  async definitions(request: RequestClient, clientId: string, listId: number): Promise<Definitions> {
-    const entry = this.entry(clientId, listId)
+  async definitions(request: ListrakRequest, clientId: string, listId: number): Promise<Definitions> {
+    const entry = this.entry(request, clientId, listId)
     const failedRecently = entry.failedAt !== undefined && this.now() - entry.failedAt < MISS_REFRESH_INTERVAL_MS
     const result = failedRecently ? undefined : await this.fields(request, clientId, listId)
     if (result && !isFailure(result)) return { ok: true, fields: result.fields }
@@ -149,7 +150,7 @@ export class ListFieldCache {
    * field still missing is created in the "Segment Audiences" group.
    */
   async resolve(
-    request: RequestClient,
+    request: ListrakRequest,
     clientId: string,
     listId: number,
     audienceKeys: string[],
@@ -191,13 +192,13 @@ export class ListFieldCache {
   }
 
   private create(
-    request: RequestClient,
+    request: ListrakRequest,
     clientId: string,
     listId: number,
     audienceKey: string,
     list: ListFields
   ): Promise<FieldResolution> {
-    const key = `${this.key(clientId, listId)}|${normalizeFieldName(audienceKey)}`
+    const key = `${this.key(request, clientId, listId)}|${normalizeFieldName(audienceKey)}`
     let creation = this.creations.get(key)
     if (!creation) {
       // Settled creations are forgotten: a created field is in the cached fields, a failed one may be tried again.
@@ -208,7 +209,7 @@ export class ListFieldCache {
   }
 
   private async createField(
-    request: RequestClient,
+    request: ListrakRequest,
     listId: number,
     audienceKey: string,
     list: ListFields
@@ -239,7 +240,7 @@ export class ListFieldCache {
   >()
 
   /** Creates the "Segment Audiences" group once per list, however many fields wait for it. */
-  private createGroup(request: RequestClient, listId: number, list: ListFields) {
+  private createGroup(request: ListrakRequest, listId: number, list: ListFields) {
     let creation = this.groupCreations.get(list)
     if (!creation) {
       creation = createFieldGroup(request, listId, AUDIENCE_GROUP_NAME, list.groups.length + 1).then((result) => {
@@ -263,7 +264,7 @@ export const listFieldCache = new ListFieldCache()
  * is said once in the runtime's log (actions-core's `logger`), with `consequence`: what an unchecked value risks.
  */
 export async function readDefinitions(
-  request: RequestClient,
+  request: ListrakRequest,
   clientId: string,
   listIds: number[],
   logger: Logger | undefined,

@@ -1,4 +1,6 @@
 import type { ActionDefinition } from '@segment/actions-core'
+import { withUrls } from '../api/client'
+import type { ListrakUrls } from '../api/urls'
 import type { Settings } from '../generated-types'
 import {
   listChoices,
@@ -9,12 +11,14 @@ import {
 import type { Payload } from './generated-types'
 
 /** Choices for List ID, Transactional Message ID and the keys and values of Merge Values, read from Listrak. */
-export const dynamicFields: ActionDefinition<Settings, Payload>['dynamicFields'] = {
-  listId: listChoices,
-  transactionalMessageId: (request, { payload }) => transactionalMessageChoices(request, payload),
+export const dynamicFields = (urls: ListrakUrls): ActionDefinition<Settings, Payload>['dynamicFields'] => ({
+  listId: (request) => listChoices(withUrls(request, urls)),
+  transactionalMessageId: (request, { payload }) => transactionalMessageChoices(withUrls(request, urls), payload),
   profileFieldValues: {
-    __keys__: (request, { payload }) => profileFieldKeyChoices(request, payload),
+    __keys__: (request, { payload }) => profileFieldKeyChoices(withUrls(request, urls), payload),
     __values__: (request, { payload, dynamicFieldContext }) =>
-      profileFieldValueChoices(request, payload, dynamicFieldContext?.selectedKey, { withAudienceKey: false })
+      profileFieldValueChoices(withUrls(request, urls), payload, dynamicFieldContext?.selectedKey, {
+        withAudienceKey: false
+      })
   }
-}
+})

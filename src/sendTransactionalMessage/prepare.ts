@@ -1,4 +1,5 @@
-import type { Logger, RequestClient } from '@segment/actions-core'
+import type { ListrakRequest } from '../api/client'
+import type { Logger } from '@segment/actions-core'
 import type { ProfileField } from '../api/profile-fields'
 import type { TransactionalMessageContact } from '../api/transactional-messages'
 import type { Settings } from '../generated-types'
@@ -79,7 +80,7 @@ const UNCHECKED_CONSEQUENCE = 'a value Listrak refuses then fails its message'
 
 /** Every event of a batch prepared: read, and its merge values checked against its list's profile fields (cached). */
 export async function prepareMessages(
-  request: RequestClient,
+  request: ListrakRequest,
   settings: Settings,
   payloads: Payload[],
   logger?: Logger

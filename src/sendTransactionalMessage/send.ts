@@ -1,5 +1,5 @@
+import type { ListrakRequest } from '../api/client'
 import { MultiStatusResponse } from '@segment/actions-core'
-import type { RequestClient } from '@segment/actions-core'
 import { postTransactionalMessage, transactionalMessageSubject } from '../api/transactional-messages'
 import { deferTokenRefresh, setFailureAt } from '../api/outcomes'
 import { classifySendFailure, MessageFailure, mayHaveSent } from './outcome'
@@ -10,7 +10,7 @@ export type MessageOutcome =
   | { ok: false; failure: MessageFailure }
 
 /** Sends one message; a failure says whether it was surely not sent (retried) or may have been (not retried). */
-export async function sendMessage(request: RequestClient, send: MessageSend): Promise<MessageOutcome> {
+export async function sendMessage(request: ListrakRequest, send: MessageSend): Promise<MessageOutcome> {
   const outcome = await postTransactionalMessage(request, send.listId, send.transactionalMessageId, send.contact)
   if (outcome.ok) return outcome
   const subject = transactionalMessageSubject(send.listId, send.transactionalMessageId)
@@ -36,7 +36,7 @@ const sentFor = (send: MessageSend) => ({
  * how many are in flight. One result per input event, in input order. When a message of the batch may have been
  * sent, a 401 is reported as a retryable 500, so that actions-core does not run the batch, and send it, again.
  */
-export async function sendMessages(request: RequestClient, events: PreparedMessage[]): Promise<MultiStatusResponse> {
+export async function sendMessages(request: ListrakRequest, events: PreparedMessage[]): Promise<MultiStatusResponse> {
   const results = await Promise.all(
     events.map(
       async (prepared): Promise<Attempt> =>

@@ -1,7 +1,9 @@
 import { PayloadValidationError } from '@segment/actions-core'
 import type { ActionDefinition } from '@segment/actions-core'
 import { failureToError } from '../api/errors'
+import { withUrls } from '../api/client'
 import { limitRequests } from '../api/limit'
+import { LISTRAK_URLS, ListrakUrls } from '../api/urls'
 import type { Settings } from '../generated-types'
 import { fields } from './fields'
 import type { Payload } from './generated-types'
@@ -13,15 +15,19 @@ import { sendImports } from './send'
 /** Listrak requests in flight at once for one batch: enough to overlap round trips without flooding Listrak. */
 export const MAX_CONCURRENT_REQUESTS = 4
 
-const action: ActionDefinition<Settings, Payload> = {
+/** The action, its requests going to `urls`: Listrak's own unless a runtime or a test gives others. */
+export const updateEmailContactProfileFields = (
+  urls: ListrakUrls = LISTRAK_URLS
+): ActionDefinition<Settings, Payload> => ({
   title: 'Update Email Contact Profile Fields',
   description:
     'One or more list imports will be started to update the specified contact profile fields on the specified list.',
   fields,
 
-  dynamicFields,
+  dynamicFields: dynamicFields(urls),
 
-  perform: async (request, { payload, audienceMembership, settings, logger }) => {
+  perform: async (unbound, { payload, audienceMembership, settings, logger }) => {
+    const request = withUrls(unbound, urls)
     const [prepared] = await prepareEvents(request, settings, [payload], [audienceMembership], logger)
     if (!prepared.ok) {
       throw prepared.failure ? failureToError(prepared.failure) : new PayloadValidationError(prepared.message)
@@ -33,11 +39,11 @@ const action: ActionDefinition<Settings, Payload> = {
   },
 
   performBatch: async (unlimited, { payload, audienceMembership, settings, logger }) => {
-    const request = limitRequests(unlimited, MAX_CONCURRENT_REQUESTS)
+    const request = limitRequests(withUrls(unlimited, urls), MAX_CONCURRENT_REQUESTS)
     const prepared = await prepareEvents(request, settings, payload, audienceMembership ?? [], logger)
     const imports = planImports(prepared)
     return toMultiStatus(prepared, imports, await sendImports(request, imports))
   }
-}
+})
 
-export default action
+export default updateEmailContactProfileFields()

@@ -1,4 +1,5 @@
-import type { Logger, RequestClient } from '@segment/actions-core'
+import type { ListrakRequest } from '../api/client'
+import type { Logger } from '@segment/actions-core'
 import type { ListrakFailure } from '../api/errors'
 import type { ProfileField } from '../api/profile-fields'
 import type { Settings } from '../generated-types'
@@ -122,7 +123,7 @@ export function finishEvent(
 
 /** Looks up (or creates) the audience fields a batch needs: one resolution per list, lists concurrently. */
 async function resolveAudienceFields(
-  request: RequestClient,
+  request: ListrakRequest,
   clientId: string,
   mode: AudienceFieldMode,
   events: { listId: number; audience?: { key: string } }[]
@@ -148,7 +149,7 @@ async function resolveAudienceFields(
  * (read once per list, cached), and its audience field looked up where the mapping asks.
  */
 export async function prepareEvents(
-  request: RequestClient,
+  request: ListrakRequest,
   settings: Settings,
   payloads: Payload[],
   memberships: (boolean | undefined)[],

@@ -1,4 +1,6 @@
 import type { ActionDefinition } from '@segment/actions-core'
+import { withUrls } from '../api/client'
+import { LISTRAK_URLS, ListrakUrls } from '../api/urls'
 import { SUBSCRIPTION_STATES } from '../api/contacts'
 import { performContact, performContactBatch } from '../contacts/perform'
 import type { ContactInput } from '../contacts/prepare'
@@ -29,25 +31,26 @@ const toInput = (payload: Payload, resolvedMembership?: boolean): ContactInput =
   }
 })
 
-const action: ActionDefinition<Settings, Payload> = {
+/** The action, its requests going to `urls`: Listrak's own unless a runtime or a test gives others. */
+export const upsertContact = (urls: ListrakUrls = LISTRAK_URLS): ActionDefinition<Settings, Payload> => ({
   title: 'Create or Update Contact',
   description:
     'Create the contact on the list or update it: its subscription, external ID and profile fields, and events to raise.',
   fields,
 
-  dynamicFields,
+  dynamicFields: dynamicFields(urls),
 
   perform: (request, { payload, audienceMembership, settings, logger }) =>
-    performContact(request, settings, toInput(payload, audienceMembership), logger),
+    performContact(withUrls(request, urls), settings, toInput(payload, audienceMembership), logger),
 
   performBatch: (request, { payload, audienceMembership, settings, logger }) =>
     performContactBatch(
-      request,
+      withUrls(request, urls),
       settings,
       payload.map((p, i) => toInput(p, audienceMembership?.[i])),
       concurrencyOf(payload[0]?.max_concurrent_requests),
       logger
     )
-}
+})
 
-export default action
+export default upsertContact()
