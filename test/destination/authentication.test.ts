@@ -1,5 +1,7 @@
+import { createTestIntegration } from '@segment/actions-core'
 import nock from 'nock'
-import destination from '../../src'
+import destination, { listrakDestination } from '../../src'
+import { LISTRAK_URLS } from '../../src/api/urls'
 import { audienceTrack } from '../engage-events'
 import {
   ACCESS_TOKEN,
@@ -27,9 +29,10 @@ const tokenEndpoint = () =>
     .post('/OAuth2/Token', tokenForm)
     .matchHeader('content-type', /^application\/x-www-form-urlencoded/)
 
+const noTokens = { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' }
+
 /** actions-core's refresh with the settings alone, as a runtime calls it before it has a token. */
-const refresh = () =>
-  newIntegration().refreshAccessToken(settings, { accessToken: '', refreshToken: '', clientId: '', clientSecret: '' })
+const refresh = () => newIntegration().refreshAccessToken(settings, noTokens)
 
 const invalidCredentials = {
   status: 401,
@@ -66,10 +69,17 @@ describe('refreshAccessToken', () => {
     expect(scope.isDone()).toBe(true)
   })
 
-  it('goes to LISTRAK_AUTH_URL when it is set', async () => {
+  it('goes to the token URL the definition was built with', async () => {
+    const scope = nock('http://127.0.0.1:9').post('/custom/token').reply(200, { access_token: 't' })
+    const definition = listrakDestination({ auth: 'http://127.0.0.1:9/custom/token', api: LISTRAK_URLS.api })
+    await createTestIntegration(definition).refreshAccessToken(settings, noTokens)
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it("goes only to Listrak's token URL from the default export, whatever the environment says", async () => {
     process.env.LISTRAK_AUTH_URL = 'http://127.0.0.1:9/custom/token'
     try {
-      const scope = nock('http://127.0.0.1:9').post('/custom/token').reply(200, { access_token: 't' })
+      const scope = tokenEndpoint().reply(200, { access_token: 't' })
       await refresh()
       expect(scope.isDone()).toBe(true)
     } finally {
@@ -141,10 +151,20 @@ describe('API requests', () => {
     expect(scope.isDone()).toBe(true)
   })
 
-  it('go to LISTRAK_API_URL when it is set', async () => {
+  it('go to the API URL the definition was built with', async () => {
+    const scope = nock('http://127.0.0.1:9').post('/email/v1/List/12345/Contact/SegmentationField').reply(201, {})
+    const definition = listrakDestination({ auth: LISTRAK_URLS.auth, api: 'http://127.0.0.1:9/email/v1' })
+    const [result] = await runBatch([audienceTrack('jane@example.com', 'my_audience', true)], undefined, undefined, {
+      definition
+    })
+    expect(result.status).toBe(201)
+    expect(scope.isDone()).toBe(true)
+  })
+
+  it("go only to Listrak's API from the default export, whatever the environment says", async () => {
     process.env.LISTRAK_API_URL = 'http://127.0.0.1:9/email/v1/'
     try {
-      const scope = nock('http://127.0.0.1:9').post('/email/v1/List/12345/Contact/SegmentationField').reply(201, {})
+      const scope = nock(API).post(importPath(12345)).reply(201, {})
       const [result] = await runBatch([audienceTrack('jane@example.com', 'my_audience', true)])
       expect(result.status).toBe(201)
       expect(scope.isDone()).toBe(true)

@@ -25,9 +25,10 @@ export function newIntegration() {
 export async function runBatch(
   events: Partial<SegmentEvent>[],
   mapping: Record<string, unknown> = singleMapping,
-  logger?: { warn: (message: string) => void }
+  logger?: { warn: (message: string) => void },
+  { definition = destination } = {}
 ) {
-  const integration = newIntegration()
+  const integration = createTestIntegration(definition)
   await integration.testBatchAction('updateEmailContactProfileFields', {
     events: events as SegmentEvent[],
     mapping: mapping as never,

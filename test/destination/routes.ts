@@ -51,8 +51,13 @@ export type Multistatus = {
 }[]
 
 /** Runs a batch through actions-core's real mapping, validation and performBatch; one result per event. */
-export async function runBatch(action: string, events: Partial<SegmentEvent>[], mapping: Record<string, unknown>) {
-  const integration = createTestIntegration(destination)
+export async function runBatch(
+  action: string,
+  events: Partial<SegmentEvent>[],
+  mapping: Record<string, unknown>,
+  definition = destination
+) {
+  const integration = createTestIntegration(definition)
   await integration.testBatchAction(action, {
     events: events as SegmentEvent[],
     mapping: mapping as never,

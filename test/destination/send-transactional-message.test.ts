@@ -2,6 +2,8 @@ import type { SegmentEvent } from '@segment/actions-core'
 import http from 'http'
 import type { AddressInfo } from 'net'
 import nock from 'nock'
+import { listrakDestination } from '../../src'
+import { LISTRAK_URLS } from '../../src/api/urls'
 import { ACCESS_TOKEN, API, AUTH, isolateNetwork, serveProfileFields } from './fixtures'
 import { accept, messagePath, runBatch, runBatchWithOAuth, runSingle, track } from './routes'
 
@@ -229,13 +231,10 @@ describe("Send Transactional Message through actions-core's Destination, with OA
 
 describe('Send Transactional Message over real connections on loopback', () => {
   let server: http.Server | undefined
-  const original = process.env.LISTRAK_API_URL
 
   beforeEach(() => nock.enableNetConnect('127.0.0.1'))
   afterEach(async () => {
     nock.disableNetConnect()
-    if (original === undefined) delete process.env.LISTRAK_API_URL
-    else process.env.LISTRAK_API_URL = original
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()))
     server = undefined
   })
@@ -245,14 +244,15 @@ describe('Send Transactional Message over real connections on loopback', () => {
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve))
     return (server?.address() as AddressInfo).port
   }
-  const pointAt = (port: number) => (process.env.LISTRAK_API_URL = `http://127.0.0.1:${port}/email/v1`)
+  /** The destination with its Email API at the server on `port`. */
+  const pointAt = (port: number) =>
+    listrakDestination({ auth: LISTRAK_URLS.auth, api: `http://127.0.0.1:${port}/email/v1` })
 
   it('retries a refused connection: nothing was sent', async () => {
     const port = await listen(() => undefined)
     await new Promise<void>((resolve) => server?.close(() => resolve()))
     server = undefined
-    pointAt(port)
-    const [result] = await runBatch(ACTION, [order('jane@example.com')], mapping)
+    const [result] = await runBatch(ACTION, [order('jane@example.com')], mapping, pointAt(port))
     expect(result).toMatchObject({ status: 500, errortype: 'RETRYABLE_ERROR' })
     expect(result.errormessage).toContain('ECONNREFUSED')
     expect(result.errormessage).toContain('nothing was sent')
@@ -260,7 +260,7 @@ describe('Send Transactional Message over real connections on loopback', () => {
 
   it('does not retry a connection dropped after the request was read: the outcome is unknown', async () => {
     let sends = 0
-    pointAt(
+    const definition = pointAt(
       await listen((request) => {
         // The reads of the list's profile fields come here too, and are dropped as well.
         if (request.method === 'POST') sends++
@@ -268,7 +268,7 @@ describe('Send Transactional Message over real connections on loopback', () => {
         request.on('end', () => request.socket.destroy())
       })
     )
-    const [result] = await runBatch(ACTION, [order('jane@example.com')], mapping)
+    const [result] = await runBatch(ACTION, [order('jane@example.com')], mapping, definition)
     expect(sends).toBe(1)
     expect(result).toMatchObject({ status: 424, errortype: 'OUTCOME_UNKNOWN' })
     expect(result.errormessage).toContain('ECONNRESET')

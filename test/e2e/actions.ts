@@ -1,6 +1,7 @@
 import { defaultValues, Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
+import { standInDestination } from '../sandbox/client'
 
 /** The actions run through actions-core's real Destination, as a runtime runs them, against the sandbox. */
 
@@ -39,7 +40,7 @@ export async function runBatch(
   mapping: Record<string, unknown>,
   token?: string
 ): Promise<Result[]> {
-  const [result] = (await new Destination(destination).onBatch(
+  const [result] = (await new Destination(standInDestination()).onBatch(
     events as SegmentEvent[],
     settingsFor(action, { ...mapping, enable_batching: true }, token) as never
   )) as { multistatus?: Result[] }[]
@@ -59,7 +60,7 @@ export async function runEvent(
   token?: string
 ): Promise<Single> {
   try {
-    const results = (await new Destination(destination).onEvent(
+    const results = (await new Destination(standInDestination()).onEvent(
       event as SegmentEvent,
       settingsFor(action, { ...mapping, enable_batching: false }, token) as never
     )) as { data?: Record<string, unknown> }[]

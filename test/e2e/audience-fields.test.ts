@@ -1,6 +1,7 @@
 import { createRequestClient, Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
+import { withUrls } from '../../src/api/client'
 import { MISS_REFRESH_INTERVAL_MS, ListFieldCache, listFieldCache } from '../../src/profile-fields/definitions'
 import { withFieldDefaults } from '../../runtime/subscriptions'
 import { audienceTrack } from '../engage-events'
@@ -29,7 +30,7 @@ const settings = (mapping: Record<string, unknown>) => ({
 })
 
 async function send(events: Partial<SegmentEvent>[], mapping: Record<string, unknown>) {
-  const [result] = (await new Destination(destination).onBatch(
+  const [result] = (await new Destination(current.destination).onBatch(
     events as SegmentEvent[],
     settings(mapping) as never
   )) as {
@@ -181,9 +182,10 @@ describe('match', () => {
 describe('ListFieldCache', () => {
   it('re-reads a list for a missing name at most once per interval', async () => {
     await start()
-    const request = createRequestClient({
-      headers: { authorization: `Bearer ${await fetchToken(current.sandbox.authUrl)}` }
-    })
+    const request = withUrls(
+      createRequestClient({ headers: { authorization: `Bearer ${await fetchToken(current.sandbox.authUrl)}` } }),
+      { auth: current.sandbox.authUrl, api: current.sandbox.apiUrl }
+    )
     let now = 0
     const cache = new ListFieldCache(() => now)
     const reads = () => gets(/\/SegmentationFieldGroup$/)
@@ -202,9 +204,10 @@ describe('ListFieldCache', () => {
   })
   it('holds at most its bound of lists, the least recently used going first, and none idle past its bound', async () => {
     await start()
-    const request = createRequestClient({
-      headers: { authorization: `Bearer ${await fetchToken(current.sandbox.authUrl)}` }
-    })
+    const request = withUrls(
+      createRequestClient({ headers: { authorization: `Bearer ${await fetchToken(current.sandbox.authUrl)}` } }),
+      { auth: current.sandbox.authUrl, api: current.sandbox.apiUrl }
+    )
     let now = 0
     const cache = new ListFieldCache(() => now, { maxLists: 2, maxIdleMs: 60_000 })
     const reads = () => gets(/\/List\/12345\/SegmentationFieldGroup$/)

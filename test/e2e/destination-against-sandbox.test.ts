@@ -26,7 +26,7 @@ const settingsWith = (...subscriptions: ReturnType<typeof subscription>[]) => ({
 type Multistatus = { status: number; errormessage?: string }[]
 
 async function send(events: Partial<SegmentEvent>[], settings: ReturnType<typeof settingsWith>) {
-  const results = (await new Destination(destination).onBatch(events as SegmentEvent[], settings as never)) as {
+  const results = (await new Destination(current.destination).onBatch(events as SegmentEvent[], settings as never)) as {
     multistatus?: Multistatus
   }[]
   return results.map((r) => r.multistatus ?? [])

@@ -1,5 +1,4 @@
 import { createTestIntegration } from '@segment/actions-core'
-import destination from '../../src'
 import { fetchToken, useSandbox } from '../sandbox/client'
 
 /** Lists and profile fields offered by name, read from the (sandbox) Listrak account over loopback. */
@@ -13,7 +12,7 @@ beforeEach(async () => {
 
 const settings = { client_id: 'demo-client-id', client_secret: 'demo-client-secret' }
 const dynamic = (field: string, payload: object = {}, token = accessToken) =>
-  createTestIntegration(destination).testDynamicField('updateEmailContactProfileFields', field, {
+  createTestIntegration(current.destination).testDynamicField('updateEmailContactProfileFields', field, {
     settings,
     payload,
     auth: { accessToken: token, refreshToken: '' }

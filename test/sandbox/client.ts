@@ -1,3 +1,4 @@
+import { listrakDestination } from '../../src'
 import { startSandbox, Sandbox, SandboxOptions } from '../../sandbox'
 
 /** The client-credentials form for the demo credentials of the sandbox's default fixture. */
@@ -59,17 +60,36 @@ export const contact = (emailAddress: string, ...fields: [number, string][]) => 
 
 const LISTRAK_URLS = ['LISTRAK_AUTH_URL', 'LISTRAK_API_URL'] as const
 
+/** The destination as a runtime builds it for a sandbox standing in for Listrak: its requests go to the sandbox. */
+export const destinationFor = (sandbox: Pick<Sandbox, 'authUrl' | 'apiUrl'>) =>
+  listrakDestination({ auth: sandbox.authUrl, api: sandbox.apiUrl })
+
+let standIn: Sandbox | undefined
+
+/** The destination sending to the sandbox that stands in for Listrak in the running test (`asListrak`). */
+export function standInDestination() {
+  if (!standIn) throw new Error('No sandbox stands in for Listrak: start one from useSandbox({ asListrak: true }).')
+  return destinationFor(standIn)
+}
+
 /**
- * A sandbox per test: `start()` in the test or a `beforeEach`, stopped after each test. With `asListrak`, the
- * destination talks to it: LISTRAK_AUTH_URL and LISTRAK_API_URL point at it until the test ends.
+ * A sandbox per test: `start()` in the test or a `beforeEach`, stopped after each test. With `asListrak`, it
+ * stands in for Listrak: `current.destination` sends to it, and LISTRAK_AUTH_URL and LISTRAK_API_URL, which a
+ * runtime reads, point at it until the test ends.
  */
 export function useSandbox({ asListrak = false }: { asListrak?: boolean } = {}) {
-  const current = {} as { sandbox: Sandbox; api: ReturnType<typeof client> }
+  const current = {} as {
+    sandbox: Sandbox
+    api: ReturnType<typeof client>
+    destination: ReturnType<typeof listrakDestination>
+  }
   const saved: Partial<Record<(typeof LISTRAK_URLS)[number], string | undefined>> = {}
   const start = async (options: SandboxOptions = {}) => {
     current.sandbox = await startSandbox(options)
     current.api = client(current.sandbox)
+    current.destination = destinationFor(current.sandbox)
     if (asListrak) {
+      standIn = current.sandbox
       for (const name of LISTRAK_URLS) if (!(name in saved)) saved[name] = process.env[name]
       process.env.LISTRAK_AUTH_URL = current.sandbox.authUrl
       process.env.LISTRAK_API_URL = current.sandbox.apiUrl
@@ -83,6 +103,7 @@ export function useSandbox({ asListrak = false }: { asListrak?: boolean } = {}) 
       else process.env[name] = saved[name]
       delete saved[name]
     }
+    if (standIn === current.sandbox) standIn = undefined
     await current.sandbox?.stop()
   })
   return { current, start }
