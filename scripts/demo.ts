@@ -1,7 +1,7 @@
 import path from 'path'
 import pino from 'pino'
 import { loadConfigFile } from '../runtime/config'
-import { replay, formatSummary } from '../runtime/replay'
+import { replay, formatSummary } from '../runtime/commands/replay'
 import { startSandbox } from '../sandbox'
 
 interface ContactDetail {

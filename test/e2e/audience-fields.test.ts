@@ -2,7 +2,7 @@ import { createRequestClient, Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
 import { MISS_REFRESH_INTERVAL_MS, ListFieldCache, listFieldCache } from '../../src/profile-fields/definitions'
-import { withFieldDefaults } from '../../runtime/subscriptions'
+import { withFieldDefaults } from '../../runtime/pipeline/subscriptions'
 import { audienceTrack } from '../engage-events'
 import { fetchToken, useSandbox } from '../sandbox/client'
 

@@ -1,8 +1,8 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import Redis from 'ioredis'
 import { QueuedEvent, QueueFullError } from '../../runtime/queue'
-import { contactOf as partitionKeyOf, partitionOf } from '../../runtime/redis-partitions'
-import { RedisQueue, RedisQueueOptions } from '../../runtime/redis-queue'
+import { contactOf as partitionKeyOf, partitionOf } from '../../runtime/queue/redis/partitions'
+import { RedisQueue, RedisQueueOptions } from '../../runtime/queue/redis/queue'
 import { startRedisServer, RedisServer } from '../redis-server'
 import { waitFor } from '../wait'
 

@@ -3,7 +3,7 @@ import os from 'os'
 import path from 'path'
 import pino from 'pino'
 import { parseConfig } from '../../runtime/config'
-import { formatSummary, replay } from '../../runtime/replay'
+import { formatSummary, replay } from '../../runtime/commands/replay'
 import { audienceIdentify, audienceTrack } from '../engage-events'
 import { configFile } from './harness'
 

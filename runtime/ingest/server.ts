@@ -3,12 +3,12 @@ import type { DestinationDefinition, InputField, SegmentEvent } from '@segment/a
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Logger } from 'pino'
 import { decodeBody } from './body-encoding'
-import { ConfigError, RuntimeConfig } from './config'
+import { ConfigError, RuntimeConfig } from '../config'
 import { EVENT_TYPES, parseEvent } from './events'
 import { exchangesOf } from './exchanges'
-import type { Pipeline } from './pipeline'
-import type { RuntimeStats } from './stats'
-import { withFieldDefaults } from './subscriptions'
+import type { Pipeline } from '../pipeline/pipeline'
+import type { RuntimeStats } from '../stats'
+import { withFieldDefaults } from '../pipeline/subscriptions'
 import { basicUserName, exposureProblem, writeKeyMatcher } from './write-key'
 
 export type IngestOptions = RuntimeConfig['ingest']

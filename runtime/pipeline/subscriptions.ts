@@ -4,7 +4,7 @@ import { parseFql, validate } from '@segment/destination-subscriptions'
 import { ast, lex } from '@segment/fql-ts'
 import type { Subscription as Fql } from '@segment/destination-subscriptions'
 import { actionOf } from './actions'
-import { ConfigError, RuntimeConfig, SubscriptionConfig } from './config'
+import { ConfigError, RuntimeConfig, SubscriptionConfig } from '../config'
 
 export interface CompiledSubscription {
   name: string

@@ -1,5 +1,5 @@
-import type { DeadLetterFile } from './dead-letters'
-import { Enqueued, Enqueueing, EventQueue, QueuedEvent, Settlement, ShuttingDownError, StoreWriteError } from './queue'
+import type { DeadLetterFile } from './dead-letter-file'
+import { Enqueued, Enqueueing, EventQueue, QueuedEvent, Settlement, ShuttingDownError, StoreWriteError } from '.'
 
 export interface MemoryQueueOptions {
   dedupWindowMs: number

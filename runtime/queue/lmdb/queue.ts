@@ -16,8 +16,8 @@ import {
   Settlement,
   ShuttingDownError,
   StoreWriteError
-} from './queue'
-import { END, MAX_TABLES, StoredEvent, TABLES } from './lmdb-layout'
+} from '..'
+import { END, MAX_TABLES, StoredEvent, TABLES } from './layout'
 import { checkStore } from './store-check'
 import { lockStore } from './store-lock'
 

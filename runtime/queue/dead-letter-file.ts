@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs'
 import type { FileHandle } from 'fs/promises'
 import path from 'path'
-import type { DeadLetter } from './queue'
+import type { DeadLetter } from '.'
 
 /**
  * Appends dead letters to an NDJSON file, one JSON object per line: where the in-memory queue keeps them, and

@@ -1,13 +1,13 @@
 import { createRequestClient } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
 import type { Logger } from 'pino'
-import { limitRequests } from '../src/api/limit'
-import type { RuntimeConfig } from './config'
-import { LmdbQueue } from './lmdb-queue'
+import { limitRequests } from '../../../src/api/limit'
+import type { RuntimeConfig } from '../../config'
+import { LmdbQueue } from '../../queue/lmdb/queue'
 import { findMessageSends } from './message-activity'
 import type { ActivityQuestion } from './message-activity'
-import type { DeadLetter, DeadLetterFilter, EventQueue } from './queue'
-import { TokenCache, watchConnections } from './tokens'
+import type { DeadLetter, DeadLetterFilter, EventQueue } from '../../queue'
+import { TokenCache, watchConnections } from '../../pipeline/tokens'
 import { decide, isUnknownOutcome, mergeQuestions, questionOf, settledLetter } from './unknown-outcomes'
 
 /**

@@ -1,12 +1,12 @@
 import { transform } from '@segment/actions-core'
 import { z } from 'zod'
-import { OUTCOME_UNKNOWN_STATUS } from '../src/sendTransactionalMessage/outcome'
-import { normalizeEmail } from '../src/profile-fields/rules'
-import { actionOf } from './actions'
-import type { SubscriptionConfig } from './config'
+import { OUTCOME_UNKNOWN_STATUS } from '../../../src/sendTransactionalMessage/outcome'
+import { normalizeEmail } from '../../../src/profile-fields/rules'
+import { actionOf } from '../../pipeline/actions'
+import type { SubscriptionConfig } from '../../config'
 import type { ActivityQuestion, MessageSendFound } from './message-activity'
-import type { DeadLetter, Reconciliation } from './queue'
-import { withFieldDefaults } from './subscriptions'
+import type { DeadLetter, Reconciliation } from '../../queue'
+import { withFieldDefaults } from '../../pipeline/subscriptions'
 
 /**
  * Pure: how a dead letter of unknown outcome (a transactional message that may or may not have gone) is settled

@@ -1,5 +1,5 @@
 import type { InputField } from '@segment/actions-core'
-import definition from '../src'
+import definition from '../../src'
 
 /** What the runtime needs to know of an action beyond its fields: how it counts what it sent, and how it retries. */
 export interface RuntimeAction {

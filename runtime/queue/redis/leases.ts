@@ -1,5 +1,5 @@
 import type Redis from 'ioredis'
-import { LuaScript } from './redis-scripts'
+import { LuaScript } from './scripts'
 
 export interface LeaseOptions {
   /** The queue's key prefix. */

@@ -1,6 +1,6 @@
 import type { SegmentEvent } from '@segment/actions-core'
 
-/** How the queue store lays its data out in LMDB: what `lmdb-queue.ts` writes and `store-walk.ts` reads. */
+/** How the queue store lays its data out in LMDB: what `queue.ts` writes and `store-walk.ts` reads. */
 
 export const TABLES = {
   events: 'events',

@@ -1,4 +1,4 @@
-import { ConfigError } from './config'
+import { ConfigError } from '../config'
 
 /**
  * A listen that failed for a port in use, said so a user can act: which server, which address, what moves it.

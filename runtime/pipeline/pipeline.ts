@@ -1,7 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Logger } from 'pino'
-import { OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_STATUS } from '../src/sendTransactionalMessage/outcome'
-import { concurrencyOf } from '../src/mapping/fields'
+import { OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_STATUS } from '../../src/sendTransactionalMessage/outcome'
+import { concurrencyOf } from '../../src/mapping/fields'
 import { RUNTIME_ACTIONS } from './actions'
 import { mappedListId } from './delivery'
 import type { Deliverer, Outcome } from './delivery'
@@ -13,9 +13,9 @@ import {
   Settlement,
   ShuttingDownError,
   StoreWriteError
-} from './queue'
+} from '../queue'
 import { RefusalLog } from './refusal-log'
-import type { RuntimeStats } from './stats'
+import type { RuntimeStats } from '../stats'
 import type { CompiledSubscription } from './subscriptions'
 import { WriteHealth } from './write-health'
 

@@ -1,9 +1,9 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import { parseFql, validate } from '@segment/destination-subscriptions'
 import type { Condition, GroupCondition } from '@segment/destination-subscriptions'
-import type { RuntimeConfig, SubscriptionConfig } from './config'
-import { mappedListId } from './delivery'
-import { EventType, parseEvent } from './events'
+import type { RuntimeConfig, SubscriptionConfig } from '../config'
+import { mappedListId } from '../pipeline/delivery'
+import { EventType, parseEvent } from '../ingest/events'
 
 /**
  * The serve banner's quick start: a curl of an event the config's subscriptions match, built from their FQL and

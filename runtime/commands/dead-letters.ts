@@ -1,14 +1,14 @@
 import { closeSync, fchmodSync, openSync, writeSync } from 'fs'
 import { once } from 'events'
 import type { RequestClient } from '@segment/actions-core'
-import { ConfigError, hasCredentials, RuntimeConfig } from './config'
-import { connectListrak } from './index'
-import { LmdbQueue } from './lmdb-queue'
-import { fetchListrakToken } from './tokens'
-import type { DeadLetter, DeadLetterFilter } from './queue'
+import { ConfigError, hasCredentials, RuntimeConfig } from '../config'
+import { connectListrak } from '../index'
+import { LmdbQueue } from '../queue/lmdb/queue'
+import { fetchListrakToken } from '../pipeline/tokens'
+import type { DeadLetter, DeadLetterFilter } from '../queue'
 import { formatReconcile, reconcile, withToken } from './reconcile'
-import { openRedisDeadLetters, REDIS_QUEUE_DEFAULTS } from './redis-queue'
-import { NOT_RECONCILED, retryRefusal, RetryRefusal } from './unknown-outcomes'
+import { openRedisDeadLetters, REDIS_QUEUE_DEFAULTS } from '../queue/redis/queue'
+import { NOT_RECONCILED, retryRefusal, RetryRefusal } from './reconcile/unknown-outcomes'
 import { DEFAULT_WIDTH, wrapFrom } from './wrap'
 
 /** What `listrak-actions dead-letters …` does with the dead letters in a config's queue store. */
@@ -263,7 +263,7 @@ export async function listrakReader(config: RuntimeConfig): Promise<RequestClien
 }
 
 /**
- * Settles the dead letters of unknown outcome from Listrak's activity (see runtime/reconcile.ts). Works beside a
+ * Settles the dead letters of unknown outcome from Listrak's activity (see runtime/commands/reconcile/). Works beside a
  * running runtime: it only rewrites letters.
  */
 export async function reconcileDeadLetters(

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'fs'
 import { open } from 'lmdb'
 import type { Database, RootDatabase } from 'lmdb'
-import { END, MAX_TABLES, StoredEvent, TABLES } from './lmdb-layout'
+import { END, MAX_TABLES, StoredEvent, TABLES } from './layout'
 
 /**
  * Reads a queue store in a process of its own, for `store-check.ts`. LMDB maps its file into memory and trusts

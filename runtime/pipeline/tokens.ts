@@ -1,6 +1,6 @@
 import { createRequestClient, RetryableError } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
-import { requestAccessToken } from '../src/api/token'
+import { requestAccessToken } from '../../src/api/token'
 
 export interface FetchedToken {
   accessToken: string

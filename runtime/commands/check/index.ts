@@ -1,10 +1,10 @@
 import { createRequestClient } from '@segment/actions-core'
 import type { InputField, RequestClient } from '@segment/actions-core'
-import type { ListrakResult } from '../src/api/client'
-import { getEvents, ListEvent } from '../src/api/events'
-import { CHECKBOX, getLists, getProfileFields, ProfileField } from '../src/api/profile-fields'
-import { getTransactionalMessages, TransactionalMessage } from '../src/api/transactional-messages'
-import { refusedCombination } from '../src/contacts/prepare'
+import type { ListrakResult } from '../../../src/api/client'
+import { getEvents, ListEvent } from '../../../src/api/events'
+import { CHECKBOX, getLists, getProfileFields, ProfileField } from '../../../src/api/profile-fields'
+import { getTransactionalMessages, TransactionalMessage } from '../../../src/api/transactional-messages'
+import { refusedCombination } from '../../../src/contacts/prepare'
 import {
   fieldValue,
   normalizeFieldName,
@@ -12,13 +12,13 @@ import {
   parseValue,
   quote,
   USE_AUDIENCE_KEY
-} from '../src/profile-fields/rules'
-import { actionOf } from './actions'
-import type { RuntimeConfig } from './config'
-import { openEventFile } from './event-file'
-import { parseEvent } from './events'
-import { compileSubscriptions, CompiledSubscription } from './subscriptions'
-import { fetchListrakToken, ListrakUnreachableError, TokenCache, watchConnections } from './tokens'
+} from '../../../src/profile-fields/rules'
+import { actionOf } from '../../pipeline/actions'
+import type { RuntimeConfig } from '../../config'
+import { openEventFile } from '../event-file'
+import { parseEvent } from '../../ingest/events'
+import { compileSubscriptions, CompiledSubscription } from '../../pipeline/subscriptions'
+import { fetchListrakToken, ListrakUnreachableError, TokenCache, watchConnections } from '../../pipeline/tokens'
 
 export type CheckStatus = 'ok' | 'error' | 'skipped' | 'match' | 'create' | 'fail'
 

@@ -15,11 +15,11 @@ import {
   Settlement,
   ShuttingDownError,
   StoreWriteError
-} from './queue'
-import { connectQueueRedis, QueueConnection, unusable } from './redis-connection'
-import { PartitionLeases } from './redis-leases'
-import { partitionOf } from './redis-partitions'
-import { claimScript, enqueueScript, handOverScript, readScript, settleScript } from './redis-scripts'
+} from '..'
+import { connectQueueRedis, QueueConnection, unusable } from './connection'
+import { PartitionLeases } from './leases'
+import { partitionOf } from './partitions'
+import { claimScript, enqueueScript, handOverScript, readScript, settleScript } from './scripts'
 
 export interface RedisQueueOptions {
   /**
@@ -101,8 +101,8 @@ interface Subscription {
 
 /**
  * The queue in Redis Streams, shared by several runtime processes. Each subscription's events go to one of
- * `partitions` streams by the contact's email address (see redis-partitions.ts); a process reads only the
- * partitions whose lease it holds (see redis-leases.ts), through one consumer group per stream, so each event is
+ * `partitions` streams by the contact's email address (see partitions.ts); a process reads only the
+ * partitions whose lease it holds (see leases.ts), through one consumer group per stream, so each event is
  * delivered by one process and a contact's events in order. An event leaves its stream (XACK, XDEL) only once
  * it is settled; what a process that dies read but did not settle is claimed (XAUTOCLAIM) by the next holder of
  * its partition before that reads anything newer.

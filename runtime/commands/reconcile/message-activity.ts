@@ -1,8 +1,8 @@
 import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
-import { callListrak } from '../src/api/client'
-import type { ListrakFailure } from '../src/api/errors'
-import { transactionalMessagesUrl } from '../src/api/urls'
+import { callListrak } from '../../../src/api/client'
+import type { ListrakFailure } from '../../../src/api/errors'
+import { transactionalMessagesUrl } from '../../../src/api/urls'
 
 /**
  * `GET /List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`: the sends of a transactional message
