@@ -2,8 +2,8 @@ import { Destination } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject } from '@segment/actions-core'
 import type { Logger } from 'pino'
 import type { AddressInfo } from 'net'
-// The installed package's definition (its name works with any fast-uri); '../package' alone is package.json.
-import definition from '../package/index'
+// The definition under its installed name (one any fast-uri takes), as the package exports it.
+import definition from './destination'
 import { startSandbox, Sandbox } from '../sandbox'
 import { DEFAULT_FIXTURE } from '../sandbox/fixture'
 import { checkConfig, CheckNotRunError, CheckRow, formatCheck, isProblem } from './commands/check'
