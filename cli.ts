@@ -19,15 +19,9 @@ import { Salvage, salvageStore, StoreDamagedError } from './runtime/queue/lmdb/s
 import { compileSubscriptions } from './runtime/pipeline/subscriptions'
 import { createLogger } from './runtime/logger'
 import { EventFileError } from './runtime/commands/event-file'
-import {
-  formatContacts,
-  formatMessages,
-  formatSummary,
-  replay,
-  replayExitCode,
-  replayFailures,
-  ReplayStoppedError
-} from './runtime/commands/replay'
+import { formatContacts, formatMessages } from './runtime/commands/replay/sandbox-contents'
+import { formatSummary, replayExitCode, replayFailures } from './runtime/commands/replay/summary'
+import { replay, ReplayStoppedError } from './runtime/commands/replay'
 import { exposureProblem, exposureWarning } from './runtime/ingest/write-key'
 import { listenProblem } from './runtime/ingest/listen-problem'
 import { outputWidth } from './runtime/commands/wrap'
