@@ -4,7 +4,8 @@ import { readFileSync } from 'fs'
 import path from 'path'
 import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
 import { CheckFailedError, connectListrak, Runtime, startRuntime, StopFailedError } from './runtime'
-import { checkConfig, formatCheck, isProblem } from './runtime/commands/check'
+import { checkConfig } from './runtime/commands/check'
+import { formatCheck, isProblem } from './runtime/commands/check/rows'
 import {
   exportDeadLetters,
   listDeadLetters,

@@ -1,6 +1,7 @@
 import definition from '../../src'
 import { RUNTIME_ACTIONS } from '../../runtime/pipeline/actions'
-import { checkConfig, formatCheck, isProblem } from '../../runtime/commands/check'
+import { checkConfig } from '../../runtime/commands/check'
+import { formatCheck, isProblem } from '../../runtime/commands/check/rows'
 import { parseConfig, RuntimeConfigInput } from '../../runtime/config'
 import { compileSubscriptions } from '../../runtime/pipeline/subscriptions'
 import { useSandbox } from '../sandbox/client'

@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress'
 import type { Logger } from 'pino'
-import { checkConfig, CheckNotRunError, formatCheck, isProblem } from '../check'
+import { checkConfig, CheckNotRunError } from '../check'
+import { formatCheck, isProblem } from '../check/rows'
 import type { RuntimeConfig } from '../../config'
 import { EventFileError, openEventFile } from '../event-file'
 import { parseEvent } from '../../ingest/events'
