@@ -32,6 +32,15 @@ describe('layout', () => {
       }
     }
   })
+
+  it('package holds no code of its own: its entries only re-export', () => {
+    for (const file of sources('package')) {
+      const rest = readFileSync(file, 'utf8')
+        .replace(/^\s*\/\/.*$/gm, '')
+        .replace(/^export (type )?\{[^}]*\} from '[^']+'$/gm, '')
+      expect([path.relative(root, file), rest.trim()]).toEqual([path.relative(root, file), ''])
+    }
+  })
 })
 
 describe('the destination', () => {
