@@ -173,3 +173,21 @@ describe("the commands of the README's first steps", () => {
     for (const words of entry.words) expect(test).toContain(words)
   })
 })
+
+describe("the README's example configs", () => {
+  const table = section('Example configs')
+
+  it('name every config of examples/', () => {
+    const configs = readdirSync(path.join(root, 'examples')).filter((file) => /^config\b.*\.json$/.test(file))
+    expect(configs.length).toBeGreaterThan(0)
+    for (const config of configs) expect(table).toContain(`| \`${config}\``)
+  })
+
+  it('name only configs and event files that are there', () => {
+    const named = [...table.matchAll(/`([\w.-]+\.(?:json|ndjson))`/g)].map(([, file]) =>
+      file.endsWith('.ndjson') ? `examples/events/${file}` : `examples/${file}`
+    )
+    expect(named.length).toBeGreaterThan(0)
+    expect(named.filter((file) => !existsSync(path.join(root, file)))).toEqual([])
+  })
+})
