@@ -28,7 +28,6 @@ export const JestReport = z.object({
   numTotalTests: z.number(),
   numFailedTests: z.number()
 })
-export type JestReport = z.infer<typeof JestReport>
 
 export function judgeTests(ran: ToolRun, report: unknown): GateResult {
   const name = 'tests'
