@@ -10,7 +10,9 @@ function sources(dir: string): string[] {
 }
 
 function importsOf(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)].map((m) => path.resolve(path.dirname(file), m[1]))
+  return [...readFileSync(file, 'utf8').matchAll(/(?:from|^import) '([^']+)'/gm)].map((m) =>
+    path.resolve(path.dirname(file), m[1])
+  )
 }
 
 describe('layout', () => {
@@ -90,7 +92,7 @@ describe('imports', () => {
 
   it('resolves every relative import to one of the modules it looks at', () => {
     const unresolved = files.flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/from '(\.[^']*)'/g)]
+      [...readFileSync(file, 'utf8').matchAll(/(?:from|^import) '(\.[^']*)'/gm)]
         .filter((m) => !m[1].endsWith('.json'))
         .filter((m) => !modules.has(moduleOf(path.resolve(path.dirname(file), m[1]))))
         .map((m) => `${path.relative(root, file)}: ${m[1]}`)
