@@ -4,7 +4,8 @@ import { readFileSync } from 'fs'
 import path from 'path'
 import { ConfigError, hasCredentials, loadConfigFile, RuntimeConfig } from './runtime/config'
 import { CheckFailedError, connectListrak, Runtime, startRuntime, StopFailedError } from './runtime'
-import { checkConfig, formatCheck, isProblem } from './runtime/check'
+import { checkConfig } from './runtime/commands/check'
+import { formatCheck, isProblem } from './runtime/commands/check/rows'
 import {
   exportDeadLetters,
   listDeadLetters,
@@ -12,25 +13,19 @@ import {
   reconcileDeadLetters,
   retryDeadLetters,
   UnavailableCommandError
-} from './runtime/dead-letter-commands'
-import { CONTACTS_WAIT, quickStart, shellQuote } from './runtime/quick-start'
-import { RedisQueue } from './runtime/redis-queue'
-import { Salvage, salvageStore, StoreDamagedError } from './runtime/store-check'
-import { compileSubscriptions } from './runtime/subscriptions'
+} from './runtime/commands/dead-letters'
+import { CONTACTS_WAIT, quickStart, shellQuote } from './runtime/commands/quick-start'
+import { RedisQueue } from './runtime/queue/redis/queue'
+import { Salvage, salvageStore, StoreDamagedError } from './runtime/queue/lmdb/store-check'
+import { compileSubscriptions } from './runtime/pipeline/subscriptions'
 import { createLogger } from './runtime/logger'
-import { EventFileError } from './runtime/event-file'
-import {
-  formatContacts,
-  formatMessages,
-  formatSummary,
-  replay,
-  replayExitCode,
-  replayFailures,
-  ReplayStoppedError
-} from './runtime/replay'
-import { exposureProblem, exposureWarning } from './runtime/write-key'
-import { listenProblem } from './runtime/listen-problem'
-import { outputWidth } from './runtime/wrap'
+import { EventFileError } from './runtime/commands/event-file'
+import { formatContacts, formatMessages } from './runtime/commands/replay/sandbox-contents'
+import { formatSummary, replayExitCode, replayFailures } from './runtime/commands/replay/summary'
+import { replay, ReplayStoppedError } from './runtime/commands/replay'
+import { exposureProblem, exposureWarning } from './runtime/ingest/write-key'
+import { listenProblem } from './runtime/ingest/listen-problem'
+import { outputWidth } from './runtime/commands/wrap'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from './src/api/urls'

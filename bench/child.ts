@@ -53,7 +53,7 @@ const ours: typeof listrakPackage = require('listrak-actions').default
  * actions-core validates payloads with ajv under the key `<destination name>:<action title>`, and ajv keeps the
  * first schema compiled under a key for the whole process: destinations sharing a name would share one schema.
  * The peer (published as "Listrak (Actions)", as `src/` is) and the floor get names of their own, names that are
- * valid URI schemes as ajv needs (see `package/index.ts`).
+ * valid URI schemes as ajv needs (see `runtime/destination/index.ts`).
  */
 const NAMES: Record<BenchDestination, string> = {
   ours: ours.name,

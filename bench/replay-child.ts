@@ -3,7 +3,7 @@ import { once } from 'events'
 import path from 'path'
 import pino from 'pino'
 import { parseConfig } from '../runtime/config'
-import { replay } from '../runtime/replay'
+import { replay } from '../runtime/commands/replay'
 import { audienceEvents } from '../scripts/generate-events'
 import { CACHE } from './peer'
 

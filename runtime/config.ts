@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'fs'
 import path from 'path'
 import { z } from 'zod'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../src/api/urls'
-import { ACTION_KEYS } from './actions'
+import { ACTION_KEYS } from './pipeline/actions'
 
 const subscriptionSchema = z
   .object({
@@ -21,7 +21,7 @@ const subscriptionSchema = z
 
 const port = z.number().int().min(0).max(65535)
 
-/** Left out, each takes its default from REDIS_QUEUE_DEFAULTS (runtime/redis-queue.ts) when the queue opens. */
+/** Left out, each takes its default from REDIS_QUEUE_DEFAULTS (runtime/queue/redis/options.ts) when the queue opens. */
 const redisSchema = z
   .object({
     /** redis://[user:password@]host[:port][/db], or rediss:// for TLS. */

@@ -1,7 +1,8 @@
 import path from 'path'
 import pino from 'pino'
 import { loadConfigFile } from '../runtime/config'
-import { replay, formatSummary } from '../runtime/replay'
+import { replay } from '../runtime/commands/replay'
+import { formatSummary } from '../runtime/commands/replay/summary'
 import { startSandbox } from '../sandbox'
 
 interface ContactDetail {

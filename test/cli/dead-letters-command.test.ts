@@ -3,7 +3,7 @@ import { execFile } from 'child_process'
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
-import { LmdbQueue } from '../../runtime/lmdb-queue'
+import { LmdbQueue } from '../../runtime/queue/lmdb/queue'
 import type { EventQueue } from '../../runtime/queue'
 
 /** `listrak-actions dead-letters list|export|retry|purge`, as a user runs them, on a store with dead letters. */

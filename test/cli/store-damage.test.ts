@@ -13,7 +13,7 @@ import {
 } from 'fs'
 import os from 'os'
 import path from 'path'
-import { LmdbQueue } from '../../runtime/lmdb-queue'
+import { LmdbQueue } from '../../runtime/queue/lmdb/queue'
 import { CLI, exited, startCli } from './process'
 
 /**

@@ -16,9 +16,10 @@ import { section, shellBlocks } from './readme'
 
 /**
  * The package as an application gets it, by the README's commands: packed in a clone of this repository, installed
- * from the tarball with actions-core into an empty project with no overrides, then the README's snippets run there
- * and its TypeScript compiled there with the README's tsconfig. Nothing in that project comes from this
- * repository's node_modules: TypeScript and Node's types are installed there, as the README says.
+ * from the tarball with actions-core into an empty project with no overrides, then the snippets of examples/ run
+ * there and its TypeScript compiled there with the tsconfig and commands of docs/install.md. Nothing in that project
+ * comes from this repository's node_modules: TypeScript and Node's types are installed there, as docs/install.md
+ * says.
  */
 
 const root = path.join(__dirname, '..', '..')
@@ -34,13 +35,16 @@ jest.setTimeout(RUN_MS)
 
 const blocks = shellBlocks(section('Install and register'))
 const INSTALL = blocks.find((commands) => commands.includes('npm pack')) ?? []
-const COMPILE = blocks.find((commands) => commands.includes('npx tsc')) ?? []
+const COMPILE =
+  shellBlocks(section('ES modules and TypeScript', 'docs/install.md')).find((commands) =>
+    commands.includes('npx tsc')
+  ) ?? []
 
-/** A README command's words, its `path/to/….tgz` being the tarball in `folder`. */
+/** A command's words, its `path/to/….tgz` being the tarball in `folder`. */
 const words = (command: string, folder: string) =>
   command.split(/\s+/).map((word) => (word.endsWith('.tgz') ? path.join(folder, path.basename(word)) : word))
 
-/** npm as the README runs it; the flags only keep the output short and use the cache first. */
+/** npm as the docs run it; the flags only keep the output short and use the cache first. */
 function npm(command: string, folder: string, cwd: string): Promise<Ran> {
   const [, ...args] = words(command, folder)
   const flags = args[0] === 'install' ? ['--prefer-offline', '--no-audit', '--no-fund'] : []
@@ -144,7 +148,7 @@ describe('installed from its tarball into an empty project, as the README says',
     if (work) rmSync(work, { recursive: true, force: true })
   })
 
-  it('installs by the commands the README gives, and on Node 20 without an engine warning', () => {
+  it('installs by the commands the docs give, and on Node 20 without an engine warning', () => {
     expect(INSTALL).toEqual(['npm ci', 'npm pack', `npm install path/to/${TARBALL} @segment/actions-core`])
     expect(COMPILE).toEqual(['npm install --save-dev typescript @types/node', 'npx tsc'])
     expect(installs).toHaveLength(2)
@@ -181,15 +185,15 @@ describe('installed from its tarball into an empty project, as the README says',
     expect(existsSync(path.join(app, 'node_modules', 'listrak-actions', 'node_modules', '@segment'))).toBe(false)
   })
 
-  it("runs the README's CommonJS snippet: jane's field 6789 is on in the sandbox", async () => {
+  it("runs the README's CommonJS snippet, examples/register.cjs: jane's field 6789 is on in the sandbox", async () => {
     expectJaneOn((await succeed(process.execPath, ['harness.mjs', 'register.cjs'], { cwd: app })).stdout)
   })
 
-  it("runs the README's ES module snippet: the default import is the definition itself", async () => {
+  it('runs the ES module snippet, examples/register.mjs: the default import is the definition itself', async () => {
     expectJaneOn((await succeed(process.execPath, ['harness.mjs', 'register.mjs'], { cwd: app })).stdout)
   })
 
-  it("compiles the README's TypeScript snippet with the README's tsconfig and command, and runs it", async () => {
+  it("compiles examples/register.ts with docs/install.md's tsconfig and commands, and runs it", async () => {
     // actions-core's declarations import json-schema's types: without @types/json-schema, TS2307 here.
     await succeed('npx', ['tsc'], { cwd: app })
     expectJaneOn(
@@ -197,7 +201,7 @@ describe('installed from its tarball into an empty project, as the README says',
     )
   })
 
-  it('type-checks every entry\'s types under the README\'s tsconfig, and as "module": "commonjs" compiles them', async () => {
+  it('type-checks every entry\'s types under docs/install.md\'s tsconfig, and as "module": "commonjs" compiles them', async () => {
     writeFileSync(path.join(app, 'types.ts'), ENTRY_TYPES)
     writeFileSync(path.join(app, 'types.mts'), ENTRY_TYPES)
     const variant = (name: string, compilerOptions: object, files: string[]) =>

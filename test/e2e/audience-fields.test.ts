@@ -3,7 +3,7 @@ import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
 import { withUrls } from '../../src/api/client'
 import { MISS_REFRESH_INTERVAL_MS, ListFieldCache, listFieldCache } from '../../src/profile-fields/definitions'
-import { withFieldDefaults } from '../../runtime/subscriptions'
+import { withFieldDefaults } from '../../runtime/pipeline/subscriptions'
 import { audienceTrack } from '../engage-events'
 import { fetchToken, useSandbox } from '../sandbox/client'
 

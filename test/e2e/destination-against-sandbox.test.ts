@@ -1,7 +1,7 @@
 import { Destination } from '@segment/actions-core'
 import type { SegmentEvent } from '@segment/actions-core'
 import destination from '../../src'
-import { withFieldDefaults } from '../../runtime/subscriptions'
+import { withFieldDefaults } from '../../runtime/pipeline/subscriptions'
 import { audienceIdentify, audienceTrack } from '../engage-events'
 import { useSandbox } from '../sandbox/client'
 

@@ -119,6 +119,9 @@ function expectedValues(e: Generated): Map<string, string> | undefined {
   if (!/^[a-z0-9.]+@[a-z0-9]+\.[a-z]+$/i.test(e.email.trim())) return undefined
   const out = new Map<string, string>()
   for (const [k, raw] of Object.entries(e.fields)) {
+    // A key that is no profile field ID is left out; the others are still sent.
+    const id = /^\s*\d+\s*$/.test(k) ? Number(k) : 0
+    if (!(id >= 1 && id <= 2147483647)) continue
     const type = FIELD_TYPES[k]
     if (!type || raw === null) return undefined
     const audience = typeof raw === 'string' && raw.trim().toLowerCase() === 'useaudiencekey'

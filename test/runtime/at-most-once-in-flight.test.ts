@@ -1,5 +1,5 @@
 import type { RuntimeConfigInput } from '../../runtime/config'
-import { LmdbQueue } from '../../runtime/lmdb-queue'
+import { LmdbQueue } from '../../runtime/queue/lmdb/queue'
 import { startSandbox } from '../../sandbox'
 import { waitFor } from '../wait'
 import { configFile, startTestRuntime } from './harness'

@@ -1,6 +1,6 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import { ConfigError, describeJsonError, listrakUrls, parseConfig } from '../../runtime/config'
-import { mappedListId } from '../../runtime/delivery'
+import { mappedListId } from '../../runtime/pipeline/delivery'
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/api/urls'
 
 const subscriptions = [

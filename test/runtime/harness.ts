@@ -5,7 +5,7 @@ import pino from 'pino'
 import { Writable } from 'stream'
 import { parseConfig, RuntimeConfig, RuntimeConfigInput } from '../../runtime/config'
 import { startRuntime, Runtime } from '../../runtime'
-import { LmdbQueue } from '../../runtime/lmdb-queue'
+import { LmdbQueue } from '../../runtime/queue/lmdb/queue'
 import type { DeadLetter } from '../../runtime/queue'
 import { waitFor } from '../wait'
 

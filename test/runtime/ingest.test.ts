@@ -3,7 +3,7 @@ import net from 'net'
 import { deflateSync, gzipSync } from 'zlib'
 import { audienceTrack } from '../engage-events'
 import { configFile, sandboxContacts, startTestRuntime } from './harness'
-import { basicUserName, exposureProblem, isLoopbackHost, writeKeyMatcher } from '../../runtime/write-key'
+import { basicUserName, exposureProblem, isLoopbackHost, writeKeyMatcher } from '../../runtime/ingest/write-key'
 import { parseConfig } from '../../runtime/config'
 
 /** Ingest as Segment's libraries send: compressed bodies, /v1/import, the write key; and what it refuses. */

@@ -2,9 +2,9 @@ import { Destination } from '@segment/actions-core'
 import type { DestinationDefinition, JSONObject, SegmentEvent } from '@segment/actions-core'
 import definition from '../../src'
 import { parseConfig } from '../../runtime/config'
-import { Deliverer } from '../../runtime/delivery'
-import { compileSubscriptions } from '../../runtime/subscriptions'
-import { TokenCache } from '../../runtime/tokens'
+import { Deliverer } from '../../runtime/pipeline/delivery'
+import { compileSubscriptions } from '../../runtime/pipeline/subscriptions'
+import { TokenCache } from '../../runtime/pipeline/tokens'
 
 /**
  * Required fields actions-core finds missing, named by the runtime for whoever reads the dead letter: through

@@ -1,8 +1,9 @@
 import definition from '../../src'
-import { RUNTIME_ACTIONS } from '../../runtime/actions'
-import { checkConfig, formatCheck, isProblem } from '../../runtime/check'
+import { RUNTIME_ACTIONS } from '../../runtime/pipeline/actions'
+import { checkConfig } from '../../runtime/commands/check'
+import { formatCheck, isProblem } from '../../runtime/commands/check/rows'
 import { parseConfig, RuntimeConfigInput } from '../../runtime/config'
-import { compileSubscriptions } from '../../runtime/subscriptions'
+import { compileSubscriptions } from '../../runtime/pipeline/subscriptions'
 import { useSandbox } from '../sandbox/client'
 import { configFile } from './harness'
 

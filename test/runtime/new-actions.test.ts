@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs'
 import path from 'path'
 import type { RuntimeConfigInput } from '../../runtime/config'
-import { LmdbQueue } from '../../runtime/lmdb-queue'
+import { LmdbQueue } from '../../runtime/queue/lmdb/queue'
 import { startSandbox, Sandbox } from '../../sandbox'
 import { waitFor } from '../wait'
 import { configFile, startTestRuntime } from './harness'

@@ -1,8 +1,9 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import Redis from 'ioredis'
 import { QueuedEvent, QueueFullError } from '../../runtime/queue'
-import { contactOf as partitionKeyOf, partitionOf } from '../../runtime/redis-partitions'
-import { RedisQueue, RedisQueueOptions } from '../../runtime/redis-queue'
+import { contactOf as partitionKeyOf, partitionOf } from '../../runtime/queue/redis/partitions'
+import { RedisQueue } from '../../runtime/queue/redis/queue'
+import { RedisQueueOptions } from '../../runtime/queue/redis/options'
 import { startRedisServer, RedisServer } from '../redis-server'
 import { waitFor } from '../wait'
 

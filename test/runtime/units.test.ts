@@ -1,9 +1,9 @@
 import { parseConfig } from '../../runtime/config'
-import { parseEvent } from '../../runtime/events'
-import { compileSubscriptions } from '../../runtime/subscriptions'
-import { TokenCache } from '../../runtime/tokens'
-import { outputWidth, wrap } from '../../runtime/wrap'
-import { WriteHealth } from '../../runtime/write-health'
+import { parseEvent } from '../../runtime/ingest/events'
+import { compileSubscriptions } from '../../runtime/pipeline/subscriptions'
+import { TokenCache } from '../../runtime/pipeline/tokens'
+import { outputWidth, wrap } from '../../runtime/commands/wrap'
+import { WriteHealth } from '../../runtime/pipeline/write-health'
 
 const subscription = {
   name: 'a',

@@ -1,5 +1,5 @@
 import type { SegmentEvent } from '@segment/actions-core'
-import type { LmdbQueue } from '../../runtime/lmdb-queue'
+import type { LmdbQueue } from '../../runtime/queue/lmdb/queue'
 import type { Sandbox } from '../../sandbox'
 import { fetchToken } from '../sandbox/client'
 

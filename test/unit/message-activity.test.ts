@@ -1,6 +1,6 @@
 import { createRequestClient } from '@segment/actions-core'
 import nock from 'nock'
-import { findMessageSends } from '../../runtime/message-activity'
+import { findMessageSends } from '../../runtime/commands/reconcile/message-activity'
 
 /** The activity route's client alone, against Listrak's address with nock. */
 

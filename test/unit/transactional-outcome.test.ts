@@ -7,7 +7,7 @@ import {
   OUTCOME_UNKNOWN_STATUS
 } from '../../src/sendTransactionalMessage/outcome'
 import { finishMessage, readMessage } from '../../src/sendTransactionalMessage/prepare'
-import { classify } from '../../runtime/delivery'
+import { classify } from '../../runtime/pipeline/delivery'
 
 const SUBJECT = 'transactional message 501 on list 12345'
 const network = (code: string, message: string) =>

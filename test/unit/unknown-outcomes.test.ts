@@ -13,7 +13,7 @@ import {
   sendWindow,
   settledLetter,
   SETTLED_AS_SENT
-} from '../../runtime/unknown-outcomes'
+} from '../../runtime/commands/reconcile/unknown-outcomes'
 import { configFile } from '../runtime/harness'
 
 const SUBSCRIPTION = 'Order Completed → Order Confirmation'
