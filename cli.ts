@@ -28,7 +28,7 @@ import { listenProblem } from './runtime/ingest/listen-problem'
 import { outputWidth } from './runtime/commands/wrap'
 import { startSandbox } from './sandbox'
 import { DEFAULT_FIXTURE } from './sandbox/fixture'
-import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from './src/api/urls'
+import { LISTRAK_URLS } from './src/api/urls'
 
 /** The example configs shipped with the package, one folder above `dist/cli.js`. */
 const EXAMPLES = path.join(__dirname, '..', 'examples')
@@ -87,9 +87,9 @@ Environment:
   LISTRAK_CLIENT_ID      API client ID, over the config's settings.client_id
   LISTRAK_CLIENT_SECRET  API client secret, over the config's settings.client_secret
   LISTRAK_AUTH_URL       Listrak's token URL, over the config's listrak.authUrl
-                         (default ${DEFAULT_AUTH_URL})
+                         (default ${LISTRAK_URLS.auth})
   LISTRAK_API_URL        Listrak's Email API URL, over the config's listrak.apiUrl
-                         (default ${DEFAULT_API_URL})
+                         (default ${LISTRAK_URLS.api})
   PORT                   the runtime's port, over the config's ingest.port (default 3000)
 
 Each setting is taken from the first of: the command-line option, the environment, the config file, the default.

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'fs'
 import path from 'path'
 import { z } from 'zod'
-import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../src/api/urls'
+import { LISTRAK_URLS } from '../src/api/urls'
 import { ACTION_KEYS } from './pipeline/actions'
 
 const subscriptionSchema = z
@@ -307,6 +307,6 @@ export const hasCredentials = (config: RuntimeConfig) =>
 
 /** The Listrak URLs a config with credentials delivers to: its own (or the environment's), else Listrak's. */
 export const listrakUrls = (config: RuntimeConfig) => ({
-  authUrl: config.listrak.authUrl ?? DEFAULT_AUTH_URL,
-  apiUrl: config.listrak.apiUrl ?? DEFAULT_API_URL
+  authUrl: config.listrak.authUrl ?? LISTRAK_URLS.auth,
+  apiUrl: config.listrak.apiUrl ?? LISTRAK_URLS.api
 })

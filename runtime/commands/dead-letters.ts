@@ -1,6 +1,6 @@
+import type { ListrakRequest } from '../../src/api/client'
 import { closeSync, fchmodSync, openSync, writeSync } from 'fs'
 import { once } from 'events'
-import type { RequestClient } from '@segment/actions-core'
 import { ConfigError, hasCredentials, RuntimeConfig } from '../config'
 import { connectListrak } from '../index'
 import { LmdbQueue } from '../queue/lmdb/queue'
@@ -247,7 +247,7 @@ export async function retryDeadLetters(
 }
 
 /** A request client for Listrak's API with a token of the config's credentials; throws when none is had. */
-export async function listrakReader(config: RuntimeConfig): Promise<RequestClient> {
+export async function listrakReader(config: RuntimeConfig): Promise<ListrakRequest> {
   if (!hasCredentials(config)) {
     throw new ConfigError(
       "dead-letters reconcile asks Listrak's activity, so it needs the credentials the runtime delivers with " +

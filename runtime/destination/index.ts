@@ -1,5 +1,6 @@
 import type { DestinationDefinition } from '@segment/actions-core'
-import definition from '../../src'
+import { listrakDestination } from '../../src'
+import { LISTRAK_URLS, ListrakUrls } from '../../src/api/urls'
 import type { Settings } from '../../src/generated-types'
 import { guardDefinition } from './guards'
 
@@ -12,8 +13,25 @@ import { guardDefinition } from './guards'
  */
 export const DESTINATION_NAME = 'Listrak-Actions'
 
+/**
+ * Listrak's URLs, unless LISTRAK_AUTH_URL or LISTRAK_API_URL says otherwise (a sandbox, a proxy). Read at each
+ * request, so that a process can point an already registered destination elsewhere; `src/` itself sends only to
+ * Listrak's, and Segment's runtime never reads these.
+ */
+export const environmentUrls: ListrakUrls = {
+  get auth() {
+    return process.env.LISTRAK_AUTH_URL || LISTRAK_URLS.auth
+  },
+  get api() {
+    return (process.env.LISTRAK_API_URL || LISTRAK_URLS.api).replace(/\/+$/, '')
+  }
+}
+
 /** Register it with `new Destination(listrak)` from `@segment/actions-core`. */
-const listrak: DestinationDefinition<Settings> = guardDefinition({ ...definition, name: DESTINATION_NAME })
+const listrak: DestinationDefinition<Settings> = guardDefinition({
+  ...listrakDestination(environmentUrls),
+  name: DESTINATION_NAME
+})
 
 export default listrak
 export type { Settings }

@@ -1,6 +1,8 @@
 import { createRequestClient, RetryableError } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
+import { withUrls } from '../../src/api/client'
 import { requestAccessToken } from '../../src/api/token'
+import { environmentUrls } from '../destination'
 
 export interface FetchedToken {
   accessToken: string
@@ -100,7 +102,7 @@ export async function fetchListrakToken(settings: {
 }): Promise<FetchedToken> {
   const { request, unreachable } = watchConnections()
   try {
-    return await requestAccessToken(request, {
+    return await requestAccessToken(withUrls(request, environmentUrls), {
       client_id: settings.client_id ?? '',
       client_secret: settings.client_secret ?? ''
     })

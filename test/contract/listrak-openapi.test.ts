@@ -13,7 +13,7 @@ import {
   transactionalMessageContact,
   UPDATE_TYPES
 } from '../../sandbox/contract'
-import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/api/urls'
+import { LISTRAK_URLS } from '../../src/api/urls'
 import { planImports } from '../../src/updateEmailContactProfileFields/imports'
 import { finishEvent, PreparedEvent, readEvent } from '../../src/updateEmailContactProfileFields/prepare'
 import type { Payload } from '../../src/updateEmailContactProfileFields/generated-types'
@@ -93,11 +93,11 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
   const importRoute = () => spec.paths['/v1/List/{listId}/Contact/SegmentationField'].post
 
   it('has the token URL the destination uses by default', () => {
-    expect(Object.values(spec.securityDefinitions).map((d) => d.tokenUrl)).toContain(DEFAULT_AUTH_URL)
+    expect(Object.values(spec.securityDefinitions).map((d) => d.tokenUrl)).toContain(LISTRAK_URLS.auth)
   })
 
   it('has the API base the destination uses by default', () => {
-    expect(`https://${spec.host}${spec.basePath}/v1`).toBe(DEFAULT_API_URL)
+    expect(`https://${spec.host}${spec.basePath}/v1`).toBe(LISTRAK_URLS.api)
   })
 
   it('takes JSON at the import route, with an int32 list ID in the path', () => {

@@ -1,7 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import { ConfigError, describeJsonError, listrakUrls, parseConfig } from '../../runtime/config'
 import { mappedListId } from '../../runtime/pipeline/delivery'
-import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../../src/api/urls'
+import { LISTRAK_URLS } from '../../src/api/urls'
 
 const subscriptions = [
   {
@@ -29,8 +29,8 @@ describe('where the Listrak settings come from: the environment, then the config
   it('takes the config file when the environment says nothing, and Listrak when neither does', () => {
     expect(listrakUrls(parseConfig(fromFile, 'test', {}))).toEqual(fromFile.listrak)
     expect(listrakUrls(parseConfig({ subscriptions }, 'test', {}))).toEqual({
-      authUrl: DEFAULT_AUTH_URL,
-      apiUrl: DEFAULT_API_URL
+      authUrl: LISTRAK_URLS.auth,
+      apiUrl: LISTRAK_URLS.api
     })
   })
 

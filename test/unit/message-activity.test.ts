@@ -1,4 +1,6 @@
 import { createRequestClient } from '@segment/actions-core'
+import { withUrls } from '../../src/api/client'
+import { LISTRAK_URLS } from '../../src/api/urls'
 import nock from 'nock'
 import { findMessageSends } from '../../runtime/commands/reconcile/message-activity'
 
@@ -12,7 +14,7 @@ const question = {
   from: Date.parse('2026-12-04T15:00:00.250Z'),
   until: Date.parse('2026-12-04T15:10:00.250Z')
 }
-const request = createRequestClient()
+const request = withUrls(createRequestClient(), LISTRAK_URLS)
 const listrak = () => nock('https://api.listrak.com')
 
 beforeEach(() => {

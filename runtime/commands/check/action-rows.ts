@@ -1,5 +1,4 @@
-import type { RequestClient } from '@segment/actions-core'
-import type { ListrakResult } from '../../../src/api/client'
+import type { ListrakRequest, ListrakResult } from '../../../src/api/client'
 import { getEvents } from '../../../src/api/events'
 import { getProfileFields } from '../../../src/api/profile-fields'
 import { getTransactionalMessages } from '../../../src/api/transactional-messages'
@@ -14,7 +13,7 @@ import type { Row } from './rows'
 export class ListReads {
   private readonly cache = new Map<string, Promise<ListrakResult<unknown>>>()
 
-  constructor(private readonly request: RequestClient) {}
+  constructor(private readonly request: ListrakRequest) {}
 
   private read<T>(what: string, listId: number, get: () => Promise<ListrakResult<T>>): Promise<ListrakResult<T>> {
     const key = `${what}|${listId}`

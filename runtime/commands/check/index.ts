@@ -1,4 +1,6 @@
 import { createRequestClient } from '@segment/actions-core'
+import { withUrls } from '../../../src/api/client'
+import { environmentUrls } from '../../destination'
 import { CHECKBOX, getLists } from '../../../src/api/profile-fields'
 import { normalizeFieldName } from '../../../src/profile-fields/rules'
 import type { RuntimeConfig } from '../../config'
@@ -67,9 +69,9 @@ export async function checkConfig(
       throw new CheckNotRunError(error, 'listrak.authUrl (or LISTRAK_AUTH_URL)')
     return [row('(all)', '', '', 'error', (error as Error).message)]
   }
-  const { request, unreachable } = watchConnections(
-    createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })
-  )
+  const watched = watchConnections(createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } }))
+  const { unreachable } = watched
+  const request = withUrls(watched.request, environmentUrls)
   const lists = await getLists(request)
   if (!lists.ok) {
     const failure = unreachable(lists.failure)

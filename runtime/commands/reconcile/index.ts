@@ -1,7 +1,8 @@
 import { createRequestClient } from '@segment/actions-core'
-import type { RequestClient } from '@segment/actions-core'
 import type { Logger } from 'pino'
+import { ListrakRequest, withUrls } from '../../../src/api/client'
 import { limitRequests } from '../../../src/api/limit'
+import { environmentUrls } from '../../destination'
 import type { RuntimeConfig } from '../../config'
 import { LmdbQueue } from '../../queue/lmdb/queue'
 import { findMessageSends } from './message-activity'
@@ -35,9 +36,12 @@ export interface ReconcileReport {
 }
 
 /** A request client for Listrak's API with this token, a few questions at a time. */
-export const withToken = (accessToken: string): RequestClient =>
+export const withToken = (accessToken: string): ListrakRequest =>
   limitRequests(
-    watchConnections(createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })).request,
+    withUrls(
+      watchConnections(createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })).request,
+      environmentUrls
+    ),
     MAX_QUESTIONS_IN_FLIGHT
   )
 
@@ -86,7 +90,7 @@ export async function reconcile(
   store: ReconcileStore,
   config: RuntimeConfig,
   filter: DeadLetterFilter,
-  connect: () => Promise<RequestClient>,
+  connect: () => Promise<ListrakRequest>,
   now = Date.now()
 ): Promise<ReconcileReport> {
   const { activityDelayMs, windowMarginMs } = config.reconcile

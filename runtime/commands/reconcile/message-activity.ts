@@ -1,6 +1,5 @@
-import type { RequestClient } from '@segment/actions-core'
 import { z } from 'zod'
-import { callListrak } from '../../../src/api/client'
+import { callListrak, ListrakRequest } from '../../../src/api/client'
 import type { ListrakFailure } from '../../../src/api/errors'
 import { transactionalMessagesUrl } from '../../../src/api/urls'
 
@@ -57,9 +56,9 @@ function nextPage(current: string, cursor: string): string {
 }
 
 /** Every send of the message to the address between `from` and `until` that Listrak's activity shows, page by page. */
-export async function findMessageSends(request: RequestClient, question: ActivityQuestion): Promise<ActivityAnswer> {
+export async function findMessageSends(request: ListrakRequest, question: ActivityQuestion): Promise<ActivityAnswer> {
   const { listId, transactionalMessageId, emailAddress } = question
-  const first = new URL(`${transactionalMessagesUrl(listId)}/${transactionalMessageId}/Activity`)
+  const first = new URL(`${transactionalMessagesUrl(request.urls, listId)}/${transactionalMessageId}/Activity`)
   first.search = new URLSearchParams({
     emailAddress,
     dateType: 'Send',
