@@ -181,7 +181,7 @@ const withoutUndefined = <T extends object>(object: T) =>
   Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as T
 
 function setListrakUrls({ authUrl, apiUrl }: { authUrl: string; apiUrl: string }): void {
-  // The destination reads these on every request (see src/api/urls.ts).
+  // The installed destination and the runtime's own calls read these at each request (runtime/destination/).
   process.env.LISTRAK_AUTH_URL = authUrl
   process.env.LISTRAK_API_URL = apiUrl
 }
