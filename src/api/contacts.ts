@@ -3,11 +3,11 @@ import { contactUrl } from './urls'
 
 /** `Contact.subscriptionState`: the values Listrak allows. */
 export const SUBSCRIPTION_STATES = ['Subscribed', 'Unsubscribed'] as const
-export type SubscriptionState = (typeof SUBSCRIPTION_STATES)[number]
+export type SubscriptionState = typeof SUBSCRIPTION_STATES[number]
 
 /** `updateType` of `POST /List/{listId}/Contact`: the values Listrak allows; `Update` is its default. */
 export const UPDATE_TYPES = ['Update', 'Append', 'Overwrite'] as const
-export type UpdateType = (typeof UPDATE_TYPES)[number]
+export type UpdateType = typeof UPDATE_TYPES[number]
 
 /** Listrak's `SegmentationFieldValue`: a profile field and its value, always a string. */
 export type SegmentationFieldValue = {
