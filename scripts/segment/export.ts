@@ -6,6 +6,7 @@ import destination from '../../src'
 import { renderGeneratedTypes } from './generated-types'
 import { renderMetadata } from './metadata'
 import { prettier2, ROOT, segmentPrettierOptions } from './prettier2'
+import { Stage, STAGES, stageSnapshots, stageSource } from './stages'
 
 /** The destination's folder in Segment's monorepo. */
 export const SEGMENT_FOLDER = 'listrak'
@@ -17,7 +18,10 @@ export const PACKAGES = ['@segment/actions-core', 'zod']
 const SRC = path.join(ROOT, 'src')
 /** Tests written in the monorepo's style; they become the folder's `__tests__/`. */
 const TESTS = path.join(ROOT, 'test', 'segment')
-const CHANGES = path.join(__dirname, 'CHANGES.md')
+const PULL_REQUESTS = path.join(__dirname, 'pull-requests')
+/** The file beside each stage's folder that holds its pull request's description. */
+export const PULL_REQUEST_FILE = 'PULL_REQUEST.md'
+const ALL_ACTIONS = Object.keys(destination.actions)
 
 const isInside = (dir: string, file: string) => file === dir || file.startsWith(dir + path.sep)
 const packageOf = (specifier: string) =>
@@ -42,16 +46,18 @@ async function resolveRelative(from: string, specifier: string): Promise<string>
 }
 
 /**
- * Every source the destination is made of: src/index.ts and what it imports, transitively. Whatever else sits
- * in src/ is not the destination and stays out; an import of a package other than `PACKAGES` is refused.
+ * Every source the destination is made of in `stage`, staged (see stageSource), by file: src/index.ts and what
+ * it imports, transitively. Whatever else sits in src/ is not the destination and stays out; an import of a
+ * package other than `PACKAGES` is refused.
  */
-async function destinationSources(): Promise<string[]> {
-  const seen = new Set<string>()
+async function destinationSources(stage: Stage): Promise<Map<string, string>> {
+  const sources = new Map<string, string>()
   const pending = [path.join(SRC, 'index.ts')]
   for (let file = pending.pop(); file; file = pending.pop()) {
-    if (seen.has(file)) continue
-    seen.add(file)
-    for (const { fileName } of importsOf(await fs.readFile(file, 'utf8'))) {
+    if (sources.has(file)) continue
+    const text = stageSource(await fs.readFile(file, 'utf8'), stage, ALL_ACTIONS)
+    sources.set(file, text)
+    for (const { fileName } of importsOf(text)) {
       if (fileName.startsWith('.')) {
         const target = await resolveRelative(file, fileName)
         if (!isInside(SRC, target)) throw new Error(`${path.relative(ROOT, file)} imports ${target}, outside src/`)
@@ -63,7 +69,7 @@ async function destinationSources(): Promise<string[]> {
       }
     }
   }
-  return [...seen].sort()
+  return new Map([...sources].sort(([a], [b]) => a.localeCompare(b)))
 }
 
 /** Where a file of this repository lands in the folder. */
@@ -106,59 +112,130 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort()
 }
 
-/**
- * The folder's files by path: the destination's sources unchanged, metadata.json, the tests, and CHANGES.md for
- * the reviewer. Refused while a generated file in src/ is stale, so that the folder is what this repository holds.
- */
-export async function segmentFolder(): Promise<Map<string, string>> {
-  const files = new Map<string, string>()
-  for (const file of await destinationSources()) files.set(exportedPath(file), await fs.readFile(file, 'utf8'))
+/** The destination as it stands in `stage`: its actions, and the presets of those. */
+function stagedDestination(stage: Stage): typeof destination {
+  const actions = Object.fromEntries(Object.entries(destination.actions).filter(([key]) => stage.actions.includes(key)))
+  const presets = destination.presets?.filter((preset) => stage.actions.includes(preset.partnerAction))
+  return { ...destination, description: stage.description ?? destination.description, actions, presets }
+}
 
-  const generated = await renderGeneratedTypes(destination)
-  generated.set('metadata.json', renderMetadata(destination, SEGMENT_FOLDER))
+/** Whether a test of this repository belongs to `stage`: an action's tests go with their action. */
+function inStage(test: string, stage: Stage): boolean {
+  const [top] = path.relative(TESTS, test).split(path.sep)
+  return !ALL_ACTIONS.includes(top) || stage.actions.includes(top)
+}
+
+/**
+ * The folder's files by path in `stage` (the last, with every action, unless given): the destination's sources
+ * (staged, and formatted again when staging changed them), its generated files, metadata.json and the tests.
+ * Refused while a generated file in src/ is stale, so that the folder is what this repository holds.
+ */
+export async function segmentFolder(stage: Stage = STAGES[STAGES.length - 1]): Promise<Map<string, string>> {
+  const files = new Map<string, string>()
+  for (const [file, text] of await destinationSources(stage)) {
+    const original = await fs.readFile(file, 'utf8')
+    const staged = text === original ? text : prettier2.format(text, { ...segmentPrettierOptions(), filepath: file })
+    files.set(exportedPath(file), staged)
+  }
+
+  const staged = stagedDestination(stage)
+  const generated = await renderGeneratedTypes(staged)
+  generated.set('metadata.json', renderMetadata(staged, SEGMENT_FOLDER))
   const stale: string[] = []
-  for (const [file, content] of generated) {
+  for (const [file, content] of await renderGeneratedTypes(destination)) {
     const current = await fs.readFile(path.join(SRC, file), 'utf8').catch(() => '')
     if (current !== content) stale.push(`src/${file}`)
-    files.set(file, content)
   }
+  const metadata = await fs.readFile(path.join(SRC, 'metadata.json'), 'utf8').catch(() => '')
+  if (metadata !== renderMetadata(destination, SEGMENT_FOLDER)) stale.push('src/metadata.json')
   if (stale.length > 0) {
     throw new Error(`Stale generated files (run \`npm run types\` and \`npm run metadata\`): ${stale.join(', ')}`)
   }
+  for (const [file, content] of generated) files.set(file, content)
 
-  for (const file of await filesUnder(TESTS)) files.set(exportedPath(file), await rewriteTest(file))
-  files.set('CHANGES.md', await fs.readFile(CHANGES, 'utf8'))
+  for (const file of await filesUnder(TESTS)) {
+    if (!inStage(file, stage)) continue
+    if (file.endsWith('.snap')) {
+      files.set(exportedPath(file), stageSnapshots(await fs.readFile(file, 'utf8'), stage, ALL_ACTIONS))
+    } else {
+      files.set(exportedPath(file), await rewriteTest(file))
+    }
+  }
   return files
 }
 
 export interface ExportResult {
+  /** The stage's folder, with the monorepo's destination folder inside it. */
+  dir: string
+  stage: Stage
   written: { file: string; bytes: number }[]
-  /** Files that were in the target already and are not part of the export (with `force` only). */
-  leftOver: string[]
 }
 
-/** Writes the folder into `target`, which must be empty or missing unless `force`. */
-export async function exportSegmentFolder(target: string, { force = false } = {}): Promise<ExportResult> {
-  const existing = await fs
-    .readdir(target, { recursive: true, withFileTypes: true })
-    .then((entries) =>
-      entries.filter((e) => e.isFile()).map((e) => path.relative(target, path.join(e.parentPath, e.name)))
-    )
+/** Lists a folder's files, relative to it; none when it does not exist. */
+async function existingFiles(dir: string): Promise<string[]> {
+  return fs
+    .readdir(dir, { recursive: true, withFileTypes: true })
+    .then((entries) => entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))))
     .catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return []
       throw error
     })
-  if (existing.length > 0 && !force) {
-    throw new Error(`${target} is not empty (${existing.length} files); pass --force to write into it anyway`)
-  }
-  const files = await segmentFolder()
+}
+
+/** Writes `files` under `dir`. */
+async function writeFiles(dir: string, files: Map<string, string>): Promise<ExportResult['written']> {
   const written: ExportResult['written'] = []
   for (const [file, content] of files) {
-    const destinationFile = path.join(target, file)
-    await fs.mkdir(path.dirname(destinationFile), { recursive: true })
-    await fs.writeFile(destinationFile, content)
+    const target = path.join(dir, file)
+    await fs.mkdir(path.dirname(target), { recursive: true })
+    await fs.writeFile(target, content)
     written.push({ file, bytes: Buffer.byteLength(content) })
   }
+  return written
+}
+
+/**
+ * Writes one stage's folder into `folder` (for example the monorepo's destination folder), which must be empty or
+ * missing unless `force`. Files already there that are not part of the export are listed, not deleted.
+ */
+export async function exportStageFolder(
+  folder: string,
+  stage: Stage,
+  { force = false } = {}
+): Promise<ExportResult & { leftOver: string[] }> {
+  const existing = await existingFiles(folder)
+  if (existing.length > 0 && !force) {
+    throw new Error(`${folder} is not empty (${existing.length} files); pass --force to write into it anyway`)
+  }
+  const files = await segmentFolder(stage)
+  const written = await writeFiles(folder, files)
   const leftOver = existing.filter((file) => !files.has(file.split(path.sep).join('/'))).sort()
-  return { written, leftOver }
+  return { dir: folder, stage, written, leftOver }
+}
+
+/**
+ * Writes the series into `target`, which must be empty or missing unless `force`: for each stage,
+ * `<stage>/listrak/` (the monorepo's destination folder as its pull request leaves it) and `<stage>/PULL_REQUEST.md`
+ * (the pull request's description) beside it. With `force`, each stage's folder is replaced; nothing else in
+ * `target` is touched.
+ */
+export async function exportSeries(target: string, { force = false } = {}): Promise<ExportResult[]> {
+  const existing = await existingFiles(target)
+  if (existing.length > 0 && !force) {
+    throw new Error(`${target} is not empty (${existing.length} files); pass --force to replace the series there`)
+  }
+  const stages = []
+  for (const stage of STAGES) {
+    const description = await fs.readFile(path.join(PULL_REQUESTS, stage.pullRequest), 'utf8')
+    stages.push({ stage, files: await segmentFolder(stage), description })
+  }
+  const results: ExportResult[] = []
+  for (const { stage, files, description } of stages) {
+    const dir = path.join(target, stage.name)
+    await fs.rm(dir, { recursive: true, force: true })
+    const written = await writeFiles(dir, new Map([[PULL_REQUEST_FILE, description]]))
+    written.push(...(await writeFiles(path.join(dir, SEGMENT_FOLDER), files)))
+    results.push({ dir, stage, written })
+  }
+  return results
 }
