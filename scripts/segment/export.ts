@@ -20,12 +20,6 @@ const SRC = path.join(ROOT, 'src')
  * tests in `__tests__/`, each action's in `<action>/__tests__/`), with the jest snapshots beside them.
  */
 const TESTS = path.join(ROOT, 'test', 'segment')
-/**
- * Declarations of destination-actions' own modules that the tests import (its test-data generator), laid out as
- * its src/ (`lib/test-data.d.ts`): the export points such an import at the module itself.
- */
-const MONOREPO_MODULES = path.join(ROOT, 'test', 'monorepo')
-const MONOREPO_SRC = 'packages/destination-actions/src'
 const CHANGES = path.join(__dirname, 'CHANGES.md')
 
 const isInside = (dir: string, file: string) => file === dir || file.startsWith(dir + path.sep)
@@ -87,6 +81,13 @@ function exportedPath(file: string): string {
   if (isInside(SRC, file)) return path.relative(SRC, file)
   throw new Error(`${file} is not part of the export`)
 }
+
+/**
+ * Declarations of destination-actions' own modules that the tests import (its test-data generator), laid out as
+ * its src/ (`lib/test-data.d.ts`): the export points such an import at the module itself.
+ */
+const MONOREPO_MODULES = path.join(ROOT, 'test', 'monorepo')
+const MONOREPO_SRC = 'packages/destination-actions/src'
 
 /** The specifier that imports the monorepo's module `module` (relative to its src/) from the folder's `from`. */
 function monorepoSpecifier(from: string, module: string): string {
