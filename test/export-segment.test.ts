@@ -1,14 +1,25 @@
 import { spawnSync, SpawnSyncReturns } from 'child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync
+} from 'fs'
 import os from 'os'
 import path from 'path'
+import { JEST_SETUP_FILE } from '../scripts/segment/check/config'
 
 /**
  * `npm run export:segment` writes the folder of a pull request to Segment. Here it is written into a temporary
  * project that stands in for destination-actions: its node_modules holds only what the destination and its
  * tests may use (actions-core, zod, nock) and the tooling that runs them (jest, ts-jest, typescript and their
- * type packages), so an import of anything else fails. Every child process has a time limit and the project
- * is removed afterwards.
+ * type packages), so an import of anything else fails; its test setup is destination-actions', the file
+ * test/segment/ runs with here. Every child process has a time limit and the project is removed afterwards.
  */
 
 const root = path.join(__dirname, '..')
@@ -40,23 +51,6 @@ function filesUnder(dir: string): string[] {
     .sort()
 }
 
-/** destination-actions' test setup, as its jest config gives it to every test file. */
-const SETUP = `import nock from 'nock'
-
-// Only loopback may be reached for real; every test starts without interceptors; nock lets go of http at the end.
-beforeAll(() => {
-  nock.disableNetConnect()
-  nock.enableNetConnect('127.0.0.1')
-  if (!nock.isActive()) nock.activate()
-})
-beforeEach(() => nock.cleanAll())
-afterAll(() => {
-  nock.restore()
-  nock.enableNetConnect()
-  nock.cleanAll()
-})
-`
-
 /** A project laid out like destination-actions, with its compiler options and its jest settings. */
 function makeProject(dir: string) {
   for (const name of [...PACKAGES, ...TOOLING]) {
@@ -65,7 +59,13 @@ function makeProject(dir: string) {
     symlinkSync(path.join(root, 'node_modules', name), link, 'dir')
   }
   mkdirSync(path.join(dir, 'test'))
-  writeFileSync(path.join(dir, 'test', 'setup-after-env.ts'), SETUP)
+  copyFileSync(JEST_SETUP_FILE, path.join(dir, 'test', 'setup-after-env.ts'))
+  // The snapshot tests' generator is destination-actions' src/lib/test-data; its declaration lets them type-check.
+  mkdirSync(path.join(dir, 'src', 'lib'), { recursive: true })
+  copyFileSync(
+    path.join(root, 'test', 'monorepo', 'lib', 'test-data.d.ts'),
+    path.join(dir, 'src', 'lib', 'test-data.d.ts')
+  )
   const compilerOptions = {
     module: 'commonjs',
     target: 'es2020',
@@ -91,7 +91,8 @@ function makeProject(dir: string) {
     transform: { '^.+\\.ts$': 'ts-jest' },
     moduleFileExtensions: ['ts', 'js', 'json'],
     setupFilesAfterEnv: ['<rootDir>/test/setup-after-env.ts'],
-    testPathIgnorePatterns: ['/node_modules/', '/dist/', '__tests__/__helpers__/'],
+    // The snapshot tests need the generator itself, which only the monorepo has: `npm run check:segment` runs them.
+    testPathIgnorePatterns: ['/node_modules/', '/dist/', '__tests__/__helpers__/', '/snapshot\\.test\\.ts$'],
     cacheDirectory: path.join(dir, '.jest-cache'),
     watchman: false
   }
@@ -108,7 +109,11 @@ beforeAll(() => {
 afterAll(() => rmSync(project, { recursive: true, force: true }))
 
 describe('npm run export:segment', () => {
-  it('writes the destination, its generated files, metadata.json, __tests__ and CHANGES.md, and lists them', () => {
+  /** The folder's tests, and test/segment/ where they come from. */
+  const tests = () => filesUnder(folder).filter((file) => file.includes('__tests__/'))
+  const segmentTests = path.join(root, 'test', 'segment')
+
+  it('writes the destination, its generated files, metadata.json, the tests and CHANGES.md, and lists them', () => {
     expect(exported.stderr).toBe('')
     expect(exported.status).toBe(0)
     const files = filesUnder(folder)
@@ -120,15 +125,23 @@ describe('npm run export:segment', () => {
         'CHANGES.md',
         'updateEmailContactProfileFields/index.ts',
         'updateEmailContactProfileFields/generated-types.ts',
-        '__tests__/__helpers__/listrak.ts'
+        '__tests__/authentication.test.ts',
+        '__tests__/snapshot.test.ts',
+        '__tests__/__snapshots__/snapshot.test.ts.snap',
+        'updateEmailContactProfileFields/__tests__/index.test.ts',
+        'updateEmailContactProfileFields/__tests__/snapshot.test.ts',
+        'updateEmailContactProfileFields/__tests__/__snapshots__/snapshot.test.ts.snap'
       ])
     )
-    expect(files.filter((file) => file.startsWith('__tests__/') && file.endsWith('.test.ts')).length).toBeGreaterThan(0)
     for (const file of files) expect(exported.stdout).toContain(file)
   })
 
+  it('lays the tests out as test/segment/ holds them: test/segment/X is X', () => {
+    expect(tests()).toEqual(filesUnder(segmentTests))
+  })
+
   it('copies the sources unchanged', () => {
-    for (const file of filesUnder(folder).filter((f) => !f.startsWith('__tests__/') && f !== 'CHANGES.md')) {
+    for (const file of filesUnder(folder).filter((f) => !f.includes('__tests__/') && f !== 'CHANGES.md')) {
       expect([file, readFileSync(path.join(folder, file), 'utf8')]).toEqual([
         file,
         readFileSync(path.join(root, 'src', file), 'utf8')
@@ -136,16 +149,31 @@ describe('npm run export:segment', () => {
     }
   })
 
-  it('points the tests at the folder instead of src/', () => {
-    const tests = filesUnder(folder).filter((file) => file.startsWith('__tests__/'))
-    for (const file of tests) {
-      expect([file, readFileSync(path.join(folder, file), 'utf8')]).not.toEqual([
+  it('copies the snapshots as they are', () => {
+    const snapshots = tests().filter((file) => file.endsWith('.snap'))
+    expect(snapshots.length).toBeGreaterThan(0)
+    for (const file of snapshots) {
+      expect([file, readFileSync(path.join(folder, file), 'utf8')]).toEqual([
         file,
-        expect.stringMatching(/\/src\b/)
+        readFileSync(path.join(segmentTests, file), 'utf8')
       ])
     }
-    expect(readFileSync(path.join(folder, '__tests__/__helpers__/listrak.ts'), 'utf8')).toContain(
-      "import Destination from '../../index'"
+  })
+
+  it("points the tests at the folder instead of src/, and the generator's import at the monorepo's", () => {
+    for (const file of tests().filter((f) => f.endsWith('.ts'))) {
+      expect([file, readFileSync(path.join(folder, file), 'utf8')]).not.toEqual([
+        file,
+        expect.stringMatching(/\/src\b|monorepo/)
+      ])
+    }
+    const read = (file: string) => readFileSync(path.join(folder, file), 'utf8')
+    expect(read('__tests__/authentication.test.ts')).toContain("import Destination from '../index'")
+    expect(read('upsertContact/__tests__/index.test.ts')).toContain("import Destination from '../../index'")
+    // destination-actions' src/lib/test-data, from src/destinations/listrak/__tests__/ and from an action's.
+    expect(read('__tests__/snapshot.test.ts')).toContain("import { generateTestData } from '../../../lib/test-data'")
+    expect(read('upsertContact/__tests__/snapshot.test.ts')).toContain(
+      "import { generateTestData } from '../../../../lib/test-data'"
     )
   })
 
@@ -178,7 +206,9 @@ describe('the exported folder, alone with actions-core, nock and zod', () => {
       numFailedTests: number
       success: boolean
     }
-    const suites = filesUnder(folder).filter((file) => /^__tests__\/[^/]+\.test\.ts$/.test(file))
+    const suites = filesUnder(folder).filter(
+      (file) => /(^|\/)__tests__\/[^/]+\.test\.ts$/.test(file) && !file.endsWith('/snapshot.test.ts')
+    )
     expect([jest.status, results.success, results.numFailedTests]).toEqual([0, true, 0])
     expect(results.numTotalTestSuites).toBe(suites.length)
     expect(results.numTotalTests).toBeGreaterThan(0)

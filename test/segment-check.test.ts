@@ -1,9 +1,17 @@
 import { spawnSync, SpawnSyncReturns } from 'child_process'
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
-import { ESLINT_CONFIG, JEST_CONFIG, PACKAGE_DIR, writeSubsetConfig } from '../scripts/segment/check/config'
+import type { z } from 'zod'
 import {
+  ESLINT_CONFIG,
+  JEST_CONFIG,
+  JEST_SETUP_FILE,
+  PACKAGE_DIR,
+  writeSubsetConfig
+} from '../scripts/segment/check/config'
+import {
+  JestReport,
   judgeEslint,
   judgePrettier,
   judgeStrayFiles,
@@ -15,11 +23,14 @@ import {
   needsNodeFromNpm,
   SEGMENT_CORE_DEPENDENCIES,
   SEGMENT_NODE,
+  SEGMENT_TEST_DATA,
   SEGMENT_VERSIONS,
   subsetPackageJson,
   versionMismatches
 } from '../scripts/segment/check/pins'
 import { reservedSettings } from '../scripts/segment/check/regenerate'
+import { copySnapshotsBack } from '../scripts/segment/check/snapshots'
+import { tarballName } from '../scripts/segment/check/subset'
 import { exitCode, GateResult, outputBlock, summaryText } from '../scripts/segment/check/summary'
 
 /**
@@ -29,7 +40,7 @@ import { exitCode, GateResult, outputBlock, summaryText } from '../scripts/segme
 
 const root = path.join(__dirname, '..')
 
-const report = (counts: Partial<Record<string, number | boolean>>) => ({
+const report = (counts: Partial<z.input<typeof JestReport>>) => ({
   success: true,
   numTotalTestSuites: 8,
   numFailedTestSuites: 0,
@@ -64,6 +75,8 @@ describe('the pins', () => {
       'json-schema-to-typescript': '10.1.5',
       liquidjs: '10.27.2',
       zod: '3.25.76',
+      chance: '1.1.8',
+      '@types/chance': '1.1.3',
       node: '22.13.1'
     })
     for (const version of Object.values(manifest.devDependencies))
@@ -74,6 +87,18 @@ describe('the pins', () => {
     expect(manifest.overrides).toEqual({
       '@segment/actions-core': expect.objectContaining({ ajv: '8.18.0', 'fast-uri': '3.1.0', 'cross-fetch': '3.1.4' })
     })
+  })
+
+  it("take destination-actions' test-data generator from a release of it, at an exact version", () => {
+    expect(SEGMENT_TEST_DATA).toEqual({
+      name: '@segment/action-destinations',
+      version: '3.497.0',
+      files: ['package/dist/lib/test-data.js', 'package/dist/lib/test-data.d.ts'],
+      target: 'packages/destination-actions/src/lib'
+    })
+    expect(tarballName(SEGMENT_TEST_DATA.name, SEGMENT_TEST_DATA.version)).toBe(
+      'segment-action-destinations-3.497.0.tgz'
+    )
   })
 
   it("carry Segment's Prettier options", () => {
@@ -141,6 +166,21 @@ describe('the monorepo settings the subset is given', () => {
     )
   })
 
+  it('hold the test setup test/segment/ runs with here, as it is', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { projects } = require(path.join(root, 'jest.config.js')) as {
+      projects: { displayName: string; roots: string[]; setupFilesAfterEnv?: string[] }[]
+    }
+    const segment = projects.find((project) => project.roots.includes('<rootDir>/test/segment'))
+    expect(segment?.setupFilesAfterEnv).toEqual([
+      `<rootDir>/${path.relative(root, JEST_SETUP_FILE).split(path.sep).join('/')}`
+    ])
+    expect(projects.filter((project) => project.setupFilesAfterEnv)).toEqual([segment])
+    expect(readFileSync(path.join(dir, PACKAGE_DIR, 'test', 'setup-after-env.ts'), 'utf8')).toBe(
+      readFileSync(JEST_SETUP_FILE, 'utf8')
+    )
+  })
+
   it('are the compiler options of its typecheck: the build config, without __tests__', () => {
     const build = JSON.parse(readFileSync(path.join(dir, PACKAGE_DIR, 'tsconfig.build.json'), 'utf8')) as unknown
     expect(build).toMatchObject({
@@ -176,6 +216,33 @@ describe('the tests gate', () => {
     })
     const noneRan = report({ success: false, numTotalTests: 0, numFailedTestSuites: 8, numRuntimeErrorTestSuites: 8 })
     expect(judgeTests({ code: 1, output: '' }, noneRan).status).toBe('FAIL')
+  })
+
+  it('says what became of the snapshots', () => {
+    const snapshot = { matched: 14, added: 0, updated: 0, unmatched: 0, unchecked: 0, filesRemoved: 0 }
+    expect(judgeTests({ code: 0, output: '' }, report({ snapshot }))).toMatchObject({
+      status: 'PASS',
+      summary: 'jest 27.5.1 + ts-jest 27.1.5: 75 tests in 8 suites pass, 14 snapshots match'
+    })
+    const written = { ...snapshot, matched: 10, added: 3, updated: 1, unchecked: 0 }
+    expect(judgeTests({ code: 0, output: '' }, report({ snapshot: written })).summary).toBe(
+      'jest 27.5.1 + ts-jest 27.1.5: 75 tests in 8 suites pass, 10 snapshots match, 3 snapshots written, 1 snapshots updated'
+    )
+  })
+
+  it('fails on snapshots missing, different or obsolete, even when every test passed', () => {
+    const obsolete = { matched: 14, added: 0, updated: 0, unmatched: 0, unchecked: 2, filesRemoved: 1 }
+    expect(judgeTests({ code: 1, output: '' }, report({ success: false, snapshot: obsolete }))).toMatchObject({
+      status: 'FAIL',
+      summary:
+        'jest 27.5.1 + ts-jest 27.1.5: 0 of 75 tests fail, in 0 of 8 suites, 14 snapshots match, 2 snapshots obsolete, ' +
+        '1 snapshot files obsolete'
+    })
+    const missing = { ...obsolete, unchecked: 0, filesRemoved: 0, unmatched: 2 }
+    const failed = report({ success: false, numFailedTests: 2, numFailedTestSuites: 1, snapshot: missing })
+    expect(judgeTests({ code: 1, output: '' }, failed).summary).toBe(
+      'jest 27.5.1 + ts-jest 27.1.5: 2 of 75 tests fail, in 1 of 8 suites, 14 snapshots match, 2 snapshots missing or different'
+    )
   })
 
   it('did not run without a report, when it timed out, or when it found no test', () => {
@@ -231,6 +298,23 @@ describe('the type check, ESLint and Prettier gates', () => {
 })
 
 describe('the layout gate', () => {
+  it('fails on a module beside the tests in __tests__, which jest would run as a test file', () => {
+    const result = judgeStrayFiles([
+      'index.ts',
+      '__tests__/index.test.ts',
+      '__tests__/fixtures.ts',
+      '__tests__/__snapshots__/snapshot.test.ts.snap',
+      'upsertContact/__tests__/events.d.ts',
+      'upsertContact/__tests__/index.test.ts',
+      'upsertContact/helpers.ts'
+    ])
+    expect(result.status).toBe('FAIL')
+    expect(result.output?.split('\n')).toEqual([
+      '__tests__/fixtures.ts: jest runs every .ts file in a __tests__ folder as a test file; only *.test.ts belong there',
+      'upsertContact/__tests__/events.d.ts: jest runs every .ts file in a __tests__ folder as a test file; only *.test.ts belong there'
+    ])
+  })
+
   it('fails on a .md file and on __tests__/__helpers__/, anywhere in the folder', () => {
     const result = judgeStrayFiles([
       'index.ts',
@@ -249,10 +333,65 @@ describe('the layout gate', () => {
     ])
   })
 
-  it('passes a folder of sources, generated files, metadata.json and tests', () => {
-    expect(judgeStrayFiles(['index.ts', 'generated-types.ts', 'metadata.json', '__tests__/index.test.ts']).status).toBe(
-      'PASS'
-    )
+  it('passes a folder of sources, generated files, metadata.json, tests and their snapshots', () => {
+    const files = [
+      'index.ts',
+      'generated-types.ts',
+      'metadata.json',
+      '__tests__/index.test.ts',
+      '__tests__/__snapshots__/snapshot.test.ts.snap',
+      'upsertContact/__tests__/snapshot.test.ts',
+      'upsertContact/__tests__/__snapshots__/snapshot.test.ts.snap'
+    ]
+    expect(judgeStrayFiles(files)).toMatchObject({ status: 'PASS', summary: expect.stringContaining('7 files') })
+  })
+})
+
+describe('the snapshots jest wrote, with --update-snapshots', () => {
+  let dir: string
+  const write = (file: string, content: string) => {
+    mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
+    writeFileSync(path.join(dir, file), content)
+  }
+  const read = (file: string) => (existsSync(path.join(dir, file)) ? readFileSync(path.join(dir, file), 'utf8') : null)
+
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'segment-check-snapshots-'))
+    // test/segment/ as committed, and the folder after `jest -u`: one snapshot file rewritten, one new, one deleted
+    // (its test went), one left as it was.
+    write('tests/__tests__/__snapshots__/snapshot.test.ts.snap', 'old')
+    write('tests/upsertContact/__tests__/__snapshots__/gone.test.ts.snap', 'gone')
+    write('tests/unsubscribeContact/__tests__/__snapshots__/snapshot.test.ts.snap', 'same')
+    write('folder/__tests__/__snapshots__/snapshot.test.ts.snap', 'new')
+    write('folder/upsertContact/__tests__/__snapshots__/snapshot.test.ts.snap', 'added')
+    write('folder/unsubscribeContact/__tests__/__snapshots__/snapshot.test.ts.snap', 'same')
+    write('folder/index.ts', 'export {}')
+  })
+  afterEach(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('go back to test/segment/, laid out as the folder; those jest deleted are deleted there', async () => {
+    const exported = [
+      'index.ts',
+      '__tests__/__snapshots__/snapshot.test.ts.snap',
+      'upsertContact/__tests__/__snapshots__/gone.test.ts.snap',
+      'unsubscribeContact/__tests__/__snapshots__/snapshot.test.ts.snap'
+    ]
+
+    const changed = await copySnapshotsBack(path.join(dir, 'folder'), path.join(dir, 'tests'), exported)
+
+    const at = (file: string) => file.split('/').join(path.sep)
+    expect(changed).toEqual({
+      written: [
+        at('__tests__/__snapshots__/snapshot.test.ts.snap'),
+        at('upsertContact/__tests__/__snapshots__/snapshot.test.ts.snap')
+      ],
+      deleted: [at('upsertContact/__tests__/__snapshots__/gone.test.ts.snap')]
+    })
+    expect(read('tests/__tests__/__snapshots__/snapshot.test.ts.snap')).toBe('new')
+    expect(read('tests/upsertContact/__tests__/__snapshots__/snapshot.test.ts.snap')).toBe('added')
+    expect(read('tests/upsertContact/__tests__/__snapshots__/gone.test.ts.snap')).toBeNull()
+    expect(read('tests/unsubscribeContact/__tests__/__snapshots__/snapshot.test.ts.snap')).toBe('same')
+    expect(read('tests/index.ts')).toBeNull()
   })
 })
 
@@ -306,12 +445,26 @@ describe('the summary', () => {
 describe('npm run check:segment, on a subset whose tools are stand-ins', () => {
   /**
    * A subset already installed (its stamp is the package.json the check would write), whose packages are
-   * manifests at the pinned versions and whose tools print what the real ones print: jest a passing report,
-   * tsc nothing, ESLint one warning, Prettier nothing. actions-core is a bare manifest, so the generators cannot
-   * load the folder.
+   * manifests at the pinned versions and whose tools print what the real ones print: jest a passing report (and
+   * the arguments it was given, to jest-args.json), tsc nothing, ESLint one warning, Prettier nothing.
+   * actions-core is a bare manifest, so the generators cannot load the folder. The release that holds the
+   * test-data generator is downloaded already: a tarball of the same layout.
    */
   let dir: string
   let result: SpawnSyncReturns<string>
+  let jestArgs: string[]
+  let updated: SpawnSyncReturns<string>
+  let updatingJestArgs: string[]
+  const generator = 'exports.generateTestData = () => [{}, {}]\n'
+
+  const check = (...args: string[]) =>
+    spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/segment/check.ts', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, SEGMENT_CHECK_DIR: dir }
+    })
+  const argsOfJest = () => JSON.parse(readFileSync(path.join(dir, 'jest-args.json'), 'utf8')) as string[]
 
   const write = (file: string, content: string) => {
     mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
@@ -347,8 +500,15 @@ describe('npm run check:segment, on a subset whose tools are stand-ins', () => {
     write(
       'node_modules/jest/bin/jest.js',
       `const out = process.argv.find((a) => a.startsWith('--outputFile=')).slice(13)\n` +
-        `require('fs').writeFileSync(out, ${JSON.stringify(jestReport)})\n`
+        `require('fs').writeFileSync(out, ${JSON.stringify(jestReport)})\n` +
+        `require('fs').writeFileSync(${JSON.stringify(path.join(dir, 'jest-args.json'))}, JSON.stringify(process.argv.slice(2)))\n`
     )
+    write('release/package/dist/lib/test-data.js', generator)
+    write('release/package/dist/lib/test-data.d.ts', 'export declare function generateTestData(): any[]\n')
+    write('release/package/dist/index.js', '')
+    mkdirSync(path.join(dir, 'downloads'))
+    const tarball = path.join(dir, 'downloads', tarballName(SEGMENT_TEST_DATA.name, SEGMENT_TEST_DATA.version))
+    expect(spawnSync('tar', ['-czf', tarball, '-C', path.join(dir, 'release'), 'package']).status).toBe(0)
     write('node_modules/typescript/bin/tsc', '')
     write(
       'node_modules/eslint/bin/eslint.js',
@@ -356,19 +516,18 @@ describe('npm run check:segment, on a subset whose tools are stand-ins', () => {
         'process.exitCode = 1\n'
     )
     write('node_modules/prettier/bin-prettier.js', '')
-    result = spawnSync(process.execPath, [require.resolve('tsx/cli'), 'scripts/segment/check.ts'], {
-      cwd: root,
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, SEGMENT_CHECK_DIR: dir }
-    })
-  }, 60_000)
+    result = check()
+    jestArgs = argsOfJest()
+    updated = check('--update-snapshots')
+    updatingJestArgs = argsOfJest()
+  }, 120_000)
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   it('installs nothing, prints a line per gate and a summary, and exits 1', () => {
     const summary = result.stdout.slice(result.stdout.indexOf('\nSummary ('))
     expect(result.stdout).not.toContain('Installing')
+    expect(result.stdout).not.toContain('Fetching')
     expect(summary.split('\n').slice(2)).toEqual([
       'PASS     tests         jest 27.5.1 + ts-jest 27.1.5: 75 tests in 8 suites pass',
       'PASS     type check    tsc 5.5.4 -p tsconfig.build.json --noEmit: no errors',
@@ -393,5 +552,31 @@ describe('npm run check:segment, on a subset whose tools are stand-ins', () => {
       result.stdout.indexOf('FAIL     layout')
     )
     expect(generated).toContain("\n    Error: Cannot find module '@segment/actions-core'")
+  })
+
+  it("puts the release's test-data generator where the monorepo has it, and nothing else of the release", () => {
+    const lib = path.join(dir, SEGMENT_TEST_DATA.target)
+    expect(readdirSync(lib).sort()).toEqual(['test-data.d.ts', 'test-data.js'])
+    expect(readFileSync(path.join(lib, 'test-data.js'), 'utf8')).toBe(generator)
+  })
+
+  it('runs jest under --ci, where a snapshot missing or different fails its test', () => {
+    expect(jestArgs).toContain('--ci')
+    expect(jestArgs).not.toContain('-u')
+  })
+
+  it('with --update-snapshots, has jest write them, and leaves test/segment/ as it is when jest changed none', () => {
+    expect(updatingJestArgs).toEqual(expect.arrayContaining(['-u', '--ci=false']))
+    expect(updatingJestArgs).not.toContain('--ci')
+    expect(updated.stdout).toContain(
+      'PASS     tests         jest 27.5.1 + ts-jest 27.1.5: 75 tests in 8 suites pass\n' +
+        '    test/segment/ holds the snapshots as jest wrote them\n'
+    )
+  })
+
+  it('refuses an argument it does not know, before it installs anything', () => {
+    const refused = check('--update')
+    expect(refused.stderr).toContain('usage: npm run check:segment [-- --update-snapshots]')
+    expect(refused.status).toBe(2)
   })
 })

@@ -4,13 +4,20 @@ import path from 'path'
 import { DESTINATIONS_DIR, writeSubsetConfig } from './check/config'
 import { eslintGate, generatedGate, layoutGate, prettierGate, Subset, testsGate, typecheckGate } from './check/gates'
 import { exitCode, gateLine, GateResult, outputBlock, summaryText } from './check/summary'
-import { installSubset } from './check/subset'
+import { copySnapshotsBack } from './check/snapshots'
+import { installSubset, provideTestData } from './check/subset'
 import { exportSegmentFolder, SEGMENT_FOLDER } from './export'
+import { ROOT } from './prettier2'
 import { run } from './sync'
 
-/** The gates, in the order the monorepo's CI runs them: unit tests, build, lint, then the generated files. */
-const GATES: [string, (subset: Subset) => GateResult | Promise<GateResult>][] = [
-  ['tests', testsGate],
+type Gate = (subset: Subset) => GateResult | Promise<GateResult>
+
+/**
+ * The gates, in the order the monorepo's CI runs them: unit tests, build, lint, then the generated files; the tests
+ * write the snapshots instead of comparing them with `updateSnapshots`.
+ */
+const gates = ({ updateSnapshots }: { updateSnapshots: boolean }): [string, Gate][] => [
+  ['tests', (subset) => testsGate(subset, { updateSnapshots })],
   ['type check', typecheckGate],
   ['eslint', eslintGate],
   ['prettier', prettierGate],
@@ -37,16 +44,49 @@ function report(result: GateResult, log?: string) {
   if (result.output) console.log(outputBlock(result.output, log))
 }
 
+/** Where the export takes the tests (and their snapshots) from, laid out as the folder. */
+const TESTS = path.join(ROOT, 'test', 'segment')
+
+/** After jest wrote the snapshots, copies them to test/segment/ and says which it changed. */
+async function keepSnapshots(result: GateResult, subset: Subset) {
+  if (result.status !== 'PASS') {
+    console.log('    Snapshots not copied back to test/segment/: the tests did not pass.')
+    return
+  }
+  const { written, deleted } = await copySnapshotsBack(subset.folder, TESTS, subset.files)
+  const inTests = (file: string) => path.relative(ROOT, path.join(TESTS, file)).split(path.sep).join('/')
+  const lines = [
+    ...written.map((file) => `wrote ${inTests(file)}`),
+    ...deleted.map((file) => `deleted ${inTests(file)}`)
+  ]
+  console.log(
+    (lines.length > 0 ? lines : ['test/segment/ holds the snapshots as jest wrote them'])
+      .map((line) => `    ${line}`)
+      .join('\n')
+  )
+}
+
 /**
- * `npm run check:segment`: exports the destination into a subset of Segment's monorepo built from the versions in
- * its yarn.lock and runs Segment's gates on the folder there, under Node 22; prints a line per gate, the output of
- * those that did not pass, and exits 1 unless every gate passed.
+ * `npm run check:segment [-- --update-snapshots]`: exports the destination into a subset of Segment's monorepo
+ * built from the versions in its yarn.lock and runs Segment's gates on the folder there, under Node 22; prints a
+ * line per gate, the output of those that did not pass, and exits 1 unless every gate passed. With
+ * `--update-snapshots`, jest writes the snapshots instead of comparing them, and they are copied back to
+ * test/segment/ when the tests pass.
  */
 run(async () => {
+  const args = process.argv.slice(2)
+  const updateSnapshots = args.includes('--update-snapshots')
+  if (args.some((arg) => arg !== '--update-snapshots')) {
+    console.error('usage: npm run check:segment [-- --update-snapshots]')
+    return 2
+  }
+  const checks = gates({ updateSnapshots })
   const dir = path.resolve(process.env.SEGMENT_CHECK_DIR || DEFAULT_DIR)
   const started = Date.now()
-  const { node, version } = await installSubset(dir, (line) => console.log(line))
+  const log = (line: string) => console.log(line)
+  const { node, version } = await installSubset(dir, log)
   await writeSubsetConfig(dir)
+  await provideTestData(dir, log)
   const logs = path.join(dir, 'logs')
   await fs.mkdir(logs, { recursive: true })
 
@@ -57,17 +97,18 @@ run(async () => {
     await exportSegmentFolder(folder)
   } catch (error) {
     results.push({ name: 'export', status: 'FAIL', summary: (error as Error).message })
-    for (const [name] of GATES) results.push({ name, status: 'NOT RUN', summary: 'the export failed' })
+    for (const [name] of checks) results.push({ name, status: 'NOT RUN', summary: 'the export failed' })
   }
 
   if (results.length === 0) {
     const subset: Subset = { dir, node, folder, logs, files: await filesUnder(folder) }
     console.log(`Segment's gates on ${path.join(DESTINATIONS_DIR, SEGMENT_FOLDER)}/ (${subset.files.length} files)`)
     console.log(`in ${dir}, under Node ${version}:`)
-    for (const [name, gate] of GATES) {
+    for (const [name, gate] of checks) {
       const result = await gate(subset)
       results.push(result)
       report(result, path.join(logs, `${name.replace(' ', '')}.log`))
+      if (name === 'tests' && updateSnapshots) await keepSnapshots(result, subset)
     }
   } else {
     results.forEach((result) => report(result))

@@ -1,4 +1,4 @@
-import { promises as fs } from 'fs'
+import { Dirent, promises as fs } from 'fs'
 import { isBuiltin } from 'module'
 import path from 'path'
 import ts from 'typescript'
@@ -16,7 +16,10 @@ export const SEGMENT_PATH = `packages/destination-actions/src/destinations/${SEG
 export const PACKAGES = ['@segment/actions-core', 'zod']
 
 const SRC = path.join(ROOT, 'src')
-/** Tests written in the monorepo's style; they become the folder's `__tests__/`. */
+/**
+ * Tests written in the monorepo's style, laid out as the folder: `test/segment/X` lands at `X` (the destination's
+ * tests in `__tests__/`, each action's in `<action>/__tests__/`), with the jest snapshots beside them.
+ */
 const TESTS = path.join(ROOT, 'test', 'segment')
 const PULL_REQUESTS = path.join(__dirname, 'pull-requests')
 /** The file beside each stage's folder that holds its pull request's description. */
@@ -74,17 +77,38 @@ async function destinationSources(stage: Stage): Promise<Map<string, string>> {
 
 /** Where a file of this repository lands in the folder. */
 function exportedPath(file: string): string {
-  if (isInside(TESTS, file)) return path.join('__tests__', path.relative(TESTS, file))
+  if (isInside(TESTS, file)) {
+    const landed = path.relative(TESTS, file)
+    if (!landed.split(path.sep).includes('__tests__')) {
+      throw new Error(`${path.relative(ROOT, file)} is outside a __tests__ folder, where the folder's tests are`)
+    }
+    return landed
+  }
   if (isInside(SRC, file)) return path.relative(SRC, file)
   throw new Error(`${file} is not part of the export`)
 }
 
 /**
- * A test with its relative imports pointing where the files land ('../../src' becomes '../index'), formatted
- * again with Prettier 2 since the new paths change the lines' lengths.
+ * Declarations of destination-actions' own modules that the tests import (its test-data generator), laid out as
+ * its src/ (`lib/test-data.d.ts`): the export points such an import at the module itself.
+ */
+const MONOREPO_MODULES = path.join(ROOT, 'test', 'monorepo')
+const MONOREPO_SRC = 'packages/destination-actions/src'
+
+/** The specifier that imports the monorepo's module `module` (relative to its src/) from the folder's `from`. */
+function monorepoSpecifier(from: string, module: string): string {
+  const importer = path.posix.join(SEGMENT_PATH, from.split(path.sep).join('/'))
+  return path.posix.relative(importer, path.posix.join(MONOREPO_SRC, module.split(path.sep).join('/')))
+}
+
+/**
+ * A test with its relative imports pointing where the files land ('../../../src' becomes '../index', and
+ * '../../monorepo/lib/test-data' the monorepo's '../../../lib/test-data'), formatted again with Prettier 2 since
+ * the new paths change the lines' lengths. A jest snapshot is copied as it is: jest compares it as written.
  */
 async function rewriteTest(file: string): Promise<string> {
   const text = await fs.readFile(file, 'utf8')
+  if (file.endsWith('.snap')) return text
   const from = path.dirname(exportedPath(file))
   let rewritten = text
   // From the end, so that earlier positions stay valid.
@@ -93,10 +117,20 @@ async function rewriteTest(file: string): Promise<string> {
       if (PACKAGES.includes(packageOf(fileName)) || fileName === 'nock' || isBuiltin(fileName)) continue
       throw new Error(`${path.relative(ROOT, file)} imports '${fileName}'; Segment's tests have actions-core and nock`)
     }
-    const target = await resolveRelative(file, fileName)
-    const landed = exportedPath(target).replace(/\.ts$/, '')
-    let specifier = path.relative(from, landed).split(path.sep).join('/')
-    if (!specifier.startsWith('.')) specifier = `./${specifier}`
+    const base = path.resolve(path.dirname(file), fileName)
+    let specifier: string
+    if (isInside(MONOREPO_MODULES, base)) {
+      if (!(await fs.stat(`${base}.d.ts`).catch(() => undefined))) {
+        throw new Error(
+          `${path.relative(ROOT, file)} imports '${fileName}', which ${path.relative(ROOT, MONOREPO_MODULES)}/ does not declare`
+        )
+      }
+      specifier = monorepoSpecifier(from, path.relative(MONOREPO_MODULES, base))
+    } else {
+      const landed = exportedPath(await resolveRelative(file, fileName)).replace(/\.ts$/, '')
+      specifier = path.relative(from, landed).split(path.sep).join('/')
+      if (!specifier.startsWith('.')) specifier = `./${specifier}`
+    }
     // `pos` is where TypeScript's scan met the specifier, its quote included.
     const start = text.indexOf(fileName, pos)
     rewritten = rewritten.slice(0, start) + specifier + rewritten.slice(start + fileName.length)
@@ -104,10 +138,13 @@ async function rewriteTest(file: string): Promise<string> {
   return prettier2.format(rewritten, { ...segmentPrettierOptions(), filepath: file })
 }
 
+/** The TypeScript files under `dir`, and the jest snapshots in its `__snapshots__` folders. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true })
+  const isSnapshot = (entry: Dirent) =>
+    entry.name.endsWith('.snap') && path.basename(entry.parentPath) === '__snapshots__'
   return entries
-    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .filter((entry) => entry.isFile() && (entry.name.endsWith('.ts') || isSnapshot(entry)))
     .map((entry) => path.join(entry.parentPath, entry.name))
     .sort()
 }

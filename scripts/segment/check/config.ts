@@ -1,5 +1,6 @@
 import { promises as fs } from 'fs'
 import path from 'path'
+import { ROOT } from '../prettier2'
 
 /**
  * The monorepo's settings that decide whether a destination folder passes, restated as facts and laid out as
@@ -61,26 +62,11 @@ export const JEST_CONFIG = {
   testPathIgnorePatterns: ['/node_modules/', '/dist/', '__tests__/__helpers__/']
 }
 
-/** What destination-actions' test/setup-after-env.ts does around every test file. */
-const JEST_SETUP = `import nock from 'nock'
-
-// No interceptor outlives a test; only loopback is reached for real; nock lets go of http at the end.
-beforeEach(() => {
-  nock.cleanAll()
-})
-
-beforeAll(() => {
-  nock.disableNetConnect()
-  nock.enableNetConnect('127.0.0.1')
-  if (!nock.isActive()) nock.activate()
-})
-
-afterAll(() => {
-  nock.restore()
-  nock.enableNetConnect()
-  nock.cleanAll()
-})
-`
+/**
+ * destination-actions' test/setup-after-env.ts, which its jest runs around every test file. This repository runs
+ * test/segment/ with the same file, so the subset gets that file's text.
+ */
+export const JEST_SETUP_FILE = path.join(ROOT, 'test', 'segment-setup-after-env.ts')
 
 const BAN_TS_COMMENT = {
   'ts-expect-error': 'allow-with-description',
@@ -186,7 +172,7 @@ export async function writeSubsetConfig(dir: string): Promise<void> {
       path.join(PACKAGE_DIR, 'package.json'),
       json({ name: '@segment/action-destinations', private: true, jest: JEST_CONFIG })
     ],
-    [path.join(PACKAGE_DIR, 'test', 'setup-after-env.ts'), JEST_SETUP]
+    [path.join(PACKAGE_DIR, 'test', 'setup-after-env.ts'), await fs.readFile(JEST_SETUP_FILE, 'utf8')]
   ]
   for (const [file, content] of files) await fs.writeFile(path.join(dir, file), content)
 }

@@ -33,7 +33,11 @@ async function logged(subset: Subset, gate: string, ran: ToolRun): Promise<ToolR
   return ran
 }
 
-export async function testsGate(subset: Subset): Promise<GateResult> {
+/**
+ * jest on the folder. Under --ci, as the monorepo's CI runs it, a snapshot missing or different fails its test;
+ * `updateSnapshots` has jest write them instead (-u, and --ci=false, since a CI environment would turn --ci on).
+ */
+export async function testsGate(subset: Subset, { updateSnapshots = false } = {}): Promise<GateResult> {
   const report = path.join(subset.logs, 'jest-report.json')
   await fs.rm(report, { force: true })
   const packageDir = path.join(subset.dir, PACKAGE_DIR)
@@ -41,7 +45,7 @@ export async function testsGate(subset: Subset): Promise<GateResult> {
     subset.node,
     [
       modules(subset, 'jest', 'bin', 'jest.js'),
-      '--ci',
+      ...(updateSnapshots ? ['-u', '--ci=false'] : ['--ci']),
       '--json',
       `--outputFile=${report}`,
       path.relative(packageDir, subset.folder)

@@ -26,8 +26,40 @@ export const JestReport = z.object({
   numFailedTestSuites: z.number(),
   numRuntimeErrorTestSuites: z.number(),
   numTotalTests: z.number(),
-  numFailedTests: z.number()
+  numFailedTests: z.number(),
+  // What became of the snapshots: written (added) or rewritten (updated) where jest may write them; different, or
+  // missing under --ci (unmatched), and no longer asserted (unchecked, and whole files: filesRemoved) fail a run
+  // that does not update them, even when every test passed.
+  snapshot: z
+    .object({
+      matched: z.number(),
+      added: z.number(),
+      updated: z.number(),
+      unmatched: z.number(),
+      unchecked: z.number(),
+      filesRemoved: z.number()
+    })
+    .optional()
 })
+
+type Snapshots = NonNullable<z.infer<typeof JestReport>['snapshot']>
+
+/** What a run did with the snapshots, after the tests' counts: `, 16 snapshots match`; nothing without any. */
+function snapshotNote(s: Snapshots | undefined): string {
+  if (!s) return ''
+  const parts: [number, string][] = [
+    [s.matched, 'snapshots match'],
+    [s.added, 'snapshots written'],
+    [s.updated, 'snapshots updated'],
+    [s.unmatched, 'snapshots missing or different'],
+    [s.unchecked, 'snapshots obsolete'],
+    [s.filesRemoved, 'snapshot files obsolete']
+  ]
+  return parts
+    .filter(([count]) => count > 0)
+    .map(([count, what]) => `, ${count} ${what}`)
+    .join('')
+}
 
 export function judgeTests(ran: ToolRun, report: unknown): GateResult {
   const name = 'tests'
@@ -40,14 +72,19 @@ export function judgeTests(ran: ToolRun, report: unknown): GateResult {
   if (r.numTotalTestSuites === 0 || (r.numTotalTests === 0 && r.numRuntimeErrorTestSuites === 0)) {
     return { name, status: 'NOT RUN', summary: `${what} found no test to run`, output: ran.output }
   }
+  const snapshots = snapshotNote(r.snapshot)
   if (r.success && ran.code === 0) {
-    return { name, status: 'PASS', summary: `${what}: ${r.numTotalTests} tests in ${r.numTotalTestSuites} suites pass` }
+    return {
+      name,
+      status: 'PASS',
+      summary: `${what}: ${r.numTotalTests} tests in ${r.numTotalTestSuites} suites pass${snapshots}`
+    }
   }
   const broken = r.numRuntimeErrorTestSuites > 0 ? `, ${r.numRuntimeErrorTestSuites} suites failed to run` : ''
   return {
     name,
     status: 'FAIL',
-    summary: `${what}: ${r.numFailedTests} of ${r.numTotalTests} tests fail, in ${r.numFailedTestSuites} of ${r.numTotalTestSuites} suites${broken}`,
+    summary: `${what}: ${r.numFailedTests} of ${r.numTotalTests} tests fail, in ${r.numFailedTestSuites} of ${r.numTotalTestSuites} suites${broken}${snapshots}`,
     output: ran.output
   }
 }
@@ -97,6 +134,11 @@ export function strayFiles(files: string[]): string[] {
     if (file.endsWith('.md')) return [`${file}: no destination folder in the monorepo holds a .md file`]
     if (/(^|\/)__tests__\/__helpers__\//.test(file)) {
       return [`${file}: no destination folder has __tests__/__helpers__/ beside its tests (one action of hubspot does)`]
+    }
+    // The monorepo's jest takes every .ts file in a __tests__ folder for a test file: a module there fails as
+    // "Your test suite must contain at least one test".
+    if (/(^|\/)__tests__\//.test(file) && file.endsWith('.ts') && !file.endsWith('.test.ts')) {
+      return [`${file}: jest runs every .ts file in a __tests__ folder as a test file; only *.test.ts belong there`]
     }
     return []
   })

@@ -28,10 +28,30 @@ export const SEGMENT_VERSIONS: Record<string, string> = {
   liquidjs: '10.27.2',
   // packages/cli, whose generate:types compiles the fields' JSON schema with it (^10.1.5).
   'json-schema-to-typescript': '10.1.5',
+  // The root's dependencies: chance ^1.1.8, which destination-actions' test-data generator (SEGMENT_TEST_DATA)
+  // draws its values from, and its types, @types/chance ^1.1.3.
+  chance: '1.1.8',
+  '@types/chance': '1.1.3',
   // No package there depends on zod: the yarn.lock holds only 3.22.4, for a browser-testing tool, and
   // `npm run check:zod3` covers that one. The pull request adds zod to destination-actions; a `^3` range resolves
   // to 3.25.76, the last zod 3.
   zod: '3.25.76'
+}
+
+/**
+ * Where the subset's packages/destination-actions/src/lib/test-data.{js,d.ts} come from, the generator the snapshot
+ * tests import: the npm registry's release of destination-actions (the registry is reachable where GitHub may not
+ * be), whose tarball holds it compiled as dist/lib/test-data.js and .d.ts. The monorepo's git history shows that
+ * src/lib/test-data.ts is the same file at this release's tag (@segment/action-destinations@3.497.0, 7451efe1da)
+ * and at 970a17ee, the commit the other pins are read from: its last change (42598d24fb, minimum and maximum for
+ * numbers) is in both, so the snapshots it seeds are the monorepo's.
+ */
+export const SEGMENT_TEST_DATA = {
+  name: '@segment/action-destinations',
+  version: '3.497.0',
+  /** The two files taken from the tarball, and where they go in the subset, as in the monorepo. */
+  files: ['package/dist/lib/test-data.js', 'package/dist/lib/test-data.d.ts'],
+  target: 'packages/destination-actions/src/lib'
 }
 
 /**

@@ -6,6 +6,7 @@ import {
   needsNodeFromNpm,
   SEGMENT_CORE_DEPENDENCIES,
   SEGMENT_NODE,
+  SEGMENT_TEST_DATA,
   SEGMENT_VERSIONS,
   subsetPackageJson,
   versionMismatches
@@ -123,4 +124,42 @@ export async function installSubset(
     )
   }
   return { node, version }
+}
+
+/** The file `npm pack` names a package's tarball: `@scope/name@1.2.3` as `scope-name-1.2.3.tgz`. */
+export const tarballName = (name: string, version: string) =>
+  `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`
+
+/**
+ * Puts destination-actions' test-data generator where the monorepo has it (SEGMENT_TEST_DATA): the two files from
+ * the release's tarball, which `npm pack` fetches from the registry once into the subset's downloads/.
+ */
+export async function provideTestData(dir: string, log: (line: string) => void): Promise<void> {
+  const { name, version, files, target } = SEGMENT_TEST_DATA
+  const downloads = path.join(dir, 'downloads')
+  const tarball = path.join(downloads, tarballName(name, version))
+  if (!(await fs.stat(tarball).catch(() => undefined))) {
+    log(`Fetching ${name}@${version} for its test-data generator (npm pack)…`)
+    await fs.mkdir(downloads, { recursive: true })
+    const args = ['pack', `${name}@${version}`, '--pack-destination', downloads, '--loglevel', 'error']
+    const npm = spawnSync('npm', args, { cwd: dir, encoding: 'utf8', timeout: INSTALL_TIMEOUT_MS })
+    if (npm.status !== 0 || !(await fs.stat(tarball).catch(() => undefined))) {
+      throw new Error(
+        `npm pack ${name}@${version} failed (${npm.error?.message ?? `exit code ${npm.status}`}):\n${npm.stderr}`
+      )
+    }
+  }
+  const lib = path.join(dir, target)
+  await fs.mkdir(lib, { recursive: true })
+  // Without their folders (package/dist/lib/), straight into the monorepo's.
+  const folders = String(files[0].split('/').length - 1)
+  const tar = spawnSync('tar', ['-xzf', tarball, '-C', lib, `--strip-components=${folders}`, ...files], {
+    encoding: 'utf8',
+    timeout: INSTALL_TIMEOUT_MS
+  })
+  if (tar.status !== 0) {
+    throw new Error(
+      `tar could not take ${files.join(', ')} from ${tarball} (${tar.error?.message ?? tar.stderr.trim()})`
+    )
+  }
 }

@@ -1,22 +1,56 @@
 import nock from 'nock'
-import { createTestIntegration } from '@segment/actions-core'
+import { createTestEvent, createTestIntegration, defaultValues } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import Destination from '../../src'
-import {
-  API,
-  audienceEvent,
-  auth,
-  contact,
-  importPath,
-  isolateNetwork,
-  mappingWith,
-  newSettings,
-  serveCheckBoxes
-} from './__helpers__/listrak'
+import Destination from '../../../../src'
 
 const testDestination = createTestIntegration(Destination)
 
-isolateNetwork()
+const API = 'https://api.listrak.com'
+const auth = { accessToken: 'test-access-token', refreshToken: '' }
+const importPath = (listId: number) => `/email/v1/List/${listId}/Contact/SegmentationField`
+
+let clients = 0
+
+/** Settings with a client ID no other test uses: the destination keeps each list's fields per client and list. */
+function newSettings() {
+  clients += 1
+  return { client_id: `test-client-${clients}`, client_secret: 'test-client-secret' }
+}
+
+/** Answers the reads of a list's profile fields: one group of check boxes with the given IDs. */
+function serveCheckBoxes(listId: number, fieldIds: number[]) {
+  nock(API)
+    .get(`/email/v1/List/${listId}/SegmentationFieldGroup`)
+    .reply(200, { status: 200, data: [{ segmentationFieldGroupId: 1, segmentationFieldGroupName: 'Fields' }] })
+    .get(`/email/v1/List/${listId}/SegmentationFieldGroup/1/SegmentationField`)
+    .reply(200, {
+      status: 200,
+      data: fieldIds.map((id) => ({
+        segmentationFieldId: id,
+        segmentationFieldName: `field_${id}`,
+        dataType: 'CheckBox',
+        maxLength: 3
+      }))
+    })
+}
+
+/** A contact as Listrak's import receives it. */
+const contact = (emailAddress: string, ...values: [fieldId: number, value: string][]) => ({
+  emailAddress,
+  segmentationFieldValues: values.map(([segmentationFieldId, value]) => ({ segmentationFieldId, value }))
+})
+
+/** A track event for a contact, as Engage sends it for an audience, with `overrides` on top. */
+const audienceEvent = (email: string, overrides: Partial<SegmentEvent> = {}) =>
+  createTestEvent({
+    event: 'Audience Entered',
+    properties: { audience_key: 'listrak_audience', listrak_audience: true },
+    context: {
+      traits: { email },
+      personas: { computation_key: 'listrak_audience', computation_class: 'audience' }
+    },
+    ...overrides
+  })
 
 /** Records each import posted to a list and answers it with 201. */
 function acceptImports(listId: number) {
@@ -36,13 +70,13 @@ function executeBatch(events: SegmentEvent[], fields: JSONObject) {
     events,
     settings: newSettings(),
     auth,
-    mapping: mappingWith(fields)
+    mapping: { ...(defaultValues(Destination.actions.updateEmailContactProfileFields.fields) as JSONObject), ...fields }
   })
 }
 
 /** An event whose field 456 takes the value at `properties.value`. */
 const valueEvent = (email: string, value: string, listId = 123) =>
-  audienceEvent(email, 'listrak_audience', { properties: { value, listId } })
+  audienceEvent(email, { properties: { value, listId } })
 const byValue = { listId: 123, profileFieldValues: { '456': { '@path': '$.properties.value' } } }
 
 describe('Update Email Contact Profile Fields, batches', () => {
@@ -66,8 +100,8 @@ describe('Update Email Contact Profile Fields, batches', () => {
     serveCheckBoxes(123, [456, 457])
     const received = acceptImports(123)
     const events = [
-      audienceEvent('jane@example.com', 'listrak_audience', { properties: { a: 'on', b: 'on' } }),
-      audienceEvent('Jane@Example.com', 'listrak_audience', { properties: { a: 'off' } })
+      audienceEvent('jane@example.com', { properties: { a: 'on', b: 'on' } }),
+      audienceEvent('Jane@Example.com', { properties: { a: 'off' } })
     ]
     const mapping = {
       listId: 123,
@@ -150,12 +184,12 @@ describe('useAudienceKey in a batch', () => {
     serveCheckBoxes(123, [456])
     const received = acceptImports(123)
     const events = [
-      audienceEvent('ann@example.com', 'listrak_audience', {
+      audienceEvent('ann@example.com', {
         event: 'Some Event',
         properties: { listrak_audience: false }
       }),
-      audienceEvent('bob@example.com', 'listrak_audience', { event: 'Audience Entered', properties: {} }),
-      audienceEvent('cat@example.com', 'listrak_audience', { event: 'Audience Exited', properties: {} })
+      audienceEvent('bob@example.com', { event: 'Audience Entered', properties: {} }),
+      audienceEvent('cat@example.com', { event: 'Audience Exited', properties: {} })
     ]
 
     const results = await executeBatch(events, { listId: 123, profileFieldValues: { '456': 'useAudienceKey' } })

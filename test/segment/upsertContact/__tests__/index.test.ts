@@ -1,12 +1,37 @@
 import nock from 'nock'
-import { createTestEvent, createTestIntegration, defaultValues } from '@segment/actions-core'
+import { createTestEvent, createTestIntegration, defaultValues, PayloadValidationError } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import Destination from '../../src'
-import { API, audienceEvent, auth, isolateNetwork, newSettings, serveCheckBoxes } from './__helpers__/listrak'
+import Destination from '../../../../src'
 
 const testDestination = createTestIntegration(Destination)
 
-isolateNetwork()
+const API = 'https://api.listrak.com'
+const auth = { accessToken: 'test-access-token', refreshToken: '' }
+
+let clients = 0
+
+/** Settings with a client ID no other test uses: the destination keeps each list's fields per client and list. */
+function newSettings() {
+  clients += 1
+  return { client_id: `test-client-${clients}`, client_secret: 'test-client-secret' }
+}
+
+/** Answers the reads of list 123's profile fields: one group of check boxes with the given IDs. */
+function serveCheckBoxes(fieldIds: number[]) {
+  nock(API)
+    .get('/email/v1/List/123/SegmentationFieldGroup')
+    .reply(200, { status: 200, data: [{ segmentationFieldGroupId: 1, segmentationFieldGroupName: 'Fields' }] })
+    .get('/email/v1/List/123/SegmentationFieldGroup/1/SegmentationField')
+    .reply(200, {
+      status: 200,
+      data: fieldIds.map((id) => ({
+        segmentationFieldId: id,
+        segmentationFieldName: `field_${id}`,
+        dataType: 'CheckBox',
+        maxLength: 3
+      }))
+    })
+}
 
 const contactPath = (listId: number) => `/email/v1/List/${listId}/Contact`
 
@@ -19,6 +44,17 @@ const mappingWith = (fields: JSONObject): JSONObject => ({
 /** A track event from a signed-up customer. */
 const signUp = (email: string, properties: JSONObject = {}) =>
   createTestEvent({ event: 'Signed Up', userId: `id-${email}`, properties, context: { traits: { email } } })
+
+/** An Engage audience event for a contact, without the membership in its properties: the event name tells. */
+const audienceEvent = (email: string, event: string) =>
+  createTestEvent({
+    event,
+    properties: {},
+    context: {
+      traits: { email },
+      personas: { computation_key: 'listrak_audience', computation_class: 'audience' }
+    }
+  })
 
 /** Records each contact posted to a list, with its query string, and answers 201. */
 function acceptContacts(listId: number) {
@@ -45,7 +81,7 @@ function executeBatch(events: SegmentEvent[], fields: JSONObject) {
 
 describe('Create or Update Contact, one event', () => {
   it('creates or updates the contact with its state, external ID and profile fields', async () => {
-    serveCheckBoxes(123, [456])
+    serveCheckBoxes([456])
     const received = acceptContacts(123)
 
     await testDestination.testAction('upsertContact', {
@@ -106,7 +142,7 @@ describe('Create or Update Contact, one event', () => {
 
 describe('Create or Update Contact, batches', () => {
   it('merges events for one address into one request; the later event wins per field', async () => {
-    serveCheckBoxes(123, [456, 457])
+    serveCheckBoxes([456, 457])
     const received = acceptContacts(123)
     const events = [
       signUp('jane@example.com', { a: 'on', b: 'on' }),
@@ -157,11 +193,11 @@ describe('Create or Update Contact, batches', () => {
   })
 
   it('turns audience members on and leavers off with useAudienceKey', async () => {
-    serveCheckBoxes(123, [456])
+    serveCheckBoxes([456])
     const received = acceptContacts(123)
     const events = [
-      audienceEvent('ann@example.com', 'listrak_audience', { event: 'Audience Entered', properties: {} }),
-      audienceEvent('bob@example.com', 'listrak_audience', { event: 'Audience Exited', properties: {} })
+      audienceEvent('ann@example.com', 'Audience Entered'),
+      audienceEvent('bob@example.com', 'Audience Exited')
     ]
 
     await executeBatch(events, { listId: 123, profileFieldValues: { '456': 'useAudienceKey' } })
@@ -178,5 +214,111 @@ describe('Create or Update Contact, batches', () => {
         })
       ])
     )
+  })
+})
+
+describe('Create or Update Contact: email addresses', () => {
+  /** Sends one event through `perform`, to list 123 with field 456 on and `fields` on top. */
+  const perform = (email: string, fields: JSONObject = {}) =>
+    testDestination.testAction('upsertContact', {
+      event: signUp(email),
+      settings: newSettings(),
+      auth,
+      useDefaultMappings: true,
+      mapping: { listId: 123, profileFieldValues: { '456': 'on' }, ...fields, enable_batching: false }
+    })
+
+  const addressesOf = (received: { body: unknown }[]) =>
+    received.map(({ body }) => (body as { emailAddress: string }).emailAddress)
+
+  beforeEach(() => serveCheckBoxes([456]))
+
+  it('sends an address with spaces around it trimmed (perform)', async () => {
+    const received = acceptContacts(123)
+
+    await perform(' padded@example.com ')
+
+    expect(addressesOf(received)).toEqual(['padded@example.com'])
+  })
+
+  it('sends addresses with spaces around them trimmed (performBatch)', async () => {
+    const received = acceptContacts(123)
+
+    const results = await executeBatch([signUp(' padded@example.com '), signUp('trailing@example.com ')], {
+      listId: 123,
+      profileFieldValues: { '456': 'on' }
+    })
+
+    expect(results.map((result) => result.status < 300)).toEqual([true, true])
+    expect(addressesOf(received).sort()).toEqual(['padded@example.com', 'trailing@example.com'])
+  })
+
+  it('refuses an address that is not one, naming the field and the value as it was read', async () => {
+    const received = acceptContacts(123)
+
+    const refusal = perform(' jane@ ')
+
+    await expect(refusal).rejects.toBeInstanceOf(PayloadValidationError)
+    await expect(refusal).rejects.toThrow(new Error('Email Address " jane@ " is not a valid email address.'))
+    expect(received).toEqual([])
+  })
+
+  it('refuses the bad address of a batch alone, naming it', async () => {
+    const received = acceptContacts(123)
+
+    const results = await executeBatch([signUp('jane@'), signUp(' padded@example.com ')], {
+      listId: 123,
+      profileFieldValues: { '456': 'on' }
+    })
+
+    expect(results[0]).toMatchObject({
+      status: 400,
+      errormessage: 'Email Address "jane@" is not a valid email address.'
+    })
+    expect(results[1].status).toBeLessThan(300)
+    expect(addressesOf(received)).toEqual(['padded@example.com'])
+  })
+
+  it('names a bad address and a value that does not fit its field in one message', async () => {
+    const received = acceptContacts(123)
+
+    await expect(perform('jane@', { profileFieldValues: { '456': 'maybe' } })).rejects.toThrow(
+      new Error(
+        'Email Address "jane@" is not a valid email address. Profile Field Values: field 456 ("field_456", a check ' +
+          'box) takes "on" or "off", not "maybe".'
+      )
+    )
+    expect(received).toEqual([])
+  })
+})
+
+describe('Create or Update Contact: New Email Address', () => {
+  it('sends a new address with spaces around it trimmed', async () => {
+    const received = acceptContacts(123)
+
+    await testDestination.testAction('upsertContact', {
+      event: signUp('old@example.com'),
+      settings: newSettings(),
+      auth,
+      useDefaultMappings: true,
+      mapping: { listId: 123, newEmailAddress: ' new@example.com ', enable_batching: false }
+    })
+
+    expect(received.map(({ query }) => query.newEmailAddress)).toEqual(['new@example.com'])
+  })
+
+  it('refuses a new address that is not one, naming that field and the value as it was read', async () => {
+    const received = acceptContacts(123)
+
+    await expect(
+      testDestination.testAction('upsertContact', {
+        event: signUp('old@example.com'),
+        settings: newSettings(),
+        auth,
+        useDefaultMappings: true,
+        mapping: { listId: 123, newEmailAddress: 'new@ ', enable_batching: false }
+      })
+    ).rejects.toThrow(new Error('New Email Address "new@ " is not a valid email address.'))
+    expect(received).toEqual([])
   })
 })

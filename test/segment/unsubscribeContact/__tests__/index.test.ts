@@ -1,12 +1,13 @@
 import nock from 'nock'
-import { createTestEvent, createTestIntegration, defaultValues } from '@segment/actions-core'
+import { createTestEvent, createTestIntegration, defaultValues, PayloadValidationError } from '@segment/actions-core'
 import type { JSONObject, SegmentEvent } from '@segment/actions-core'
-import Destination from '../../src'
-import { API, auth, isolateNetwork, newSettings } from './__helpers__/listrak'
+import Destination from '../../../../src'
 
 const testDestination = createTestIntegration(Destination)
 
-isolateNetwork()
+const API = 'https://api.listrak.com'
+const auth = { accessToken: 'test-access-token', refreshToken: '' }
+const settings = { client_id: 'test-client', client_secret: 'test-client-secret' }
 
 const contactPath = (listId: number) => `/email/v1/List/${listId}/Contact`
 
@@ -15,7 +16,7 @@ const unsubscribed = (email: string) => createTestEvent({ event: 'Unsubscribed',
 function executeBatch(events: SegmentEvent[], fields: JSONObject) {
   return testDestination.executeBatch('unsubscribeContact', {
     events,
-    settings: newSettings(),
+    settings,
     auth,
     mapping: { ...(defaultValues(Destination.actions.unsubscribeContact.fields) as JSONObject), ...fields }
   })
@@ -38,7 +39,7 @@ describe('Unsubscribe Contact', () => {
 
     await testDestination.testAction('unsubscribeContact', {
       event: unsubscribed('jane@example.com'),
-      settings: newSettings(),
+      settings,
       auth,
       useDefaultMappings: true,
       mapping: { listId: 123, enable_batching: false }
@@ -82,5 +83,71 @@ describe('Unsubscribe Contact', () => {
     const [result] = await executeBatch([unsubscribed('jane@example.com')], { listId: 123 })
 
     expect(result.status).toBe(expected)
+  })
+})
+
+describe('Unsubscribe Contact: email addresses', () => {
+  /** Records the addresses of the contacts posted to list 123, in order, answering each with 201. */
+  function receivedAddresses() {
+    const addresses: string[] = []
+    nock(API)
+      .post(contactPath(123), (body: { emailAddress: string }) => {
+        addresses.push(body.emailAddress)
+        return true
+      })
+      .times(10)
+      .reply(201, { status: 201, resourceId: 'contact-1' })
+    return addresses
+  }
+
+  const perform = (email: string) =>
+    testDestination.testAction('unsubscribeContact', {
+      event: unsubscribed(email),
+      settings,
+      auth,
+      useDefaultMappings: true,
+      mapping: { listId: 123, enable_batching: false }
+    })
+
+  it('sends an address with spaces around it trimmed (perform)', async () => {
+    const addresses = receivedAddresses()
+
+    await perform(' padded@example.com ')
+
+    expect(addresses).toEqual(['padded@example.com'])
+  })
+
+  it('sends addresses with spaces around them trimmed (performBatch)', async () => {
+    const addresses = receivedAddresses()
+
+    const results = await executeBatch([unsubscribed(' padded@example.com '), unsubscribed('trailing@example.com ')], {
+      listId: 123
+    })
+
+    expect(results.map((result) => result.status < 300)).toEqual([true, true])
+    expect(addresses.sort()).toEqual(['padded@example.com', 'trailing@example.com'])
+  })
+
+  it('refuses an address that is not one, naming the field and the value as it was read', async () => {
+    const addresses = receivedAddresses()
+
+    const refusal = perform(' jane@ ')
+
+    await expect(refusal).rejects.toBeInstanceOf(PayloadValidationError)
+    await expect(refusal).rejects.toThrow(new Error('Email Address " jane@ " is not a valid email address.'))
+    expect(addresses).toEqual([])
+  })
+
+  it('refuses the bad address of a batch alone, naming it', async () => {
+    const addresses = receivedAddresses()
+
+    const results = await executeBatch([unsubscribed('jane@'), unsubscribed(' padded@example.com ')], { listId: 123 })
+
+    expect(results[0]).toMatchObject({
+      status: 400,
+      errormessage: 'Email Address "jane@" is not a valid email address.'
+    })
+    expect(results[1].status).toBeLessThan(300)
+    expect(addresses).toEqual(['padded@example.com'])
   })
 })
