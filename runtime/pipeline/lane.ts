@@ -1,4 +1,4 @@
-import { concurrencyOf } from '../../src/mapping/fields'
+import { concurrencyOf } from '../../src/mapping/one-per-request'
 import type { QueuedEvent } from '../queue'
 import { RUNTIME_ACTIONS } from './actions'
 import type { CompiledSubscription } from './subscriptions'

@@ -212,7 +212,9 @@ export interface ExportResult {
 async function existingFiles(dir: string): Promise<string[]> {
   return fs
     .readdir(dir, { recursive: true, withFileTypes: true })
-    .then((entries) => entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name))))
+    .then((entries) =>
+      entries.filter((e) => e.isFile()).map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    )
     .catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return []
       throw error

@@ -75,7 +75,10 @@ export function stageSource(text: string, stage: Stage, allActions: string[]): s
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       if (actionFolderOf(node.moduleSpecifier.text, excluded)) return cut(node)
-    } else if (ts.isPropertyAssignment(node) && excluded.includes(nameOf(node.name) ?? '')) {
+    } else if (
+      (ts.isPropertyAssignment(node) || ts.isShorthandPropertyAssignment(node)) &&
+      excluded.includes(nameOf(node.name) ?? '')
+    ) {
       const parent = node.parent.parent
       if (ts.isPropertyAssignment(parent) && nameOf(parent.name) === 'actions') return cut(node)
     } else if (ts.isObjectLiteralExpression(node) && ts.isArrayLiteralExpression(node.parent)) {

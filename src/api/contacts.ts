@@ -1,5 +1,7 @@
 import { CreatedOutcome, ListrakRequest, postResource } from './client'
-import { contactUrl } from './urls'
+import type { ListrakUrls } from './urls'
+
+const contactUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/Contact`
 
 /** `Contact.subscriptionState`: the values Listrak allows. */
 export const SUBSCRIPTION_STATES = ['Subscribed', 'Unsubscribed'] as const

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { callListrak, collection, ListrakRequest, ListrakResult } from './client'
-import { eventsUrl } from './urls'
+import type { ListrakUrls } from './urls'
+
+const eventsUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/Event`
 
 // Listrak's `Event`: its name and status may be missing; a status is `Active` or `Blocked`.
 const event = z.object({

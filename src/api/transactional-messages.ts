@@ -1,7 +1,12 @@
 import { z } from 'zod'
 import { callListrak, collection, CreatedOutcome, ListrakRequest, ListrakResult, postResource } from './client'
 import type { SegmentationFieldValue } from './contacts'
-import { transactionalMessageSendUrl, transactionalMessagesUrl } from './urls'
+import type { ListrakUrls } from './urls'
+
+export const transactionalMessagesUrl = (urls: ListrakUrls, listId: number) =>
+  `${urls.api}/List/${listId}/TransactionalMessage`
+const transactionalMessageSendUrl = (urls: ListrakUrls, listId: number, transactionalMessageId: number) =>
+  `${transactionalMessagesUrl(urls, listId)}/${transactionalMessageId}/Message`
 
 // Listrak's `TransactionalMessage`: its name and subject may be missing.
 const transactionalMessage = z.object({

@@ -19,10 +19,3 @@ export const listsUrl = (urls: ListrakUrls) => `${urls.api}/List`
 export const fieldGroupsUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/SegmentationFieldGroup`
 export const fieldsUrl = (urls: ListrakUrls, listId: number, groupId: number) =>
   `${fieldGroupsUrl(urls, listId)}/${groupId}/SegmentationField`
-
-export const contactUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/Contact`
-export const eventsUrl = (urls: ListrakUrls, listId: number) => `${urls.api}/List/${listId}/Event`
-export const transactionalMessagesUrl = (urls: ListrakUrls, listId: number) =>
-  `${urls.api}/List/${listId}/TransactionalMessage`
-export const transactionalMessageSendUrl = (urls: ListrakUrls, listId: number, transactionalMessageId: number) =>
-  `${transactionalMessagesUrl(urls, listId)}/${transactionalMessageId}/Message`

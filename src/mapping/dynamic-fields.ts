@@ -1,15 +1,13 @@
 import type { ListrakRequest } from '../api/client'
 import type { DynamicFieldResponse } from '@segment/actions-core'
 import type { ListrakFailure } from '../api/errors'
-import { getEvents } from '../api/events'
 import { CHECKBOX, DATE, getLists, getProfileFields, NUMERIC } from '../api/profile-fields'
-import { getTransactionalMessages } from '../api/transactional-messages'
 import { parseProfileFieldId, USE_AUDIENCE_KEY } from '../profile-fields/rules'
 
 /** Choices read from the Listrak account for the actions' ID fields. Listrak's failures are the field's error. */
 
 /** A Listrak failure as a dynamic-field error: Listrak's code and message, never an exception. */
-const failed = (failure: ListrakFailure): DynamicFieldResponse => ({
+export const failed = (failure: ListrakFailure): DynamicFieldResponse => ({
   choices: [],
   error: { code: String(failure.status), message: failure.message }
 })
@@ -20,7 +18,7 @@ export function chosenList(payload: { listId?: unknown } | undefined): number | 
   return Number.isInteger(listId) && listId > 0 ? listId : undefined
 }
 
-const chooseListFirst = (what: string): DynamicFieldResponse => ({
+export const chooseListFirst = (what: string): DynamicFieldResponse => ({
   choices: [],
   error: { code: '400', message: `Choose a List ID first: the ${what} come from the chosen list.` }
 })
@@ -88,39 +86,4 @@ export async function profileFieldValueChoices(
   }
   if (field.dataType === CHECKBOX) return checkbox
   return { choices: HINTS[field.dataType] ?? [] }
-}
-
-/** The chosen list's events, as "Welcome Series (3001)"; a blocked event says so. */
-export async function eventChoices(
-  request: ListrakRequest,
-  payload: { listId?: unknown } | undefined
-): Promise<DynamicFieldResponse> {
-  const listId = chosenList(payload)
-  if (listId === undefined) return chooseListFirst('events')
-  const result = await getEvents(request, listId)
-  if (!result.ok) return failed(result.failure)
-  return {
-    choices: result.data.map((e) => {
-      const details = [String(e.eventId), ...(e.status && e.status !== 'Active' ? [e.status] : [])].join(', ')
-      return { label: `${e.eventName || `Event ${e.eventId}`} (${details})`, value: String(e.eventId) }
-    })
-  }
-}
-
-/** The chosen list's transactional messages, as 'Order Confirmation: "Thanks for your order" (501)'. */
-export async function transactionalMessageChoices(
-  request: ListrakRequest,
-  payload: { listId?: unknown } | undefined
-): Promise<DynamicFieldResponse> {
-  const listId = chosenList(payload)
-  if (listId === undefined) return chooseListFirst('transactional messages')
-  const result = await getTransactionalMessages(request, listId)
-  if (!result.ok) return failed(result.failure)
-  return {
-    choices: result.data.map((m) => {
-      const name = m.transactionalMessageName || `Transactional message ${m.transactionalMessageId}`
-      const subject = m.subject ? `: "${m.subject}"` : ''
-      return { label: `${name}${subject} (${m.transactionalMessageId})`, value: String(m.transactionalMessageId) }
-    })
-  }
 }

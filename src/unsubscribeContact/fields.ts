@@ -1,6 +1,7 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import type { Settings } from '../generated-types'
-import { emailAddress, enableBatching, listId, maxConcurrentRequests } from '../mapping/fields'
+import { emailAddress, listId } from '../mapping/fields'
+import { enableBatching, maxConcurrentRequests } from '../mapping/one-per-request'
 import type { Payload } from './generated-types'
 
 export const fields: ActionDefinition<Settings, Payload>['fields'] = {

@@ -5,7 +5,7 @@ import { performContact, performContactBatch } from '../contacts/perform'
 import type { ContactInput } from '../contacts/prepare'
 import type { Settings } from '../generated-types'
 import { listChoices } from '../mapping/dynamic-fields'
-import { concurrencyOf } from '../mapping/fields'
+import { concurrencyOf } from '../mapping/one-per-request'
 import { fields } from './fields'
 import type { Payload } from './generated-types'
 

@@ -1,14 +1,8 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import { SUBSCRIPTION_STATES, UPDATE_TYPES } from '../api/contacts'
 import type { Settings } from '../generated-types'
-import {
-  API_ID_HINT,
-  emailAddress,
-  enableBatching,
-  listId,
-  maxConcurrentRequests,
-  membershipFields
-} from '../mapping/fields'
+import { API_ID_HINT, emailAddress, listId, membershipFields } from '../mapping/fields'
+import { enableBatching, maxConcurrentRequests } from '../mapping/one-per-request'
 import type { Payload } from './generated-types'
 
 export const fields: ActionDefinition<Settings, Payload>['fields'] = {

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { callListrak, ListrakRequest } from '../../../src/api/client'
 import type { ListrakFailure } from '../../../src/api/errors'
-import { transactionalMessagesUrl } from '../../../src/api/urls'
+import { transactionalMessagesUrl } from '../../../src/api/transactional-messages'
 
 /**
  * `GET /List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`: the sends of a transactional message
