@@ -58,12 +58,21 @@ export function newContact(emailAddress: string, subscribeMethod: string, at: st
   }
 }
 
+/** Why an address is never subscribed to a list: banned from it, or on a suppression list bound to it. */
+export type Blocked = 'Banned' | 'Suppressed'
+
 /** The list as the contact route sees it. */
 export interface ContactList {
   listId: number
   fields: Map<number, SegmentationField>
   eventIds: Set<number>
+  /** Lower-cased address → why it is never subscribed. */
+  blocked: ReadonlyMap<string, Blocked>
 }
+
+/** Why `emailAddress` may not be subscribed to the list, in any case; undefined when it may. */
+export const blockedAddress = (list: Pick<ContactList, 'blocked'>, emailAddress: string): Blocked | undefined =>
+  list.blocked.get(emailAddress.toLowerCase())
 
 export type ContactWrite = { ok: true; contact: StoredContact } | { ok: false; error: ErrorEnvelope }
 
@@ -139,6 +148,14 @@ function refusal(
           )
         : refuse(ERROR.UNSUBSCRIBED_NEW_EMAIL_ADDRESS, `The newEmailAddress has unsubscribed from list ${list.listId}.`)
     }
+    const blockedNew = blockedAddress(list, newEmailAddress)
+    if (blockedNew === 'Banned') {
+      return refuse(ERROR.BANNED_NEW_EMAIL_ADDRESS, `The newEmailAddress is banned from list ${list.listId}.`)
+    }
+    if (blockedNew === 'Suppressed') {
+      const message = `The newEmailAddress is on a suppression list bound to list ${list.listId}.`
+      return refuse(ERROR.SUPPRESSED_NEW_EMAIL, message)
+    }
   }
   if (body.subscriptionState === 'Unsubscribed') {
     if (eventIds.length > 0) {
@@ -160,6 +177,18 @@ function refusal(
       `The contact has unsubscribed from list ${list.listId} and stays so without overrideUnsubscribe=true; ` +
       'events cannot be raised for it.'
     return refuse(ERROR.UPDATE_UNSUBSCRIBE_WITH_EVENTS, message)
+  }
+  // Listrak's registry refuses to subscribe a banned or suppressed address; a write that subscribes nobody is not one.
+  const subscribes =
+    body.subscriptionState !== 'Unsubscribed' &&
+    (!contact || (contact.subscriptionState === 'Unsubscribed' && query.overrideUnsubscribe))
+  const blocked = subscribes ? blockedAddress(list, emailAddress) : undefined
+  if (blocked === 'Banned') {
+    return refuse(ERROR.BANNED_EMAIL_ADDRESS, `The emailAddress is banned from list ${list.listId}.`)
+  }
+  if (blocked === 'Suppressed') {
+    const message = `The emailAddress is on a suppression list bound to list ${list.listId}.`
+    return refuse(ERROR.SUPPRESSED_EMAIL, message)
   }
   return undefined
 }

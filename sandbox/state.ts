@@ -13,7 +13,7 @@ import type {
   TransactionalMessage,
   TransactionalMessageActivity
 } from './contract'
-import { contactDetail, ContactWrite, METHOD, newContact, StoredContact, writeContact } from './contacts'
+import { Blocked, contactDetail, ContactWrite, METHOD, newContact, StoredContact, writeContact } from './contacts'
 import { FaultInjector, FaultsUpdate } from './faults'
 import type { Fixture } from './fixture'
 
@@ -102,6 +102,8 @@ export interface ListState {
   fields: Map<number, SegmentationField>
   events: Map<number, Event>
   transactionalMessages: Map<number, TransactionalMessage>
+  /** Lower-cased address → why it is never subscribed to the list. */
+  blocked: Map<string, Blocked>
 }
 
 export interface SandboxStateOptions {
@@ -181,7 +183,13 @@ export class SandboxState {
           return [transactionalMessageId, message]
         })
         const summary = { listId: list.listId, listName: list.listName, createDate }
-        return [list.listId, { summary, groups, fields, events, transactionalMessages: new Map(messages) }]
+        // An address both banned and suppressed counts as banned.
+        const blocked = new Map<string, Blocked>([
+          ...list.suppressedEmailAddresses.map((a): [string, Blocked] => [a.toLowerCase(), 'Suppressed']),
+          ...list.bannedEmailAddresses.map((a): [string, Blocked] => [a.toLowerCase(), 'Banned'])
+        ])
+        const transactionalMessages = new Map(messages)
+        return [list.listId, { summary, groups, fields, events, transactionalMessages, blocked }]
       })
     )
     const groupIds = [...this.lists.values()].flatMap((l) => l.groups.map((g) => g.segmentationFieldGroupId))
@@ -250,7 +258,7 @@ export class SandboxState {
   /** `POST /v1/List/{listId}/Contact`: creates or updates a contact, or says why Listrak would refuse to. */
   writeContact(list: ListState, body: ContactBody, query: ContactQuery): ContactWrite {
     const { listId } = list.summary
-    const contactList = { listId, fields: list.fields, eventIds: new Set(list.events.keys()) }
+    const contactList = { listId, fields: list.fields, eventIds: new Set(list.events.keys()), blocked: list.blocked }
     return writeContact(contactList, this.contactStore(listId), body, query, new Date().toISOString())
   }
 
