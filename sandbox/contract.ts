@@ -267,19 +267,11 @@ const queryDate = z
     return z.NEVER
   })
 
-/** The query of `GET /v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`. */
-export const transactionalMessageActivityQuery = z.object({
-  activityType: z.string().optional(),
-  dateType: z
-    .string()
-    .optional()
-    .transform((text, context) => {
-      if (text === undefined) return 'Send' as const
-      const type = ACTIVITY_DATE_TYPES.find((t) => t.toLowerCase() === text.toLowerCase())
-      if (type) return type
-      context.addIssue({ code: 'custom', message: `use ${ACTIVITY_DATE_TYPES.join(' or ')}` })
-      return z.NEVER
-    }),
+/**
+ * `cursor` and `count` of a paged read. Listrak's cursor is opaque (`Start` for the first page); the sandbox's is the
+ * index of the page's first item.
+ */
+export const pageQuery = z.object({
   cursor: z
     .string()
     .optional()
@@ -297,6 +289,23 @@ export const transactionalMessageActivityQuery = z.object({
       const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN
       if (n >= 1 && n <= PAGE_SIZE.max) return n
       context.addIssue({ code: 'custom', message: `give a number from 1 to ${PAGE_SIZE.max}` })
+      return z.NEVER
+    })
+})
+
+export type PageQuery = z.infer<typeof pageQuery>
+
+/** The query of `GET /v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`. */
+export const transactionalMessageActivityQuery = pageQuery.extend({
+  activityType: z.string().optional(),
+  dateType: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return 'Send' as const
+      const type = ACTIVITY_DATE_TYPES.find((t) => t.toLowerCase() === text.toLowerCase())
+      if (type) return type
+      context.addIssue({ code: 'custom', message: `use ${ACTIVITY_DATE_TYPES.join(' or ')}` })
       return z.NEVER
     }),
   startDate: queryDate,

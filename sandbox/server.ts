@@ -17,6 +17,7 @@ import {
 } from './contract'
 import { contactResource } from './contacts'
 import { parseFaults } from './faults'
+import { pageOf } from './paging'
 import type { Created, ListState, RequestRecord, SandboxState } from './state'
 import { z } from 'zod'
 import { checkFieldValues, isEmailAddress, validateImport } from './validate-import'
@@ -484,14 +485,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
             sentFrom: startDate,
             sentUntil: endDate
           })
-      const data = activity.slice(cursor, cursor + count)
-      let nextPageCursor: string | null = null
-      if (cursor + count < activity.length) {
-        const next = new URL(request.url, 'http://sandbox')
-        next.searchParams.set('cursor', String(cursor + count))
-        nextPageCursor = `${next.pathname}${next.search}`
-      }
-      return { status: 200, nextPageCursor, data }
+      return { status: 200, ...pageOf(activity, { cursor, count }, request.url) }
     }
   )
 
