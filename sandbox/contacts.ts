@@ -15,6 +15,8 @@ import { checkFieldValues, isEmailAddress } from './validate-import'
 export const METHOD = {
   /** Created by a profile field import. */
   IMPORT: 'Import',
+  /** Subscribed or unsubscribed by a list import (`ListImport`). */
+  LIST_IMPORT: 'List import',
   /** Created, resubscribed or unsubscribed through the contact route. */
   API: 'API',
   /** Subscribed through the contact route with `subscribedByContact=true`. */
@@ -85,7 +87,11 @@ const invalid = (message: string) => refuse(ERROR.INVALID_PARAMETER, message)
  * `Update` writes each submitted value but never blanks a field, `Append` fills only fields that hold no value yet,
  * `Overwrite` writes each submitted value, an empty one blanking the field.
  */
-function applyValues(fields: Map<number, string>, values: ContactBody['segmentationFieldValues'], type: UpdateType) {
+export function applyValues(
+  fields: Map<number, string>,
+  values: ContactBody['segmentationFieldValues'],
+  type: UpdateType
+) {
   for (const { segmentationFieldId: id, value } of values) {
     if (type === 'Update' && value === '') continue
     if (type === 'Append' && (fields.get(id) ?? '') !== '') continue

@@ -331,3 +331,82 @@ export interface TransactionalMessageActivity {
   externalContactID: string | null
   resendKey: string
 }
+
+/** `importType` of `ImportFile`: the allowed values. Listrak names them without defining them. */
+export const IMPORT_TYPES = [
+  'AddSubscribers',
+  'AddSubscribersAndSegmentationData',
+  'RemoveSubscribers',
+  'UpdateSubscribers'
+] as const
+export type ImportType = (typeof IMPORT_TYPES)[number]
+
+/** `fileColumnType` of `ImportFileMapping`: the allowed values. */
+export const FILE_COLUMN_TYPES = ['Email', 'SegmentationField', 'Event', 'ExternalContactID'] as const
+
+/** `ImportFileMapping`: which column of the file (from 0) holds what. */
+export const importFileMapping = z.object({
+  fileColumn: int32.min(0),
+  fileColumnType: z.enum(FILE_COLUMN_TYPES),
+  segmentationFieldId: int32.nullish(),
+  defaultValue: z.string().nullish()
+})
+
+export type ImportFileMapping = z.infer<typeof importFileMapping>
+
+/**
+ * The body of `POST /v1/List/{listId}/ListImport` (`ImportFile`): the six required members, the others optional (a
+ * client may send them as null). `segmentationImportType` takes the names of the contact route's `updateType`.
+ */
+export const importFileBody = z.object({
+  fileDelimiter: z.string(),
+  fileMappings: z.array(importFileMapping),
+  fileName: z.string().min(1),
+  fileStream: z.string(),
+  hasColumnNames: z.boolean().nullish(),
+  importType: z.enum(IMPORT_TYPES),
+  segmentationImportType: z.enum(UPDATE_TYPES),
+  suppressEmailNotifications: z.boolean().nullish(),
+  textQualifier: z.string().nullish(),
+  triggerJourney: z.boolean().nullish(),
+  includeUnsubscribed: z.boolean().nullish()
+})
+
+export type ImportFileBody = z.infer<typeof importFileBody>
+
+/** The query of `GET /v1/List/{listId}/ListImport`: a page of the list's imports, imported between two dates. */
+export const listImportCollectionQuery = pageQuery.extend({ startDate: queryDate, endDate: queryDate })
+
+/** `ListImport` as Listrak returns it. */
+export interface ListImport {
+  importFileId: number
+  importFileName: string
+  importDate: string
+}
+
+/** `ListImportStatus` as Listrak returns it; `status` takes values Listrak does not list (the sandbox's are its own). */
+export interface ListImportStatus {
+  startDate: string
+  endDate: string | null
+  status: string
+}
+
+/** `ListImportSummary` as Listrak returns it: how many of the import's contacts came to each end. */
+export interface ListImportSummary {
+  alreadySubscribedCount: number
+  alreadyUnsubscribedCount: number
+  bannedCount: number
+  invalidEmailCount: number
+  previouslyUnsubscribedCount: number
+  processedCount: number
+  skippedCount: number
+  subscribedCount: number
+  suppressedCount: number
+  unsubscribedCount: number
+}
+
+/** `ListImportContact` as Listrak returns it; `importResult` takes values Listrak does not list. */
+export interface ListImportContact {
+  emailAddress: string
+  importResult: string
+}
