@@ -145,14 +145,16 @@ describe('check: the new actions', () => {
   const table = (rows: Awaited<ReturnType<typeof check>>) =>
     rows.map(({ subscription: s, list, field, status, reason }) => [s, list, field, status, reason])
 
-  it.each(['config.upsert-contact.json', 'config.unsubscribe.json', 'config.transactional.json'])(
-    'passes on examples/%s',
-    async (name) => {
-      const rows = await check(configFile(name))
-      expect(rows.filter(isProblem)).toEqual([])
-      expect(rows.length).toBeGreaterThan(0)
-    }
-  )
+  it.each([
+    'config.upsert-contact.json',
+    'config.unsubscribe.json',
+    'config.transactional.json',
+    'config.large-sync.json'
+  ])('passes on examples/%s', async (name) => {
+    const rows = await check(configFile(name))
+    expect(rows.filter(isProblem)).toEqual([])
+    expect(rows.length).toBeGreaterThan(0)
+  })
 
   it('names the transactional message with its subject, and checks merge values against their fields', async () => {
     const rows = await check({
