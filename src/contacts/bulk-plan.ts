@@ -70,6 +70,8 @@ export function importTypeOf(content: RowContent, options: ContactOptions, mode:
     return content.externalContactID === undefined ? 'RemoveSubscribers' : undefined
   }
   if (mode === 'update_only') return content.subscriptionState === 'Subscribed' ? undefined : 'UpdateSubscribers'
+  // A contact without profile field values has no segmentation data to add, whether it subscribes or leaves its
+  // state to Listrak, so both add it as a subscriber alone.
   return values.length > 0 ? 'AddSubscribersAndSegmentationData' : 'AddSubscribers'
 }
 
@@ -85,8 +87,9 @@ interface Candidate {
 
 /**
  * The contact's one merged request as an import row, when the contact can go in an import: its requests merged
- * into one, and every one of its events could have gone in an import on its own, so that no event's options are
- * lost in the merge.
+ * into one, every one of its events could have gone in an import on its own, so that no event's options are lost
+ * in the merge, and so can the merged request (an external ID of an earlier event merged into an unsubscribe
+ * cannot).
  */
 function candidateOf(
   events: PreparedContact[],

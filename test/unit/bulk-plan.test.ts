@@ -145,6 +145,16 @@ describe('planBulk', () => {
     expect(csvOf(p)).toBe('Email\r\nuser0@example.com\r\nuser1@example.com\r\n')
   })
 
+  it("keeps out a contact whose merged request unsubscribes it with an earlier event's external ID", () => {
+    const p = plan([
+      input('jane@example.com', { externalContactID: 'u-1' }),
+      input('jane@example.com', { subscriptionState: 'Unsubscribed' }),
+      ...many(2, { subscriptionState: 'Unsubscribed' })
+    ])
+    expect(addresses(p).direct).toEqual(['jane@example.com'])
+    expect(p.sequences[0]).toHaveLength(1)
+  })
+
   it('gives an unsubscribe the Update strategy whatever the mapping says: such a file sets no profile field', () => {
     const p = plan(many(2, { subscriptionState: 'Unsubscribed', updateType: 'Overwrite' }))
     expect(p.imports[0].segmentationImportType).toBe('Update')
