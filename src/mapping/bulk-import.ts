@@ -1,5 +1,6 @@
 import type { InputField } from '@segment/actions-core'
 import { MAX_ROWS_PER_IMPORT } from '../api/list-imports'
+import { IntegerBounds, withinBounds } from './bounds'
 
 /**
  * The field the contact actions share for sending large batches in list imports: how many contacts make one. Each
@@ -7,7 +8,7 @@ import { MAX_ROWS_PER_IMPORT } from '../api/list-imports'
  */
 
 /** Contacts that make an import: by default, and the bounds a mapping may set. */
-export const BULK_THRESHOLD = { default: 100, min: 2, max: MAX_ROWS_PER_IMPORT }
+export const BULK_THRESHOLD: IntegerBounds = { default: 100, min: 2, max: MAX_ROWS_PER_IMPORT }
 
 const thousands = (n: number) => n.toLocaleString('en-US')
 
@@ -31,7 +32,4 @@ export function bulkMinContacts(shownWhen: NonNullable<InputField['depends_on']>
 }
 
 /** The mapping's threshold, brought within its bounds; without one, the default. */
-export function bulkThresholdOf(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return BULK_THRESHOLD.default
-  return Math.min(BULK_THRESHOLD.max, Math.max(BULK_THRESHOLD.min, Math.floor(value)))
-}
+export const bulkThresholdOf = (value: unknown): number => withinBounds(value, BULK_THRESHOLD)

@@ -1,4 +1,4 @@
-import type { ListrakRequest } from '../api/client'
+import type { ListrakRequest, ListrakResult } from '../api/client'
 import type { DynamicFieldResponse } from '@segment/actions-core'
 import type { ListrakFailure } from '../api/errors'
 import { CHECKBOX, DATE, getLists, getProfileFields, NUMERIC } from '../api/profile-fields'
@@ -7,21 +7,38 @@ import { parseProfileFieldId, USE_AUDIENCE_KEY } from '../profile-fields/rules'
 /** Choices read from the Listrak account for the actions' ID fields. Listrak's failures are the field's error. */
 
 /** A Listrak failure as a dynamic-field error: Listrak's code and message, never an exception. */
-export const failed = (failure: ListrakFailure): DynamicFieldResponse => ({
+const failed = (failure: ListrakFailure): DynamicFieldResponse => ({
   choices: [],
   error: { code: String(failure.status), message: failure.message }
 })
 
 /** The List ID a mapping has chosen, if any. */
-export function chosenList(payload: { listId?: unknown } | undefined): number | undefined {
+function chosenList(payload: { listId?: unknown } | undefined): number | undefined {
   const listId = Number(payload?.listId)
   return Number.isInteger(listId) && listId > 0 ? listId : undefined
 }
 
-export const chooseListFirst = (what: string): DynamicFieldResponse => ({
-  choices: [],
-  error: { code: '400', message: `Choose a List ID first: the ${what} come from the chosen list.` }
-})
+/**
+ * Choices of things of the chosen list (its profile fields, events, messages): `read` reads them, `choice` words
+ * each one. Without a list, the field asks for one first.
+ */
+export async function choicesOfList<T>(
+  payload: { listId?: unknown } | undefined,
+  what: string,
+  read: (listId: number) => Promise<ListrakResult<T[]>>,
+  choice: (item: T) => { label: string; value: string }
+): Promise<DynamicFieldResponse> {
+  const listId = chosenList(payload)
+  if (listId === undefined) {
+    return {
+      choices: [],
+      error: { code: '400', message: `Choose a List ID first: the ${what} come from the chosen list.` }
+    }
+  }
+  const result = await read(listId)
+  if (!result.ok) return failed(result.failure)
+  return { choices: result.data.map(choice) }
+}
 
 /** The account's lists, as "Newsletter (12345)". */
 export async function listChoices(request: ListrakRequest): Promise<DynamicFieldResponse> {
@@ -31,20 +48,18 @@ export async function listChoices(request: ListrakRequest): Promise<DynamicField
 }
 
 /** Every profile field of the chosen list, as "Engage Audiences › my_audience (6789, CheckBox)". */
-export async function profileFieldKeyChoices(
+export function profileFieldKeyChoices(
   request: ListrakRequest,
   payload: { listId?: unknown } | undefined
 ): Promise<DynamicFieldResponse> {
-  const listId = chosenList(payload)
-  if (listId === undefined) return chooseListFirst('profile fields')
-  const result = await getProfileFields(request, listId)
-  if (!result.ok) return failed(result.failure)
-  return {
-    choices: result.data.fields.map((f) => ({
-      label: `${f.group.segmentationFieldGroupName} › ${f.segmentationFieldName} (${f.segmentationFieldId}, ${f.dataType})`,
-      value: String(f.segmentationFieldId)
-    }))
+  const read = async (listId: number) => {
+    const result = await getProfileFields(request, listId)
+    return result.ok ? { ...result, data: result.data.fields } : result
   }
+  return choicesOfList(payload, 'profile fields', read, (f) => ({
+    label: `${f.group.segmentationFieldGroupName} › ${f.segmentationFieldName} (${f.segmentationFieldId}, ${f.dataType})`,
+    value: String(f.segmentationFieldId)
+  }))
 }
 
 const CHECKBOX_CHOICES = [

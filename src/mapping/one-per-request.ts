@@ -1,4 +1,5 @@
 import type { InputField } from '@segment/actions-core'
+import { IntegerBounds, withinBounds } from './bounds'
 
 /**
  * Fields of the actions that send one request per contact or message (every action but Update Email Contact
@@ -6,7 +7,7 @@ import type { InputField } from '@segment/actions-core'
  */
 
 /** Listrak requests one batch may have in flight at once: by default, and the bounds a mapping may set. */
-export const REQUESTS_IN_FLIGHT = { default: 4, min: 1, max: 16 }
+export const REQUESTS_IN_FLIGHT: IntegerBounds = { default: 4, min: 1, max: 16 }
 
 export const maxConcurrentRequests: InputField = {
   label: 'Requests in Flight',
@@ -21,10 +22,7 @@ export const maxConcurrentRequests: InputField = {
 }
 
 /** The mapping's bound on requests in flight, brought within 1..16; without one, the default. */
-export function concurrencyOf(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return REQUESTS_IN_FLIGHT.default
-  return Math.min(REQUESTS_IN_FLIGHT.max, Math.max(REQUESTS_IN_FLIGHT.min, Math.floor(value)))
-}
+export const concurrencyOf = (value: unknown): number => withinBounds(value, REQUESTS_IN_FLIGHT)
 
 /** Batching for an action that sends one request per contact or message: a batch overlaps them. */
 export function enableBatching(what: string): InputField {

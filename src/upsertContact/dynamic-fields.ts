@@ -3,31 +3,23 @@ import { ListrakRequest, withUrls } from '../api/client'
 import type { ListrakUrls } from '../api/urls'
 import type { Settings } from '../generated-types'
 import { getEvents } from '../api/events'
-import {
-  chooseListFirst,
-  chosenList,
-  failed,
-  listChoices,
-  profileFieldKeyChoices,
-  profileFieldValueChoices
-} from '../mapping/dynamic-fields'
+import { choicesOfList, listChoices, profileFieldKeyChoices, profileFieldValueChoices } from '../mapping/dynamic-fields'
 import type { Payload } from './generated-types'
 
 /** The chosen list's events, as "Welcome Series (3001)"; a blocked event says so. */
-async function eventChoices(
+function eventChoices(
   request: ListrakRequest,
   payload: { listId?: unknown } | undefined
 ): Promise<DynamicFieldResponse> {
-  const listId = chosenList(payload)
-  if (listId === undefined) return chooseListFirst('events')
-  const result = await getEvents(request, listId)
-  if (!result.ok) return failed(result.failure)
-  return {
-    choices: result.data.map((e) => {
+  return choicesOfList(
+    payload,
+    'events',
+    (listId) => getEvents(request, listId),
+    (e) => {
       const details = [String(e.eventId), ...(e.status && e.status !== 'Active' ? [e.status] : [])].join(', ')
       return { label: `${e.eventName || `Event ${e.eventId}`} (${details})`, value: String(e.eventId) }
-    })
-  }
+    }
+  )
 }
 
 type Dynamic = RequestFn<Settings, Payload, DynamicFieldResponse>
