@@ -47,6 +47,19 @@ const PRUNE_EVERY_MS = 60_000
 /** How stale the measured size may be when ingest asks for room. */
 const MEASURE_EVERY_MS = 100
 const FILES = ['data.mdb', 'lock.mdb']
+/** LMDB's page, until the store's own is measured. */
+const PAGE_BYTES = 4096
+
+/** A value's share of its leaf page: its key and node header. */
+const NODE_BYTES = 64
+
+/**
+ * What a value of `size` bytes takes in the store, as estimated between measurements: LMDB keeps a value over
+ * about half a page on whole overflow pages of its own (a value of 30 KB takes 32 KB), and a smaller one in a leaf
+ * page, each beside its key. Counting the bare size let the store grow past maxBytes by the rounding.
+ */
+const storedBytes = (size: number, pageSize: number): number =>
+  (size > pageSize / 2 ? Math.ceil(size / pageSize) * pageSize : size) + NODE_BYTES
 
 export class StoreMissingError extends Error {}
 
@@ -74,6 +87,7 @@ export class LmdbQueue implements EventQueue {
   private readonly committing = new Set<string>()
   private pendingBytes = 0
   private measured = { at: 0, bytes: 0 }
+  private pageSize = PAGE_BYTES
   /** Bytes committed since the last measurement, so that the bound holds between measurements. */
   private committedBytes = 0
   private lastPrune = Date.now()
@@ -151,7 +165,7 @@ export class LmdbQueue implements EventQueue {
       const id = dedup && event.messageId ? dedupKey(event.messageId) : undefined
       if (id && (ids.has(id) || this.committing.has(id) || this.seenRecently(id))) return { duplicate: true }
       if (id) ids.add(id)
-      bytes += Buffer.byteLength(JSON.stringify(event)) * subscriptions.length
+      bytes += storedBytes(Buffer.byteLength(JSON.stringify(event)), this.pageSize) * subscriptions.length
       return { duplicate: false, position: -1 }
     })
     if (!this.hasRoom(bytes)) {
@@ -300,6 +314,7 @@ export class LmdbQueue implements EventQueue {
       for (const db of [this.events, this.letters]) {
         const stats = db.getStats() as Record<string, number>
         bytes += stats.pageSize * (stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages)
+        this.pageSize = stats.pageSize
       }
       this.measured = { at: now, bytes }
       this.committedBytes = 0
