@@ -12,8 +12,9 @@ import {
   FollowUpRow,
   ImportFollowUps
 } from '../follow-ups'
+import { connectQueueRedis } from './connection'
 import { letterFields } from './dead-letters'
-import type { QueueKeys } from './keys'
+import { QueueKeys } from './keys'
 import { LuaScript } from './scripts'
 
 /**
@@ -162,5 +163,25 @@ export class RedisFollowUps implements ImportFollowUps, FollowUpReader {
   async finished(): Promise<FinishedImport[]> {
     const entries = await this.redis.xrevrange(this.names.finished, '+', '-', 'COUNT', FINISHED_KEPT)
     return entries.map(([, fields]) => JSON.parse(fields[fields.indexOf('report') + 1]) as FinishedImport)
+  }
+}
+
+/**
+ * The follow-ups of the queue under `keyPrefix`, for `listrak-actions imports`: it only reads, so it connects without
+ * joining the runtimes (no leases, no consumer), and can run beside them.
+ */
+export async function openRedisFollowUps(
+  connection: string,
+  keyPrefix: string
+): Promise<FollowUpReader & { location: string; close(): Promise<void> }> {
+  const { redis, location } = await connectQueueRedis(connection)
+  const reader = new RedisFollowUps(redis, new QueueKeys(keyPrefix), 'reader')
+  return {
+    location: `${location} (keys ${keyPrefix}:*)`,
+    following: () => reader.following(),
+    finished: () => reader.finished(),
+    close: async () => {
+      await redis.quit().catch(() => redis.disconnect())
+    }
   }
 }
