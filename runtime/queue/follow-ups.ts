@@ -90,6 +90,13 @@ export const MAX_KEPT_REFUSALS = 100
 export const followUpId = ({ subscription, listId, importFileId }: FollowUpKey) =>
   JSON.stringify([subscription, listId, importFileId])
 
+/** Oldest first; imports recorded together (one settlement) by list, then by import. */
+export const byStart = (a: FollowUp, b: FollowUp): number =>
+  a.startedAt.localeCompare(b.startedAt) ||
+  a.subscription.localeCompare(b.subscription) ||
+  a.listId - b.listId ||
+  a.importFileId.localeCompare(b.importFileId, 'en', { numeric: true })
+
 export const keyOf = ({ subscription, listId, importFileId }: FollowUpKey): FollowUpKey => ({
   subscription,
   listId,

@@ -1,5 +1,6 @@
 import type { DeadLetterInput } from '.'
 import {
+  byStart,
   FINISHED_KEPT,
   FinishedImport,
   FollowUp,
@@ -35,7 +36,7 @@ export class MemoryFollowUps implements ImportFollowUps {
   }
 
   async following(): Promise<FollowUp[]> {
-    return [...this.open.values()].map(({ followUp }) => ({ ...followUp }))
+    return [...this.open.values()].map(({ followUp }) => ({ ...followUp })).sort(byStart)
   }
 
   async rows(key: FollowUpKey): Promise<FollowUpRow[]> {

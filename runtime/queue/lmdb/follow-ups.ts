@@ -1,6 +1,7 @@
 import type { Database, RootDatabase } from 'lmdb'
 import type { DeadLetterInput } from '..'
 import {
+  byStart,
   FINISHED_KEPT,
   FinishedImport,
   FollowUp,
@@ -76,7 +77,7 @@ export class LmdbFollowUps implements ImportFollowUps {
       importFileId,
       ...value
     }))
-    return found.sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    return found.sort(byStart)
   }
 
   /** An import's rows: keyed by the import's key and a position; '' sorts after every position, ending the range. */

@@ -2,6 +2,7 @@ import type Redis from 'ioredis'
 import type { DeadLetterInput } from '..'
 import { StoreWriteError } from '..'
 import {
+  byStart,
   FINISHED_KEPT,
   FinishedImport,
   FollowUp,
@@ -107,7 +108,7 @@ export class RedisFollowUps implements ImportFollowUps, FollowUpReader {
 
   async following(): Promise<FollowUp[]> {
     const all = await this.redis.hvals(this.names.followUps)
-    return all.map((json) => JSON.parse(json) as FollowUp).sort((a, b) => a.startedAt.localeCompare(b.startedAt))
+    return all.map((json) => JSON.parse(json) as FollowUp).sort(byStart)
   }
 
   async rows(key: FollowUpKey): Promise<FollowUpRow[]> {
