@@ -30,6 +30,9 @@ const MAX_POLLS_IN_FLIGHT = 4
 /** How often the store is looked at for imports recorded by other runtimes (a shared queue), at most. */
 const MAX_TICK_MS = 1000
 
+/** A store operation refused because the follower stopped: the poll that wanted it ends without a word. */
+class FollowerStopped extends Error {}
+
 interface Tracked {
   followUp: FollowUp
   /** Polls made by this process: the wait before the next one doubles with them. */
@@ -53,9 +56,13 @@ export class ImportFollower {
   /** Imports recorded by this process since it started: what a replay waits for. */
   private readonly recordedHere = new Set<string>()
   private readonly inFlight = new Set<Promise<void>>()
+  /** Store operations under way: a stop waits for them, and the queue closes only after. */
+  private readonly storeOps = new Set<Promise<unknown>>()
   private timer?: NodeJS.Timeout
   private scanning?: Promise<void>
   private stopped = false
+  /** A stop of an in-memory queue dead-letters what is left: its own store operations go through. */
+  private finalizing = false
   private readonly now: () => number
   private readonly connect: (accessToken: string) => ListrakRequest
   private client?: { token: string; request: ListrakRequest }
@@ -159,6 +166,8 @@ export class ImportFollower {
       tracked.polling = true
       const poll: Promise<void> = this.poll(id, tracked)
         .catch((error: Error) => {
+          // Stopped meanwhile: the follow-up stays as it is in a durable queue, for the next start.
+          if (error instanceof FollowerStopped || this.stopped) return
           this.logger.error(
             { ...keyOf(tracked.followUp), err: error.message },
             'following a list import failed; it is tried again'
@@ -171,6 +180,19 @@ export class ImportFollower {
         })
       this.inFlight.add(poll)
     }
+  }
+
+  /**
+   * A store operation of a poll. Once the follower stopped none starts (the queue is about to close): the poll ends
+   * there, and what Listrak answered it is not used.
+   */
+  private touch<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.stopped && !this.finalizing) return Promise.reject(new FollowerStopped())
+    const running = operation()
+    this.storeOps.add(running)
+    const done = () => this.storeOps.delete(running)
+    running.then(done, done)
+    return running
   }
 
   private reschedule(tracked: Tracked): void {
@@ -190,7 +212,7 @@ export class ImportFollower {
     const { followUp } = tracked
     const key = keyOf(followUp)
     // A runtime holds an import between two polls at the longest wait, and a while more.
-    if (!(await this.store.claim(key, 2 * this.options.maxPollMs + 10_000))) {
+    if (!(await this.touch(() => this.store.claim(key, 2 * this.options.maxPollMs + 10_000)))) {
       // Another runtime follows it: this one looks again later, and takes it up should that one stop.
       tracked.nextAt = this.now() + this.options.maxPollMs
       return
@@ -207,11 +229,8 @@ export class ImportFollower {
     followUp.status = status.data.status ?? undefined
     followUp.polls++
     const checkedAt = new Date(this.now()).toISOString()
-    await this.store.progress(key, {
-      ...(followUp.status ? { status: followUp.status } : {}),
-      checkedAt,
-      polls: followUp.polls
-    })
+    const progress = { ...(followUp.status ? { status: followUp.status } : {}), checkedAt, polls: followUp.polls }
+    await this.touch(() => this.store.progress(key, progress))
     followUp.checkedAt = checkedAt
     const state = importState(status.data)
     if (state === 'failed') return this.finish(id, tracked, 'failed')
@@ -221,7 +240,7 @@ export class ImportFollower {
     }
     const results = await readImportResults(request, followUp.listId, followUp.importFileId)
     if (!results.ok) return this.failed(id, tracked, token, results.failure, deadline)
-    const rows = await this.store.rows(key)
+    const rows = await this.touch(() => this.store.rows(key))
     await this.end(id, tracked, completedEnd(followUp, rows, results.results, checkedAt))
   }
 
@@ -251,7 +270,7 @@ export class ImportFollower {
     outcome: Exclude<FollowUpOutcome, 'completed'>,
     said?: string
   ): Promise<void> {
-    const rows = await this.store.rows(keyOf(tracked.followUp))
+    const rows = await this.touch(() => this.store.rows(keyOf(tracked.followUp)))
     const finishedAt = new Date(this.now()).toISOString()
     const detail = { followUpMaxMs: this.options.followUpMaxMs, ...(said ? { said } : {}) }
     await this.end(id, tracked, unknownEnd(tracked.followUp, rows, outcome, finishedAt, detail))
@@ -259,7 +278,7 @@ export class ImportFollower {
 
   /** Stores the end (the dead letters and the report in one transaction), counts it and logs it. */
   private async end(id: string, tracked: Tracked, end: FollowUpEnd): Promise<void> {
-    const finished = await this.store.finish(keyOf(tracked.followUp), end)
+    const finished = await this.touch(() => this.store.finish(keyOf(tracked.followUp), end))
     this.untrack(id)
     if (!finished) return
     const { report, letters } = end
@@ -292,23 +311,26 @@ export class ImportFollower {
 
   /**
    * Stops following. With `waitMs`, first goes on until the imports recorded by this process have finished, for at
-   * most that long. Polls under way end first. A durable queue keeps what is still followed for the next start; an
-   * in-memory queue would lose it, so it is dead-lettered, its outcome unknown. Returns the imports recorded here
-   * and not finished.
+   * most that long. A read of Listrak under way is not waited for (a stop must not wait out Listrak's timeouts): its
+   * answer is dropped, and the import polled again at the next start. Store operations under way end first. A
+   * durable queue keeps what is still followed for the next start; an in-memory queue would lose it, so it is
+   * dead-lettered, its outcome unknown. Returns the imports recorded here and not finished.
    */
   async stop(waitMs = 0): Promise<FollowUpKey[]> {
     if (waitMs > 0 && !this.stopped) await this.waitForRecorded(waitMs)
     this.stopped = true
     clearInterval(this.timer)
     await this.scanning
-    await Promise.all([...this.inFlight])
+    await Promise.allSettled([...this.storeOps])
     const pending = this.pendingHere()
     if (!this.options.durable) {
+      this.finalizing = true
       for (const [id, tracked] of [...this.tracked]) {
         await this.finish(id, tracked, 'stopped').catch((error: Error) =>
           this.logger.error({ ...keyOf(tracked.followUp), err: error.message }, 'could not dead-letter a list import')
         )
       }
+      this.finalizing = false
     }
     return pending
   }

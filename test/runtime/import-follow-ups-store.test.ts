@@ -301,6 +301,16 @@ describe('follow-ups shared in Redis', () => {
     const [one, two] = [await backend.open(), await backend.open(true)]
     try {
       const key = { subscription: SUBSCRIPTION, listId: 12345, importFileId: '4' }
+      // Nothing to follow yet: no lease is taken on what is not there.
+      expect(await one.imports.claim(key, 200)).toBe(false)
+      const page = await queued(one, 1)
+      await one.settle({
+        subscription: SUBSCRIPTION,
+        delivered: page.map((item) => item.position),
+        deadLettered: [],
+        retried: [],
+        followUps: [followUpOf('4', page)]
+      })
       expect(await one.imports.claim(key, 200)).toBe(true)
       expect(await two.imports.claim(key, 200)).toBe(false)
       expect(await one.imports.claim(key, 200)).toBe(true)

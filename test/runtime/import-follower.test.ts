@@ -27,6 +27,8 @@ interface Script {
   results?: { emailAddress: string; importResult: string }[]
   pageSize?: number
   unknown?: boolean
+  /** Never answered: a Listrak that hangs. */
+  hang?: boolean
 }
 
 async function fakeListrak(scripts: Record<string, Script>) {
@@ -46,6 +48,7 @@ async function fakeListrak(scripts: Record<string, Script>) {
     const match = /^\/List\/(\d+)\/ListImport\/(\w+)\/(Status|Contact)$/.exec(url.pathname)
     const script = match ? scripts[match[2]] : undefined
     if (!match || !script || script.unknown) return answer(404, { status: 404, error: 'ERROR_RESOURCE_NOT_FOUND' })
+    if (script.hang) return
     const failure = script.failFirst?.shift()
     if (failure === 401) return answer(401, { status: 401, error: 'ERROR_UNAUTHORIZED' })
     if (failure) return answer(failure, { status: failure, error: 'ERROR_UNHANDLED_EXCEPTION' })
@@ -77,7 +80,11 @@ async function fakeListrak(scripts: Record<string, Script>) {
     reads,
     tokens,
     answered,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve()))
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
   }
 }
 
@@ -299,6 +306,24 @@ describe('the list-import follower', () => {
     expect(await memory.follower.stop()).toEqual([{ subscription: 'signups', listId: 12345, importFileId: '21' }])
     expect(memory.letters.map((l) => [l.event.messageId, l.status])).toEqual([['m-b@example.com', 503]])
     expect(await following(memory.store)).toEqual([])
+  })
+
+  it('does not wait out a read Listrak does not answer: a stop ends at once, and the follow-up stays', async () => {
+    const listrak = await fakeListrak({ '40': { hang: true } })
+    stop.push(listrak.stop)
+    const h = setup(listrak.url)
+    h.follower.start()
+    h.record(followUp('40', ['a@example.com']))
+    await waitFor(
+      'a read under way',
+      () => listrak.reads.length,
+      (n) => n >= 1
+    )
+    const began = Date.now()
+    await h.follower.stop()
+    expect(Date.now() - began).toBeLessThan(500)
+    expect((await following(h.store)).map((f) => f.importFileId)).toEqual(['40'])
+    expect(h.letters).toEqual([])
   })
 
   it('waits, when asked to, for the imports it recorded before it stops', async () => {

@@ -38,8 +38,12 @@ redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(followUp))
 return 1
 `)
 
-/** KEYS[1] the lease; ARGV[1] this runtime, ARGV[2] the lease's length (ms). 1 when this runtime holds it now. */
+/**
+ * KEYS[1] the lease, KEYS[2] the follow-ups; ARGV[1] this runtime, ARGV[2] the lease's length (ms), ARGV[3] the
+ * follow-up's ID. 1 when this runtime holds the lease now; 0 when another does, or the follow-up is gone.
+ */
 const claimScript = new LuaScript(`
+if redis.call('HEXISTS', KEYS[2], ARGV[3]) == 0 then return 0 end
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
@@ -117,8 +121,9 @@ export class RedisFollowUps implements ImportFollowUps, FollowUpReader {
   }
 
   async claim(key: FollowUpKey, leaseMs: number): Promise<boolean> {
-    const lease = this.names.lease(followUpId(key))
-    return Number(await claimScript.run(this.redis, [lease], [this.consumer, Math.max(1, Math.round(leaseMs))])) === 1
+    const id = followUpId(key)
+    const keys = [this.names.lease(id), this.names.followUps]
+    return Number(await claimScript.run(this.redis, keys, [this.consumer, Math.max(1, Math.round(leaseMs)), id])) === 1
   }
 
   async progress(key: FollowUpKey, progress: FollowUpProgress): Promise<void> {
