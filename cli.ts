@@ -456,6 +456,7 @@ program
   )
   .option('--token-max-uses <n>', 'a token stops working after this many API requests', number)
   .option('--activity-lag <ms>', "how long a message sent takes to show in its message's activity", number)
+  .option('--list-import-delay <ms>', 'how long a list import stays queued before its rows are applied', number)
   .option('--seed <n>', 'seed for the fault draws', number)
   .action(async (options) => {
     const faults = Object.fromEntries(
@@ -467,6 +468,7 @@ program
         dropAfterRate: options.dropAfterRate,
         tokenMaxUses: options.tokenMaxUses,
         activityLagMs: options.activityLag,
+        listImportDelayMs: options.listImportDelay,
         seed: options.seed
       }).filter(([, value]) => value !== undefined)
     )
@@ -499,10 +501,11 @@ program
         `  LISTRAK_AUTH_URL=${sandbox.authUrl}`,
         `  LISTRAK_API_URL=${sandbox.apiUrl}`,
         `  ${credentials}`,
-        `  contacts:  ${sandbox.url}/_sandbox/lists/12345/contacts`,
-        `  imports:   ${sandbox.url}/_sandbox/imports`,
-        `  requests:  ${sandbox.url}/_sandbox/requests`,
-        `  faults:    ${sandbox.url}/_sandbox/faults ${JSON.stringify(sandbox.state.faults.current)}`,
+        `  contacts:     ${sandbox.url}/_sandbox/lists/12345/contacts`,
+        `  imports:      ${sandbox.url}/_sandbox/imports`,
+        `  list imports: ${sandbox.url}/_sandbox/list-imports`,
+        `  requests:     ${sandbox.url}/_sandbox/requests`,
+        `  faults:       ${sandbox.url}/_sandbox/faults ${JSON.stringify(sandbox.state.faults.current)}`,
         'Press Ctrl+C to stop.'
       ].join('\n')
     )

@@ -15,6 +15,8 @@ import { checkFieldValues, isEmailAddress } from './validate-import'
 export const METHOD = {
   /** Created by a profile field import. */
   IMPORT: 'Import',
+  /** Subscribed or unsubscribed by a list import (`ListImport`). */
+  LIST_IMPORT: 'List import',
   /** Created, resubscribed or unsubscribed through the contact route. */
   API: 'API',
   /** Subscribed through the contact route with `subscribedByContact=true`. */
@@ -58,12 +60,21 @@ export function newContact(emailAddress: string, subscribeMethod: string, at: st
   }
 }
 
+/** Why an address is never subscribed to a list: banned from it, or on a suppression list bound to it. */
+export type Blocked = 'Banned' | 'Suppressed'
+
 /** The list as the contact route sees it. */
 export interface ContactList {
   listId: number
   fields: Map<number, SegmentationField>
   eventIds: Set<number>
+  /** Lower-cased address → why it is never subscribed. */
+  blocked: ReadonlyMap<string, Blocked>
 }
+
+/** Why `emailAddress` may not be subscribed to the list, in any case; undefined when it may. */
+export const blockedAddress = (list: Pick<ContactList, 'blocked'>, emailAddress: string): Blocked | undefined =>
+  list.blocked.get(emailAddress.toLowerCase())
 
 export type ContactWrite = { ok: true; contact: StoredContact } | { ok: false; error: ErrorEnvelope }
 
@@ -76,7 +87,11 @@ const invalid = (message: string) => refuse(ERROR.INVALID_PARAMETER, message)
  * `Update` writes each submitted value but never blanks a field, `Append` fills only fields that hold no value yet,
  * `Overwrite` writes each submitted value, an empty one blanking the field.
  */
-function applyValues(fields: Map<number, string>, values: ContactBody['segmentationFieldValues'], type: UpdateType) {
+export function applyValues(
+  fields: Map<number, string>,
+  values: ContactBody['segmentationFieldValues'],
+  type: UpdateType
+) {
   for (const { segmentationFieldId: id, value } of values) {
     if (type === 'Update' && value === '') continue
     if (type === 'Append' && (fields.get(id) ?? '') !== '') continue
@@ -139,6 +154,14 @@ function refusal(
           )
         : refuse(ERROR.UNSUBSCRIBED_NEW_EMAIL_ADDRESS, `The newEmailAddress has unsubscribed from list ${list.listId}.`)
     }
+    const blockedNew = blockedAddress(list, newEmailAddress)
+    if (blockedNew === 'Banned') {
+      return refuse(ERROR.BANNED_NEW_EMAIL_ADDRESS, `The newEmailAddress is banned from list ${list.listId}.`)
+    }
+    if (blockedNew === 'Suppressed') {
+      const message = `The newEmailAddress is on a suppression list bound to list ${list.listId}.`
+      return refuse(ERROR.SUPPRESSED_NEW_EMAIL, message)
+    }
   }
   if (body.subscriptionState === 'Unsubscribed') {
     if (eventIds.length > 0) {
@@ -160,6 +183,18 @@ function refusal(
       `The contact has unsubscribed from list ${list.listId} and stays so without overrideUnsubscribe=true; ` +
       'events cannot be raised for it.'
     return refuse(ERROR.UPDATE_UNSUBSCRIBE_WITH_EVENTS, message)
+  }
+  // Listrak's registry refuses to subscribe a banned or suppressed address; a write that subscribes nobody is not one.
+  const subscribes =
+    body.subscriptionState !== 'Unsubscribed' &&
+    (!contact || (contact.subscriptionState === 'Unsubscribed' && query.overrideUnsubscribe))
+  const blocked = subscribes ? blockedAddress(list, emailAddress) : undefined
+  if (blocked === 'Banned') {
+    return refuse(ERROR.BANNED_EMAIL_ADDRESS, `The emailAddress is banned from list ${list.listId}.`)
+  }
+  if (blocked === 'Suppressed') {
+    const message = `The emailAddress is on a suppression list bound to list ${list.listId}.`
+    return refuse(ERROR.SUPPRESSED_EMAIL, message)
   }
   return undefined
 }

@@ -19,11 +19,15 @@ export const ERROR = {
   SEGMENTATION_FIELD_GROUP_LIMIT_MET: 'ERROR_SEGMENTATION_FIELD_GROUP_LIMIT_MET',
   UNHANDLED_EXCEPTION: 'ERROR_UNHANDLED_EXCEPTION',
   // The contact group of the registry: what `POST /v1/List/{listId}/Contact` refuses.
+  BANNED_EMAIL_ADDRESS: 'ERROR_BANNED_EMAIL_ADDRESS',
+  BANNED_NEW_EMAIL_ADDRESS: 'ERROR_BANNED_NEW_EMAIL_ADDRESS',
   CHANGE_ADDRESS_CONTACT_UNSUBSCRIBED: 'ERROR_CHANGE_ADDRESS_CONTACT_UNSUBSCRIBED',
   CHANGE_ADDRESS_WITH_EVENTS: 'ERROR_CHANGE_ADDRESS_WITH_EVENTS',
   CHANGE_ADDRESS_WITH_SEGMENTATION_DATA: 'ERROR_CHANGE_ADDRESS_WITH_SEGMENTATION_DATA',
   NOT_SUBSCRIBED_EMAIL_ADDRESS: 'ERROR_NOT_SUBSCRIBED_EMAIL_ADDRESS',
   SUBSCRIBED_NEW_EMAIL_ADDRESS: 'ERROR_SUBSCRIBED_NEW_EMAIL_ADDRESS',
+  SUPPRESSED_EMAIL: 'ERROR_SUPPRESSED_EMAIL',
+  SUPPRESSED_NEW_EMAIL: 'ERROR_SUPPRESSED_NEW_EMAIL',
   TOO_MANY_SEGMENTATION_FIELDS: 'ERROR_TOO_MANY_SEGMENTATION_FIELDS',
   UNSUBSCRIBE_WITH_EVENTS: 'ERROR_UNSUBSCRIBE_WITH_EVENTS',
   UNSUBSCRIBE_WITH_SEGMENTATION_DATA: 'ERROR_UNSUBSCRIBE_WITH_SEGMENTATION_DATA',
@@ -263,19 +267,11 @@ const queryDate = z
     return z.NEVER
   })
 
-/** The query of `GET /v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`. */
-export const transactionalMessageActivityQuery = z.object({
-  activityType: z.string().optional(),
-  dateType: z
-    .string()
-    .optional()
-    .transform((text, context) => {
-      if (text === undefined) return 'Send' as const
-      const type = ACTIVITY_DATE_TYPES.find((t) => t.toLowerCase() === text.toLowerCase())
-      if (type) return type
-      context.addIssue({ code: 'custom', message: `use ${ACTIVITY_DATE_TYPES.join(' or ')}` })
-      return z.NEVER
-    }),
+/**
+ * `cursor` and `count` of a paged read. Listrak's cursor is opaque (`Start` for the first page); the sandbox's is the
+ * index of the page's first item.
+ */
+export const pageQuery = z.object({
   cursor: z
     .string()
     .optional()
@@ -293,6 +289,23 @@ export const transactionalMessageActivityQuery = z.object({
       const n = /^[0-9]{1,5}$/.test(text) ? Number(text) : NaN
       if (n >= 1 && n <= PAGE_SIZE.max) return n
       context.addIssue({ code: 'custom', message: `give a number from 1 to ${PAGE_SIZE.max}` })
+      return z.NEVER
+    })
+})
+
+export type PageQuery = z.infer<typeof pageQuery>
+
+/** The query of `GET /v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`. */
+export const transactionalMessageActivityQuery = pageQuery.extend({
+  activityType: z.string().optional(),
+  dateType: z
+    .string()
+    .optional()
+    .transform((text, context) => {
+      if (text === undefined) return 'Send' as const
+      const type = ACTIVITY_DATE_TYPES.find((t) => t.toLowerCase() === text.toLowerCase())
+      if (type) return type
+      context.addIssue({ code: 'custom', message: `use ${ACTIVITY_DATE_TYPES.join(' or ')}` })
       return z.NEVER
     }),
   startDate: queryDate,
@@ -317,4 +330,83 @@ export interface TransactionalMessageActivity {
   visitDate: string | null
   externalContactID: string | null
   resendKey: string
+}
+
+/** `importType` of `ImportFile`: the allowed values. Listrak names them without defining them. */
+export const IMPORT_TYPES = [
+  'AddSubscribers',
+  'AddSubscribersAndSegmentationData',
+  'RemoveSubscribers',
+  'UpdateSubscribers'
+] as const
+export type ImportType = (typeof IMPORT_TYPES)[number]
+
+/** `fileColumnType` of `ImportFileMapping`: the allowed values. */
+export const FILE_COLUMN_TYPES = ['Email', 'SegmentationField', 'Event', 'ExternalContactID'] as const
+
+/** `ImportFileMapping`: which column of the file (from 0) holds what. */
+export const importFileMapping = z.object({
+  fileColumn: int32.min(0),
+  fileColumnType: z.enum(FILE_COLUMN_TYPES),
+  segmentationFieldId: int32.nullish(),
+  defaultValue: z.string().nullish()
+})
+
+export type ImportFileMapping = z.infer<typeof importFileMapping>
+
+/**
+ * The body of `POST /v1/List/{listId}/ListImport` (`ImportFile`): the six required members, the others optional (a
+ * client may send them as null). `segmentationImportType` takes the names of the contact route's `updateType`.
+ */
+export const importFileBody = z.object({
+  fileDelimiter: z.string(),
+  fileMappings: z.array(importFileMapping),
+  fileName: z.string().min(1),
+  fileStream: z.string(),
+  hasColumnNames: z.boolean().nullish(),
+  importType: z.enum(IMPORT_TYPES),
+  segmentationImportType: z.enum(UPDATE_TYPES),
+  suppressEmailNotifications: z.boolean().nullish(),
+  textQualifier: z.string().nullish(),
+  triggerJourney: z.boolean().nullish(),
+  includeUnsubscribed: z.boolean().nullish()
+})
+
+export type ImportFileBody = z.infer<typeof importFileBody>
+
+/** The query of `GET /v1/List/{listId}/ListImport`: a page of the list's imports, imported between two dates. */
+export const listImportCollectionQuery = pageQuery.extend({ startDate: queryDate, endDate: queryDate })
+
+/** `ListImport` as Listrak returns it. */
+export interface ListImport {
+  importFileId: number
+  importFileName: string
+  importDate: string
+}
+
+/** `ListImportStatus` as Listrak returns it; `status` takes values Listrak does not list (the sandbox's are its own). */
+export interface ListImportStatus {
+  startDate: string
+  endDate: string | null
+  status: string
+}
+
+/** `ListImportSummary` as Listrak returns it: how many of the import's contacts came to each end. */
+export interface ListImportSummary {
+  alreadySubscribedCount: number
+  alreadyUnsubscribedCount: number
+  bannedCount: number
+  invalidEmailCount: number
+  previouslyUnsubscribedCount: number
+  processedCount: number
+  skippedCount: number
+  subscribedCount: number
+  suppressedCount: number
+  unsubscribedCount: number
+}
+
+/** `ListImportContact` as Listrak returns it; `importResult` takes values Listrak does not list. */
+export interface ListImportContact {
+  emailAddress: string
+  importResult: string
 }

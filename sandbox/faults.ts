@@ -28,7 +28,12 @@ export const faultsSchema = z
      * How long a message sent takes to show in its activity (`GET …/TransactionalMessage/{id}/Activity`): Listrak
      * does not say how soon a send appears there.
      */
-    activityLagMs: ms
+    activityLagMs: ms,
+    /**
+     * How long a list import (`POST …/ListImport`) waits, queued, before its rows are applied: Listrak's imports run
+     * after their answer, and it does not say how soon.
+     */
+    listImportDelayMs: ms
   })
   .strict()
 
@@ -44,7 +49,8 @@ export const NO_FAULTS: Faults = {
   dropRate: 0,
   dropAfterRate: 0,
   tokenMaxUses: 0,
-  activityLagMs: 0
+  activityLagMs: 0,
+  listImportDelayMs: 0
 }
 
 export function parseFaults(input: unknown): FaultsUpdate {

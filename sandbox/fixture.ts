@@ -37,7 +37,10 @@ const listSchema = z.object({
   listName: z.string().min(1),
   segmentationFieldGroups: z.array(groupSchema).default([]),
   events: z.array(eventSchema).default([]),
-  transactionalMessages: z.array(transactionalMessageSchema).default([])
+  transactionalMessages: z.array(transactionalMessageSchema).default([]),
+  /** Addresses banned from the list, and addresses on a suppression list bound to it: neither is ever subscribed. */
+  bannedEmailAddresses: z.array(z.string().min(1)).default([]),
+  suppressedEmailAddresses: z.array(z.string().min(1)).default([])
 })
 
 /** Adds an issue for each item whose `key` repeats an earlier item's. */
@@ -52,8 +55,8 @@ function requireUnique<T>(ctx: z.RefinementCtx, items: T[], key: keyof T & strin
 }
 
 /**
- * What the sandbox starts with: the API credentials it accepts and the lists with their profile fields, events and
- * transactional messages.
+ * What the sandbox starts with: the API credentials it accepts and the lists with their profile fields, events,
+ * transactional messages, and banned and suppressed addresses.
  */
 export const fixtureSchema = z
   .object({
@@ -103,7 +106,7 @@ export function loadFixtureFile(file: string): Fixture {
 }
 
 /**
- * The built-in fixture: the manual's list 12345 with check-box fields 6789 and 6790, and more to refuse; two events
- * and two transactional messages on list 12345.
+ * The built-in fixture: the manual's list 12345 with check-box fields 6789 and 6790, and more to refuse; two events,
+ * two transactional messages, a banned and a suppressed address on list 12345.
  */
 export const DEFAULT_FIXTURE: Fixture = parseFixture(defaultFixture, 'default fixture')

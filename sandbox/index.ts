@@ -32,7 +32,9 @@ export interface Sandbox {
 export const DEFAULT_LIMITS: ServerLimits = {
   bodyLimitBytes: 16 * 1024 * 1024,
   importMaxContacts: 5000,
-  importMaxBytes: 4 * 1024 * 1024
+  importMaxBytes: 4 * 1024 * 1024,
+  // "HTTP request body lengths of up to 250 MB are permitted" for a list import.
+  listImportMaxBytes: 250 * 1024 * 1024
 }
 
 function resolveFixture(fixture: SandboxOptions['fixture']): Fixture {

@@ -7,7 +7,13 @@ import {
   ERROR,
   ErrorEnvelope,
   INT32_MAX,
+  importFileBody,
+  ListImport,
+  ListImportContact,
+  listImportCollectionQuery,
+  ListImportStatus,
   MAX_SEGMENTATION_FIELD_IDS,
+  pageQuery,
   SANDBOX_ERROR,
   segmentationFieldBody,
   segmentationFieldGroupBody,
@@ -17,7 +23,10 @@ import {
 } from './contract'
 import { contactResource } from './contacts'
 import { parseFaults } from './faults'
-import type { Created, ListState, RequestRecord, SandboxState } from './state'
+import { pageOf } from './paging'
+import { readImportFile } from './import-file'
+import { importSummary } from './list-import'
+import type { Created, ListImportRecord, ListState, RequestRecord, SandboxState } from './state'
 import { z } from 'zod'
 import { checkFieldValues, isEmailAddress, validateImport } from './validate-import'
 
@@ -27,12 +36,16 @@ export interface ServerLimits {
   /** Imports above these sizes get 404, as Listrak answers oversized payloads. */
   importMaxContacts: number
   importMaxBytes: number
+  /** List imports (`ImportFile`) above this many bytes get 404, as Listrak answers bodies over its limit. */
+  listImportMaxBytes: number
 }
 
 const API = '/email/v1'
 const IMPORT_ROUTE = `${API}/List/:listId/Contact/SegmentationField`
 const CONTACT_ROUTE = `${API}/List/:listId/Contact`
 const MESSAGE_ROUTE = `${API}/List/:listId/TransactionalMessage/:transactionalMessageId`
+const LIST_IMPORT_ROUTE = `${API}/List/:listId/ListImport`
+const LIST_IMPORT_FILE_ROUTE = `${LIST_IMPORT_ROUTE}/:importFileId`
 const LISTRAK_PATH = /^\/(OAuth2\/Token|email\/v1\/)/
 
 /** The longest `?wait=` the contacts route takes: long enough for a flush and a retry, short of a client's timeout. */
@@ -72,6 +85,13 @@ const messagesQuery = z.object({
     .regex(/^[0-9]{1,10}$/, 'give a transactional message ID, e.g. 9001')
     .transform(Number)
     .optional()
+})
+
+/** `ListImport` as Listrak returns it. */
+const listImportResource = (record: ListImportRecord): ListImport => ({
+  importFileId: record.importFileId,
+  importFileName: record.file.fileName,
+  importDate: record.receivedAt
 })
 
 const envelope = (status: number, error: string, message: string): ErrorEnvelope => ({ status, error, message })
@@ -154,7 +174,14 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     return payload
   })
 
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
+  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
+    // A list import's body is held to Listrak's limit rather than the sandbox's guard, and answered as Listrak does.
+    if (error.statusCode === 413 && request.routeOptions.url === LIST_IMPORT_ROUTE) {
+      const message =
+        'Unable to locate a resource associated with the listId supplied. ' +
+        `(The sandbox answers 404, as Listrak does, to list imports over ${limits.listImportMaxBytes} bytes.)`
+      return sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, message))
+    }
     if (error.statusCode === 413) {
       const message = `The request body is larger than the sandbox accepts (${limits.bodyLimitBytes} bytes).`
       return sendError(reply, envelope(413, SANDBOX_ERROR.REQUEST_TOO_LARGE, message))
@@ -484,16 +511,98 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
             sentFrom: startDate,
             sentUntil: endDate
           })
-      const data = activity.slice(cursor, cursor + count)
-      let nextPageCursor: string | null = null
-      if (cursor + count < activity.length) {
-        const next = new URL(request.url, 'http://sandbox')
-        next.searchParams.set('cursor', String(cursor + count))
-        nextPageCursor = `${next.pathname}${next.search}`
-      }
-      return { status: 200, nextPageCursor, data }
+      return { status: 200, ...pageOf(activity, { cursor, count }, request.url) }
     }
   )
+
+  app.post<{ Params: { listId: string } }>(
+    LIST_IMPORT_ROUTE,
+    // The body is read up to Listrak's limit, past the sandbox's own guard; over it, the error handler answers 404.
+    { bodyLimit: limits.listImportMaxBytes },
+    async (request, reply) => {
+      if (!authorized(request, reply)) return reply
+      const list = listFrom(request, reply)
+      if (!list) return reply
+      const body = jsonBody(request, reply, importFileBody, 'importFileResource')
+      if (!body) return reply
+      const read = readImportFile(list.summary.listId, list.fields, body)
+      if (!read.ok) return sendError(reply, read.error)
+      const record = state.startListImport(list, read.file, (request.body as Buffer).length)
+      return reply.code(201).send({ status: 201, resourceId: String(record.importFileId) })
+    }
+  )
+
+  app.get<{ Params: { listId: string } }>(LIST_IMPORT_ROUTE, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const list = listFrom(request, reply)
+    if (!list) return reply
+    const query = queryFrom(request, reply, listImportCollectionQuery)
+    if (!query) return reply
+    const { startDate = -Infinity, endDate = Infinity, cursor, count } = query
+    const data = state
+      .listImportsOf(list.summary.listId)
+      .filter((record) => Date.parse(record.receivedAt) >= startDate && Date.parse(record.receivedAt) <= endDate)
+      .slice(cursor, cursor + count)
+      .map(listImportResource)
+    // `Collection[ListImport]`: Listrak's definition of this answer has no `nextPageCursor`.
+    return { status: 200, data }
+  })
+
+  /** The list's import named in the path; answers 404 and returns undefined when there is none. */
+  const importFrom = (
+    request: FastifyRequest<{ Params: { listId: string; importFileId: string } }>,
+    reply: FastifyReply
+  ): ListImportRecord | undefined => {
+    const list = listFrom(request, reply)
+    if (!list) return undefined
+    const id = parseId(request.params.importFileId)
+    const record = id === undefined ? undefined : state.listImport(list.summary.listId, id)
+    if (record) return record
+    const message = 'Unable to locate a resource associated with the listId and importFileId supplied.'
+    sendError(reply, envelope(404, ERROR.UNABLE_TO_LOCATE_RESOURCE, message))
+    return undefined
+  }
+
+  type ImportParams = { Params: { listId: string; importFileId: string } }
+
+  app.get<ImportParams>(LIST_IMPORT_FILE_ROUTE, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const record = importFrom(request, reply)
+    if (!record) return reply
+    return { status: 200, data: listImportResource(record) }
+  })
+
+  app.get<ImportParams>(`${LIST_IMPORT_FILE_ROUTE}/Status`, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const record = importFrom(request, reply)
+    if (!record) return reply
+    const data: ListImportStatus = {
+      startDate: record.receivedAt,
+      endDate: record.completedAt,
+      status: record.status
+    }
+    return { status: 200, data }
+  })
+
+  app.get<ImportParams>(`${LIST_IMPORT_FILE_ROUTE}/Summary`, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const record = importFrom(request, reply)
+    if (!record) return reply
+    return { status: 200, data: importSummary(record.results) }
+  })
+
+  app.get<ImportParams>(`${LIST_IMPORT_FILE_ROUTE}/Contact`, async (request, reply) => {
+    if (!authorized(request, reply)) return reply
+    const record = importFrom(request, reply)
+    if (!record) return reply
+    const query = queryFrom(request, reply, pageQuery)
+    if (!query) return reply
+    const contacts = record.results.map(({ emailAddress, importResult }): ListImportContact => ({
+      emailAddress,
+      importResult
+    }))
+    return { status: 200, ...pageOf(contacts, query, request.url) }
+  })
 
   // Requests waiting (`?wait=`) for the next import or contact write to settle, taken or refused: each is woken once.
   const importWaiters = new Set<() => void>()
@@ -511,16 +620,25 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       const timer = setTimeout(wake, ms)
       importWaiters.add(wake)
     })
-  app.addHook('onResponse', async (request) => {
-    // A contact written by the create-or-update route ends a wait as an import does.
+  app.addHook('onResponse', async (request, reply) => {
+    // A contact written by the create-or-update route ends a wait as an import does. A list import taken writes its
+    // contacts later, and ends the wait then; one refused ends it at once.
     const url = request.routeOptions.url
-    if (request.method === 'POST' && (url === IMPORT_ROUTE || url === CONTACT_ROUTE)) wakeImportWaiters()
+    if (request.method !== 'POST') return
+    if (url === IMPORT_ROUTE || url === CONTACT_ROUTE) wakeImportWaiters()
+    if (url === LIST_IMPORT_ROUTE && reply.statusCode !== 201) wakeImportWaiters()
   })
-  // A stop does not wait out the waits.
-  app.addHook('preClose', async () => wakeImportWaiters())
+  const stopListening = state.onListImportApplied(wakeImportWaiters)
+  // A stop does not wait out the waits, and drops the list imports still queued, whose timers would keep it alive.
+  app.addHook('preClose', async () => {
+    wakeImportWaiters()
+    stopListening()
+    state.stopListImports()
+  })
 
   // Inspection and control, outside Listrak's paths.
   app.get('/_sandbox/imports', async () => state.imports.toJSON())
+  app.get('/_sandbox/list-imports', async () => state.listImports.toJSON())
   app.get('/_sandbox/requests', async () => state.requests.toJSON())
   app.get('/_sandbox/stats', async () => state.stats)
   app.get('/_sandbox/messages', async (request, reply) => {

@@ -13,9 +13,11 @@ import type {
   TransactionalMessage,
   TransactionalMessageActivity
 } from './contract'
-import { contactDetail, ContactWrite, METHOD, newContact, StoredContact, writeContact } from './contacts'
+import { Blocked, contactDetail, ContactWrite, METHOD, newContact, StoredContact, writeContact } from './contacts'
 import { FaultInjector, FaultsUpdate } from './faults'
 import type { Fixture } from './fixture'
+import type { ImportFile } from './import-file'
+import { applyImportRows, RowResult } from './list-import'
 
 /** A bounded record: keeps the newest `limit` items and counts what it let go. */
 export class History<T> {
@@ -62,6 +64,19 @@ export interface ImportRecord {
   contacts: ContactSegmentationFieldValues[]
 }
 
+/** A list import (`POST …/ListImport`): the file as read, queued until its rows are applied, then their results. */
+export interface ListImportRecord {
+  importFileId: number
+  listId: number
+  receivedAt: string
+  bytes: number
+  status: 'Queued' | 'Completed'
+  completedAt: string | null
+  file: ImportFile
+  /** One per row, in the file's order, once the import has completed. */
+  results: RowResult[]
+}
+
 export interface RequestRecord {
   at: string
   method: string
@@ -102,6 +117,8 @@ export interface ListState {
   fields: Map<number, SegmentationField>
   events: Map<number, Event>
   transactionalMessages: Map<number, TransactionalMessage>
+  /** Lower-cased address → why it is never subscribed to the list. */
+  blocked: Map<string, Blocked>
 }
 
 export interface SandboxStateOptions {
@@ -124,7 +141,9 @@ function emptyStats() {
     imports: 0,
     importedContacts: 0,
     largestImportContacts: 0,
-    largestImportBytes: 0
+    largestImportBytes: 0,
+    listImports: 0,
+    listImportRows: 0
   }
 }
 
@@ -141,11 +160,16 @@ export class SandboxState {
   readonly imports: History<ImportRecord>
   readonly requests: History<RequestRecord>
   readonly messages: History<TransactionalSend>
+  readonly listImports: History<ListImportRecord>
   readonly faults: FaultInjector
   private tokens = new Map<string, { expiresAt: number; uses: number }>()
   private nextGroupId = 1
   private nextFieldId = 1
   private nextSendSequence = 1
+  private nextImportFileId = 1
+  /** List imports waiting for their rows to be applied. */
+  private queuedImports = new Set<NodeJS.Timeout>()
+  private importListeners = new Set<(record: ListImportRecord) => void>()
   /** Counters over the sandbox's life since the last reset; not capped like the histories. */
   stats = emptyStats()
 
@@ -153,6 +177,7 @@ export class SandboxState {
     this.imports = new History(options.historyLimit)
     this.requests = new History(options.historyLimit)
     this.messages = new History(options.historyLimit)
+    this.listImports = new History(options.historyLimit)
     this.faults = new FaultInjector()
     this.reset()
   }
@@ -181,7 +206,13 @@ export class SandboxState {
           return [transactionalMessageId, message]
         })
         const summary = { listId: list.listId, listName: list.listName, createDate }
-        return [list.listId, { summary, groups, fields, events, transactionalMessages: new Map(messages) }]
+        // An address both banned and suppressed counts as banned.
+        const blocked = new Map<string, Blocked>([
+          ...list.suppressedEmailAddresses.map((a): [string, Blocked] => [a.toLowerCase(), 'Suppressed']),
+          ...list.bannedEmailAddresses.map((a): [string, Blocked] => [a.toLowerCase(), 'Banned'])
+        ])
+        const transactionalMessages = new Map(messages)
+        return [list.listId, { summary, groups, fields, events, transactionalMessages, blocked }]
       })
     )
     const groupIds = [...this.lists.values()].flatMap((l) => l.groups.map((g) => g.segmentationFieldGroupId))
@@ -194,6 +225,10 @@ export class SandboxState {
     this.requests.clear()
     this.messages.clear()
     this.nextSendSequence = 1
+    // A reset forgets the queued imports too: none writes a contact after it.
+    this.stopListImports()
+    this.listImports.clear()
+    this.nextImportFileId = 1
     this.faults.clear()
     this.faults.set(this.options.faults)
     this.stats = emptyStats()
@@ -241,6 +276,61 @@ export class SandboxState {
     return record
   }
 
+  /**
+   * `POST /v1/List/{listId}/ListImport`: keeps the import, queued, and applies its rows once `listImportDelayMs` has
+   * passed (0: at the next turn of the event loop, never within the request), as Listrak runs an import after
+   * answering.
+   */
+  startListImport(list: ListState, file: ImportFile, bytes: number): ListImportRecord {
+    const { listId } = list.summary
+    const record: ListImportRecord = {
+      importFileId: this.nextImportFileId++,
+      listId,
+      receivedAt: new Date().toISOString(),
+      bytes,
+      status: 'Queued',
+      completedAt: null,
+      file,
+      results: []
+    }
+    this.listImports.push(record)
+    this.stats.listImports++
+    const timer = setTimeout(() => {
+      this.queuedImports.delete(timer)
+      const at = new Date().toISOString()
+      const importList = { listId, fields: list.fields, blocked: list.blocked }
+      record.results = applyImportRows(importList, this.contactStore(listId), file, at)
+      record.status = 'Completed'
+      record.completedAt = at
+      this.stats.listImportRows += record.results.length
+      for (const listener of this.importListeners) listener(record)
+    }, this.faults.current.listImportDelayMs)
+    this.queuedImports.add(timer)
+    return record
+  }
+
+  /** Calls `listener` each time a list import has been applied; returns what stops it. */
+  onListImportApplied(listener: (record: ListImportRecord) => void): () => void {
+    this.importListeners.add(listener)
+    return () => this.importListeners.delete(listener)
+  }
+
+  /** Drops the list imports still queued: their rows are never applied. */
+  stopListImports(): void {
+    for (const timer of this.queuedImports) clearTimeout(timer)
+    this.queuedImports.clear()
+  }
+
+  /** A list's import, while the history keeps it. */
+  listImport(listId: number, importFileId: number): ListImportRecord | undefined {
+    return this.listImports.all.find((r) => r.importFileId === importFileId && r.listId === listId)
+  }
+
+  /** A list's imports, oldest first, as far as the history keeps them. */
+  listImportsOf(listId: number): ListImportRecord[] {
+    return this.listImports.all.filter((r) => r.listId === listId)
+  }
+
   private contactStore(listId: number): Map<string, StoredContact> {
     let stored = this.contacts.get(listId)
     if (!stored) this.contacts.set(listId, (stored = new Map()))
@@ -250,7 +340,7 @@ export class SandboxState {
   /** `POST /v1/List/{listId}/Contact`: creates or updates a contact, or says why Listrak would refuse to. */
   writeContact(list: ListState, body: ContactBody, query: ContactQuery): ContactWrite {
     const { listId } = list.summary
-    const contactList = { listId, fields: list.fields, eventIds: new Set(list.events.keys()) }
+    const contactList = { listId, fields: list.fields, eventIds: new Set(list.events.keys()), blocked: list.blocked }
     return writeContact(contactList, this.contactStore(listId), body, query, new Date().toISOString())
   }
 

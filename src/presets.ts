@@ -27,7 +27,11 @@ export const presets: Preset[] = [
     type: 'automatic',
     subscribe: 'type = "track" and event = "Audience Entered"',
     partnerAction: 'upsertContact',
-    mapping: { ...defaultValues(upsertContact.fields), subscriptionState: 'Subscribed' }
+    // In list imports: when an audience is first computed, Engage sends an Audience Entered for every member, so this
+    // mapping meets the largest batches, and all it asks (a subscribe, an external ID) fits an import. An import is
+    // applied later, but it adds subscribers without resubscribing anyone (Listrak's import summary counts previously
+    // unsubscribed contacts apart), so one applied after a later unsubscribe does not undo it.
+    mapping: { ...defaultValues(upsertContact.fields), subscriptionState: 'Subscribed', bulk_import: 'add_and_update' }
   },
   {
     name: 'Unsubscribe on Unsubscribed track events',

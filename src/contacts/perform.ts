@@ -4,10 +4,11 @@ import type { Logger, MultiStatusResponse } from '@segment/actions-core'
 import { failureToError } from '../api/errors'
 import { limitRequests } from '../api/limit'
 import type { Settings } from '../generated-types'
+import { BulkOptions, planBulk } from './bulk-plan'
 import { planContactRequests } from './plan'
 import { ContactInput, prepareContacts } from './prepare'
 import { toMultiStatus } from './results'
-import { sendSequences } from './send'
+import { sendListImports, sendSequences } from './send'
 
 /** One event: its contact's request, or the actions-core error a batch result would stand for. */
 export async function performContact(
@@ -25,16 +26,25 @@ export async function performContact(
   return { listId: prepared.change.listId, ...outcome.body }
 }
 
-/** A batch: events prepared, merged per contact, sent with at most `concurrency` requests in flight. */
+/**
+ * A batch: events prepared, merged per contact, with `bulk` the contacts an import can carry put in list imports,
+ * sent with at most `concurrency` requests in flight, imports and contacts' requests together.
+ */
 export async function performContactBatch(
   unlimited: ListrakRequest,
   settings: Settings,
   inputs: ContactInput[],
   concurrency: number,
-  logger?: Logger
+  logger?: Logger,
+  bulk?: BulkOptions
 ): Promise<MultiStatusResponse> {
   const request = limitRequests(unlimited, concurrency)
   const prepared = await prepareContacts(request, settings, inputs, logger)
-  const sequences = planContactRequests(prepared)
-  return toMultiStatus(prepared, sequences, await sendSequences(request, sequences))
+  const planned = planContactRequests(prepared)
+  const { imports, sequences } = bulk ? planBulk(prepared, planned, bulk) : { imports: [], sequences: planned }
+  const [outcomes, importOutcomes] = await Promise.all([
+    sendSequences(request, sequences),
+    sendListImports(request, imports)
+  ])
+  return toMultiStatus(prepared, sequences, outcomes, imports, importOutcomes)
 }

@@ -1,8 +1,10 @@
-import type { ListrakRequest } from '../api/client'
+import type { CreatedOutcome, ListrakRequest } from '../api/client'
 import type { JSONLikeObject } from '@segment/actions-core'
 import { contactQuery, postContact } from '../api/contacts'
 import { isRetryableStatus, ListrakFailure } from '../api/errors'
+import { postListImport } from '../api/list-imports'
 import { listrakErrorCode } from '../api/outcomes'
+import type { PlannedImport } from './bulk-plan'
 import type { ContactRequest, ContactSequence } from './plan'
 
 export type ContactOutcome =
@@ -60,6 +62,14 @@ export function sendSequences(request: ListrakRequest, sequences: ContactSequenc
       return outcomes
     })
   )
+}
+
+/**
+ * Starts every import, concurrently with each other and with the contacts' requests (the request client bounds how
+ * many are in flight). One outcome per import, in order.
+ */
+export function sendListImports(request: ListrakRequest, imports: PlannedImport[]): Promise<CreatedOutcome[]> {
+  return Promise.all(imports.map((planned) => postListImport(request, planned.listId, planned.file)))
 }
 
 /** What was sent for an event: the list, the contact and, when any, the query options. */

@@ -21,4 +21,12 @@ export interface Payload {
    * How many requests to Listrak one batch may have in flight at once, from 1 to 16. Listrak takes one contact or message per request, so a batch sends many.
    */
   max_concurrent_requests?: number
+  /**
+   * Unsubscribe the contacts of a large batch in list imports, up to 5,000 contacts a request, rather than one request per contact. Listrak applies an import after it answers: every contact in it is reported as accepted, one that was not subscribed too, and a later change to the same contact may be applied first. Events with an External Contact ID still go one request per contact.
+   */
+  bulk_import?: boolean
+  /**
+   * The fewest contacts that make a list import, from 2 to 5,000: the contacts of a batch share an import when they go to the same list with the same subscription change, update type and profile fields, and a smaller group goes one request per contact.
+   */
+  bulk_min_contacts?: number
 }

@@ -1,6 +1,7 @@
 import type { ActionDefinition } from '@segment/actions-core'
 import { SUBSCRIPTION_STATES, UPDATE_TYPES } from '../api/contacts'
 import type { Settings } from '../generated-types'
+import { bulkMinContacts } from '../mapping/bulk-import'
 import { API_ID_HINT, emailAddress, listId, membershipFields } from '../mapping/fields'
 import { enableBatching, maxConcurrentRequests } from '../mapping/one-per-request'
 import type { Payload } from './generated-types'
@@ -86,5 +87,27 @@ export const fields: ActionDefinition<Settings, Payload>['fields'] = {
   },
   ...membershipFields,
   enable_batching: enableBatching('contacts'),
-  max_concurrent_requests: maxConcurrentRequests
+  max_concurrent_requests: maxConcurrentRequests,
+  bulk_import: {
+    label: 'Bulk Import Large Batches',
+    description:
+      'Send the contacts of a large batch in list imports, up to 5,000 contacts a request, rather than one request ' +
+      'per contact. "off" sends one request per contact, each answered at once. "add_and_update" adds new contacts ' +
+      'and updates those on the list; "update_only" updates contacts already on the list, unsubscribed ones too, and ' +
+      'adds no one. Listrak applies an import after it answers: an address it refuses (banned, suppressed, invalid) ' +
+      'is not reported per event, and a later change to the same contact may be applied first. Events with Event ' +
+      'IDs, Send Double Opt-In, Override Unsubscribe, Subscribed by Contact or New Email Address still go one ' +
+      'request per contact.',
+    type: 'string',
+    required: false,
+    choices: [
+      { label: 'Off: one request per contact', value: 'off' },
+      { label: 'Add new contacts and update existing ones', value: 'add_and_update' },
+      { label: 'Update existing contacts only', value: 'update_only' }
+    ],
+    default: 'off'
+  },
+  bulk_min_contacts: bulkMinContacts({
+    conditions: [{ fieldKey: 'bulk_import', operator: 'is_not', value: 'off' }]
+  })
 }

@@ -69,4 +69,12 @@ export interface Payload {
    * How many requests to Listrak one batch may have in flight at once, from 1 to 16. Listrak takes one contact or message per request, so a batch sends many.
    */
   max_concurrent_requests?: number
+  /**
+   * Send the contacts of a large batch in list imports, up to 5,000 contacts a request, rather than one request per contact. "off" sends one request per contact, each answered at once. "add_and_update" adds new contacts and updates those on the list; "update_only" updates contacts already on the list, unsubscribed ones too, and adds no one. Listrak applies an import after it answers: an address it refuses (banned, suppressed, invalid) is not reported per event, and a later change to the same contact may be applied first. Events with Event IDs, Send Double Opt-In, Override Unsubscribe, Subscribed by Contact or New Email Address still go one request per contact.
+   */
+  bulk_import?: string
+  /**
+   * The fewest contacts that make a list import, from 2 to 5,000: the contacts of a batch share an import when they go to the same list with the same subscription change, update type and profile fields, and a smaller group goes one request per contact.
+   */
+  bulk_min_contacts?: number
 }

@@ -2,9 +2,11 @@ import type { ActionDefinition } from '@segment/actions-core'
 import { withUrls } from '../api/client'
 import { LISTRAK_URLS, ListrakUrls } from '../api/urls'
 import { SUBSCRIPTION_STATES } from '../api/contacts'
+import { BULK_MODES, BulkOptions } from '../contacts/bulk-plan'
 import { performContact, performContactBatch } from '../contacts/perform'
 import type { ContactInput } from '../contacts/prepare'
 import type { Settings } from '../generated-types'
+import { bulkThresholdOf } from '../mapping/bulk-import'
 import { concurrencyOf } from '../mapping/one-per-request'
 import { dynamicFields } from './dynamic-fields'
 import { fields } from './fields'
@@ -31,6 +33,12 @@ const toInput = (payload: Payload, resolvedMembership?: boolean): ContactInput =
   }
 })
 
+/** Whether the mapping sends large batches in list imports, and how: "off", or no mode it knows, sends none. */
+const bulkOf = (payload?: Payload): BulkOptions | undefined => {
+  const mode = BULK_MODES.find((m) => m === payload?.bulk_import)
+  return mode && { mode, minContacts: bulkThresholdOf(payload?.bulk_min_contacts) }
+}
+
 /** The action, its requests going to `urls`: Listrak's own unless a runtime or a test gives others. */
 export const upsertContact = (urls: ListrakUrls = LISTRAK_URLS): ActionDefinition<Settings, Payload> => ({
   title: 'Create or Update Contact',
@@ -49,7 +57,8 @@ export const upsertContact = (urls: ListrakUrls = LISTRAK_URLS): ActionDefinitio
       settings,
       payload.map((p, i) => toInput(p, audienceMembership?.[i])),
       concurrencyOf(payload[0]?.max_concurrent_requests),
-      logger
+      logger,
+      bulkOf(payload[0])
     )
 })
 

@@ -117,7 +117,8 @@ describe('a config file that does not exist', () => {
   const message = (file: string, cwd: string) =>
     `Config file ${file} does not exist (looked for at ${path.join(cwd, file)}). Give the path of yours with ` +
     `--config <file>, or start from one of the example configs in ${examples}: config.every-audience.json, ` +
-    'config.json, config.profile-fields.json, config.transactional.json, config.two-mappings.json, ' +
+    'config.json, config.large-sync.json, config.profile-fields.json, config.transactional.json, ' +
+    'config.two-mappings.json, ' +
     'config.unsubscribe.json, config.upsert-contact.json.\n'
 
   it.each([

@@ -53,6 +53,21 @@ const pairs: { config: string; events: string; check: RegExp[]; outcome: string[
     ]
   },
   {
+    config: 'config.large-sync.json',
+    events: 'track-audience.ndjson',
+    check: [
+      /ok\s+Create or Update Contact: the list exists$/m,
+      /Engage Audiences › my_audience \(6789\)\s+ok\s+check box$/m
+    ],
+    // A handful of contacts is below the mapping's Bulk Import Threshold (100): they go one request each.
+    outcome: [
+      '  list 12345 "Newsletter": 5 contact(s), 5 subscribed, 0 unsubscribed',
+      '    field 6789 my_audience: "on" 3, "off" 2',
+      '    jane@example.com  {"6789":"on"}  Subscribed, external ID user-jane',
+      '    li@example.com    {"6789":"on"}  Subscribed, external ID user-li'
+    ]
+  },
+  {
     config: 'config.unsubscribe.json',
     events: 'unsubscribed.ndjson',
     check: [/ok\s+Unsubscribe Contact: the list exists$/m],

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'child_process'
 import { once } from 'events'
 import { createServer } from 'net'
 import { fetchToken } from '../sandbox/client'
+import { importFile } from '../sandbox/listrak-api'
 import { CLI as cli, exited, startCli } from './process'
 
 describe('listrak-actions sandbox', () => {
@@ -29,6 +30,31 @@ describe('listrak-actions sandbox', () => {
     expect(await exited(child)).toEqual([0, null])
   })
 
+  it('--list-import-delay keeps each list import queued that long before its rows are applied', async () => {
+    const { child, output } = await startCli(
+      ['sandbox', '--port', '0', '--list-import-delay', '60000'],
+      /^Press Ctrl\+C/m
+    )
+    try {
+      expect(output()).toMatch(/"listImportDelayMs":60000/)
+      expect(output()).toMatch(/list imports: http:\/\/127\.0\.0\.1:\d+\/_sandbox\/list-imports/)
+      const apiUrl = /LISTRAK_API_URL=(\S+)/.exec(output())?.[1] as string
+      const authorization = `Bearer ${await fetchToken(/LISTRAK_AUTH_URL=(\S+)/.exec(output())?.[1] as string)}`
+      const posted = await fetch(`${apiUrl}/List/12345/ListImport`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify(importFile('Email,6789\r\njane@example.com,on\r\n'))
+      })
+      expect(await posted.json()).toEqual({ status: 201, resourceId: '1' })
+      await new Promise((resolve) => setTimeout(resolve, 200))
+      const status = await fetch(`${apiUrl}/List/12345/ListImport/1/Status`, { headers: { authorization } })
+      expect(await status.json()).toMatchObject({ status: 200, data: { status: 'Queued', endDate: null } })
+    } finally {
+      child.kill('SIGTERM')
+    }
+    expect(await exited(child)).toEqual([0, null])
+  })
+
   it('refuses a bad option with a message', async () => {
     const child = spawn(process.execPath, [cli, 'sandbox', '--failure-rate', 'lots'], {
       stdio: ['ignore', 'pipe', 'pipe']
@@ -44,6 +70,7 @@ describe('listrak-actions sandbox', () => {
     [['--failure-status', '404'], 'expected one of 429, 500, 502, 503'],
     [['--latency', '50-10'], 'expected a range low-high with low at most high'],
     [['--token-ttl', '0'], 'expected a whole number of at least 1'],
+    [['--list-import-delay', 'soon'], "option '--list-import-delay <ms>' argument 'soon' is invalid"],
     [['--port', '70000'], 'expected a port number']
   ])('refuses %j, saying what it takes', (args, message) => {
     const result = spawnSync(process.execPath, [cli, 'sandbox', ...args], { encoding: 'utf8', timeout: 10_000 })

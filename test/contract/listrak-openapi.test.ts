@@ -7,6 +7,12 @@ import {
   contactSegmentationFieldValue,
   contactSegmentationFieldValues,
   ERROR,
+  FILE_COLUMN_TYPES,
+  IMPORT_TYPES,
+  importFileBody,
+  importFileMapping,
+  listImportCollectionQuery,
+  pageQuery,
   segmentationFieldBody,
   segmentationFieldGroupBody,
   SUBSCRIPTION_STATES,
@@ -18,7 +24,7 @@ import { planImports } from '../../src/updateEmailContactProfileFields/imports'
 import { finishEvent, PreparedEvent, readEvent } from '../../src/updateEmailContactProfileFields/prepare'
 import type { Payload } from '../../src/updateEmailContactProfileFields/generated-types'
 import { client, contact } from '../sandbox/client'
-import { listrakApi, values } from '../sandbox/listrak-api'
+import { importFile, listrakApi, values } from '../sandbox/listrak-api'
 
 /**
  * Checks what the destination and the sandbox assume about Listrak against Listrak's own Swagger description, which sits
@@ -54,7 +60,7 @@ type Spec = {
       {
         consumes?: string[]
         parameters?: { name: string; in: string; type?: string; format?: string; description?: string }[]
-        responses: Record<string, { examples?: Record<string, { error?: string }> }>
+        responses: Record<string, { examples?: Record<string, { error?: string; message?: string }> }>
       }
     >
   >
@@ -182,7 +188,13 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
     ['get', '/v1/List/{listId}/Event'],
     ['get', '/v1/List/{listId}/TransactionalMessage'],
     ['get', '/v1/List/{listId}/TransactionalMessage/{transactionalMessageId}'],
-    ['post', '/v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Message']
+    ['post', '/v1/List/{listId}/TransactionalMessage/{transactionalMessageId}/Message'],
+    ['post', '/v1/List/{listId}/ListImport'],
+    ['get', '/v1/List/{listId}/ListImport'],
+    ['get', '/v1/List/{listId}/ListImport/{importFileId}'],
+    ['get', '/v1/List/{listId}/ListImport/{importFileId}/Status'],
+    ['get', '/v1/List/{listId}/ListImport/{importFileId}/Summary'],
+    ['get', '/v1/List/{listId}/ListImport/{importFileId}/Contact']
   ])("uses the error codes of Listrak's examples for %s %s", (method, route) => {
     const codes = Object.values(spec.paths[route][method].responses)
       .map((r) => r.examples?.['application/json']?.error)
@@ -210,15 +222,65 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
     const query = (route.parameters ?? []).filter((p) => p.in === 'query')
     expect(Object.keys(contactQuery.shape).sort()).toEqual(query.map((p) => p.name).sort())
     // "Allowed values are `Update`, `Append`, and `Overwrite`. The default value is `Update`."
-    const allowed = (description = '') => [...new Set([...description.matchAll(/`(\w+)`/g)].map((m) => m[1]))]
     expect(allowed(query.find((p) => p.name === 'updateType')?.description)).toEqual([...UPDATE_TYPES])
     expect(allowed(spec.definitions.Contact.properties?.subscriptionState.description)).toEqual([
       ...SUBSCRIPTION_STATES
     ])
   })
 
-  it('answers in the shapes Listrak defines', async () => {
+  /** The values a description names in backquotes: "Allowed values are `A`, `B`, and `C`." */
+  const allowed = (description = '') => [...new Set([...description.matchAll(/`(\w+)`/g)].map((m) => m[1]))]
+
+  it.each([
+    ['ImportFile', importFileBody.shape],
+    ['ImportFileMapping', importFileMapping.shape]
+  ])('takes an %s as Listrak defines it: every member, the required ones required', (name, shape) => {
+    const defined = spec.definitions[name] as Schema & { properties: Record<string, Schema> }
+    expect(Object.keys(shape).sort()).toEqual(Object.keys(defined.properties).sort())
+    const members = shape as Record<string, { safeParse(value: unknown): { success: boolean } }>
+    for (const key of Object.keys(shape)) {
+      const required = defined.required?.includes(key) ?? false
+      expect([key, members[key].safeParse(undefined).success]).toEqual([key, !required])
+    }
+  })
+
+  it('takes the import types, segmentation import types and column types Listrak allows, and no others', () => {
+    const { ImportFile, ImportFileMapping } = spec.definitions
+    expect(allowed(ImportFile.properties?.importType.description)).toEqual([...IMPORT_TYPES])
+    expect(allowed(ImportFile.properties?.segmentationImportType.description)).toEqual([...UPDATE_TYPES])
+    expect(allowed(ImportFileMapping.properties?.fileColumnType.description)).toEqual([...FILE_COLUMN_TYPES])
+  })
+
+  it.each([
+    ['/v1/List/{listId}/ListImport', listImportCollectionQuery.shape],
+    ['/v1/List/{listId}/ListImport/{importFileId}/Contact', pageQuery.shape]
+  ])('takes the query parameters Listrak defines for GET %s', (route, shape) => {
+    const query = (spec.paths[route].get.parameters ?? []).filter((p) => p.in === 'query')
+    expect(Object.keys(shape).sort()).toEqual(query.map((p) => p.name).sort())
+  })
+
+  it("answers a list import's reads as Listrak does: every member of the summary, the 404 of its examples", async () => {
     const sandbox = await startSandbox()
+    try {
+      const listrak = listrakApi(sandbox, await client(sandbox).token())
+      expect((await listrak.postListImport(importFile('Email,6789\r\njane@example.com,on\r\n'))).status).toBe(201)
+      const summary = (await listrak.get('/List/12345/ListImport/1/Summary')).json.data as unknown as object
+      expect(Object.keys(summary).sort()).toEqual(
+        Object.keys(spec.definitions.ListImportSummary.properties ?? {}).sort()
+      )
+      for (const route of ['', '/Status', '/Summary', '/Contact']) {
+        const example = spec.paths[`/v1/List/{listId}/ListImport/{importFileId}${route}`].get.responses['404']
+        const answer = await listrak.get(`/List/12345/ListImport/2${route}`)
+        expect([route, answer.json]).toEqual([route, example.examples?.['application/json']])
+      }
+    } finally {
+      await sandbox.stop()
+    }
+  })
+
+  it('answers in the shapes Listrak defines', async () => {
+    // A list import's limit lowered, to see the 404 of an import over it; its rows held back, to see it queued.
+    const sandbox = await startSandbox({ limits: { listImportMaxBytes: 4096 }, faults: { listImportDelayMs: 200 } })
     try {
       const api = client(sandbox)
       const token = await api.token()
@@ -255,6 +317,31 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
         ['Error', (await listrak.getContact('nobody@example.com')).json],
         ['Error', (await listrak.send(jane, 9999)).json]
       )
+      const LIST_IMPORT = '/List/12345/ListImport'
+      const posted = await listrak.postListImport(importFile('Email,6789\r\njane@example.com,on\r\n'))
+      const queued = await listrak.get(`${LIST_IMPORT}/1/Status`)
+      expect(queued.json.data).toMatchObject({ status: 'Queued', endDate: null })
+      answers.push(['ResourceCreated', posted.json], ['Resource[ListImportStatus]', queued.json])
+      await listrak.completed(1)
+      answers.push(
+        ['Collection[ListImport]', (await listrak.get(LIST_IMPORT)).json],
+        ['Resource[ListImport]', (await listrak.get(`${LIST_IMPORT}/1`)).json],
+        ['Resource[ListImportStatus]', (await listrak.get(`${LIST_IMPORT}/1/Status`)).json],
+        ['Resource[ListImportSummary]', (await listrak.get(`${LIST_IMPORT}/1/Summary`)).json],
+        ['CollectionPaged[ListImportContact]', (await listrak.get(`${LIST_IMPORT}/1/Contact?count=1`)).json]
+      )
+      // Each refusal of the list import routes, with the status and code Listrak's examples give.
+      const refusals: [number, string, { status: number; json: unknown }][] = [
+        [400, ERROR.INVALID_PARAMETER, await listrak.postListImport(importFile('', { importType: 'Everything' }))],
+        [404, ERROR.UNABLE_TO_LOCATE_RESOURCE, await listrak.postListImport(importFile('Email\r\na@b.co\r\n'), 999)],
+        [404, ERROR.UNABLE_TO_LOCATE_RESOURCE, await listrak.postListImport(importFile('x'.repeat(8000)))],
+        [400, ERROR.INVALID_PARAMETER, await listrak.get(`${LIST_IMPORT}/1/Contact?count=5001`)],
+        [404, ERROR.UNABLE_TO_LOCATE_RESOURCE, await listrak.get(`${LIST_IMPORT}/2/Summary`)]
+      ]
+      for (const [status, error, answer] of refusals) {
+        expect([answer.status, answer.json]).toEqual([status, { status, error, message: expect.any(String) }])
+        answers.push(['Error', answer.json])
+      }
       for (const [name, answer] of answers)
         expect([name, violations(answer, definition(name), spec)]).toEqual([name, []])
     } finally {

@@ -50,13 +50,17 @@ describe('config: the four actions', () => {
       segment_audience_key: { '@path': '$.context.personas.computation_key' },
       event_name: { '@path': '$.event' },
       enable_batching: true,
-      max_concurrent_requests: 4
+      max_concurrent_requests: 4,
+      bulk_import: 'off',
+      bulk_min_contacts: 100
     })
     expect(unsubscribe.mapping).toEqual({
       listId: 12345,
       emailAddress: email,
       enable_batching: false,
-      max_concurrent_requests: 4
+      max_concurrent_requests: 4,
+      bulk_import: false,
+      bulk_min_contacts: 100
     })
     expect(unsubscribe.batching).toBe(false)
     expect(message.mapping).toEqual({
@@ -82,7 +86,8 @@ describe('config: the four actions', () => {
         'max_concurrent_requests, batch_size\n' +
         '  subscriptions.1.mapping.audienceProfileField: subscription "leavers" (unsubscribeContact): Unsubscribe ' +
         'Contact has no field "audienceProfileField", so it would be dropped without a word; its keys are listId, ' +
-        'emailAddress, externalContactID, enable_batching, max_concurrent_requests, batch_size'
+        'emailAddress, externalContactID, enable_batching, max_concurrent_requests, bulk_import, bulk_min_contacts, ' +
+        'batch_size'
     )
   })
 
@@ -140,14 +145,16 @@ describe('check: the new actions', () => {
   const table = (rows: Awaited<ReturnType<typeof check>>) =>
     rows.map(({ subscription: s, list, field, status, reason }) => [s, list, field, status, reason])
 
-  it.each(['config.upsert-contact.json', 'config.unsubscribe.json', 'config.transactional.json'])(
-    'passes on examples/%s',
-    async (name) => {
-      const rows = await check(configFile(name))
-      expect(rows.filter(isProblem)).toEqual([])
-      expect(rows.length).toBeGreaterThan(0)
-    }
-  )
+  it.each([
+    'config.upsert-contact.json',
+    'config.unsubscribe.json',
+    'config.transactional.json',
+    'config.large-sync.json'
+  ])('passes on examples/%s', async (name) => {
+    const rows = await check(configFile(name))
+    expect(rows.filter(isProblem)).toEqual([])
+    expect(rows.length).toBeGreaterThan(0)
+  })
 
   it('names the transactional message with its subject, and checks merge values against their fields', async () => {
     const rows = await check({

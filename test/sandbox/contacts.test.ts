@@ -295,6 +295,31 @@ describe('POST /email/v1/List/{listId}/Contact', () => {
     })
   })
 
+  describe('banned and suppressed addresses (the fixture lists them per list)', () => {
+    it.each([
+      ['banned@example.com', 'ERROR_BANNED_EMAIL_ADDRESS', 'banned from list 12345'],
+      ['Suppressed@Example.com', 'ERROR_SUPPRESSED_EMAIL', 'suppression list bound to list 12345']
+    ])('refuses to subscribe %s, in any case, and writes nothing', async (address, code, message) => {
+      expectRefusal(await subscribe(address, [6789, 'on']), 400, code, message)
+      expect(await api.contactDetails()).toEqual({})
+    })
+
+    it('subscribes them on a list that does not block them', async () => {
+      const body = { emailAddress: 'banned@example.com', segmentationFieldValues: [] }
+      expect((await api.postContact(body, '', 67890)).status).toBe(201)
+    })
+
+    it.each([
+      ['banned@example.com', 'ERROR_BANNED_NEW_EMAIL_ADDRESS'],
+      ['suppressed@example.com', 'ERROR_SUPPRESSED_NEW_EMAIL']
+    ])('refuses to change an address to %s', async (address, code) => {
+      await subscribe('jane@example.com')
+      const body = { emailAddress: 'jane@example.com', segmentationFieldValues: [] }
+      expectRefusal(await api.postContact(body, `?newEmailAddress=${address}`), 400, code)
+      expect(Object.keys(await api.contactDetails())).toEqual(['jane@example.com'])
+    })
+  })
+
   describe('updateType', () => {
     beforeEach(async () => {
       await subscribe('jane@example.com', [6789, 'on'], [7001, 'Downtown'])

@@ -1,7 +1,10 @@
 import { useSandbox } from './client'
-import { listrakApi } from './listrak-api'
+import { importFile, listrakApi } from './listrak-api'
 
-/** The faults on the contact, event and transactional message routes, and the connection dropped after processing. */
+/**
+ * The faults on the contact, event, transactional message and list import routes, and the connection dropped after
+ * processing.
+ */
 
 const { current: box, start } = useSandbox()
 
@@ -13,6 +16,7 @@ const requestStatuses = async () =>
   ])
 
 const jane = { emailAddress: 'jane@example.com', segmentationFieldValues: [] }
+const janeImport = importFile('Email,6789\r\njane@example.com,on\r\n')
 
 /** The status of a request, or 0 when the connection closed without an answer. */
 const statusOf = (answer: Promise<{ status: number }>) =>
@@ -48,6 +52,17 @@ describe('a connection dropped after processing (dropAfterRate)', () => {
       subscriptionState: 'Subscribed',
       events: [{ eventId: 3001, raisedAt: expect.any(String) }]
     })
+  })
+
+  it('takes and applies the list import though the client sees the connection close', async () => {
+    await start()
+    const api = listrakApi(box.sandbox, await box.api.token())
+    await setFaults({ dropAfterRate: 1 })
+    await expect(api.postListImport(janeImport)).rejects.toThrow()
+    await box.api.call('DELETE', '/_sandbox/faults')
+    expect(await api.completed(1)).toMatchObject({ status: 'Completed' })
+    expect(await box.api.contacts()).toEqual({ 'jane@example.com': { '6789': 'on' } })
+    expect(await requestStatuses()).toContainEqual(['/email/v1/List/12345/ListImport', 'dropped-after-processing'])
   })
 
   it('keeps in-flight requests and the request history right', async () => {
@@ -116,9 +131,11 @@ describe('faults before processing on the new routes', () => {
       { status: 503, error: 'ERROR_INJECTED_FAULT', message: expect.any(String) }
     ])
     expect((await api.postContact(jane)).status).toBe(503)
+    expect((await api.postListImport(janeImport)).status).toBe(503)
     await box.api.call('DELETE', '/_sandbox/faults')
     expect(await api.messages()).toMatchObject({ total: 0, data: [] })
     expect(await api.contactDetails()).toEqual({})
+    expect((await box.api.call('GET', '/_sandbox/list-imports')).json).toMatchObject({ total: 0 })
   })
 
   it('drops the connection before processing (dropRate): nothing sent', async () => {
@@ -137,6 +154,8 @@ describe('faults before processing on the new routes', () => {
   it.each([429, 500, 502, 503])('fails every new route with an injected %i', async (status) => {
     await start()
     const api = listrakApi(box.sandbox, await box.api.token())
+    expect((await api.postListImport(janeImport)).status).toBe(201)
+    await api.completed(1)
     await setFaults({ failureRate: 1, failureStatus: status })
     const answers = await Promise.all([
       api.postContact(jane),
@@ -144,9 +163,11 @@ describe('faults before processing on the new routes', () => {
       api.get('/List/12345/Event'),
       api.get('/List/12345/TransactionalMessage'),
       api.get('/List/12345/TransactionalMessage/9001'),
-      api.send(jane)
+      api.send(jane),
+      api.postListImport(janeImport),
+      ...['', '/1', '/1/Status', '/1/Summary', '/1/Contact'].map((route) => api.get(`/List/12345/ListImport${route}`))
     ])
-    expect(answers.map((a) => a.status)).toEqual(Array(6).fill(status))
+    expect(answers.map((a) => a.status)).toEqual(Array(12).fill(status))
   })
 
   it('adds latency to the new routes', async () => {
@@ -156,6 +177,18 @@ describe('faults before processing on the new routes', () => {
     const started = performance.now()
     expect((await api.send(jane)).status).toBe(201)
     expect(performance.now() - started).toBeGreaterThanOrEqual(55)
+    const importStarted = performance.now()
+    expect((await api.postListImport(janeImport)).status).toBe(201)
+    expect(performance.now() - importStarted).toBeGreaterThanOrEqual(55)
+  })
+
+  it('shows listImportDelayMs in the faults in force, and refuses a negative one', async () => {
+    await start({ faults: { listImportDelayMs: 250 } })
+    expect((await box.api.call('GET', '/_sandbox/faults')).json).toMatchObject({ listImportDelayMs: 250 })
+    const bad = await setFaults({ listImportDelayMs: -1 })
+    expect([bad.status, bad.json.error]).toEqual([400, 'ERROR_INVALID_PARAMETER'])
+    expect(bad.json.message).toContain('listImportDelayMs')
+    expect((await box.api.call('DELETE', '/_sandbox/faults')).json).toMatchObject({ listImportDelayMs: 0 })
   })
 
   it('stops a token after its uses on the new routes', async () => {

@@ -151,6 +151,29 @@ describe("presets run through actions-core's Destination", () => {
     ])
   })
 
+  it('Subscribe contacts who enter an audience: subscribes a batch of 100 contacts in one list import', async () => {
+    const { subscribe, partnerAction, mapping } = named(SUBSCRIBE)
+    const files: string[] = []
+    nock(API)
+      .post('/email/v1/List/12345/ListImport', (body: { importType: string; fileStream: string }) => {
+        files.push(`${body.importType}: ${Buffer.from(body.fileStream, 'base64').toString('utf8')}`)
+        return true
+      })
+      .reply(201, { status: 201, resourceId: '9001' })
+    const events = Array.from({ length: 100 }, (_, i) => audienceTrack(`user${i}@example.com`, 'vip_customers', true))
+    const [result] = (await new Destination(destination).onBatch(
+      events as SegmentEvent[],
+      {
+        ...settings,
+        oauth: { access_token: ACCESS_TOKEN },
+        subscription: { subscribe, partnerAction, mapping: { ...mapping, ...CHOSEN } }
+      } as never
+    )) as { multistatus: { status: number }[] }[]
+    expect(files).toHaveLength(1)
+    expect(files[0]).toMatch(/^AddSubscribers: Email,ExternalContactID\r\nuser0@example.com,user-user0@example.com\r\n/)
+    expect(result.multistatus.map((r) => r.status)).toEqual(Array(100).fill(201))
+  })
+
   it('Unsubscribe on Unsubscribed track events: unsubscribes the contact', async () => {
     const bodies = record('/email/v1/List/12345/Contact')
     await run(UNSUBSCRIBE, unsubscribed)

@@ -151,3 +151,45 @@ describe('Unsubscribe Contact: email addresses', () => {
     expect(addresses).toEqual(['padded@example.com'])
   })
 })
+
+describe('Unsubscribe Contact: Bulk Import Large Batches', () => {
+  const importPath = (listId: number) => `/email/v1/List/${listId}/ListImport`
+
+  it('unsubscribes the contacts of a batch in one RemoveSubscribers import, each event 201 pending', async () => {
+    let received: Record<string, unknown> | undefined
+    nock(API)
+      .post(importPath(123), (body: Record<string, unknown>) => {
+        received = body
+        return true
+      })
+      .reply(201, { status: 201, resourceId: 'import-1' })
+
+    const results = await executeBatch(
+      [unsubscribed('ann@example.com'), unsubscribed('bob@example.com'), unsubscribed('cid@example.com')],
+      { listId: 123, bulk_import: true, bulk_min_contacts: 2 }
+    )
+
+    expect(received).toMatchObject({
+      importType: 'RemoveSubscribers',
+      segmentationImportType: 'Update',
+      fileMappings: [{ fileColumn: 0, fileColumnType: 'Email' }]
+    })
+    expect(Buffer.from(String(received?.fileStream), 'base64').toString('utf8')).toBe(
+      'Email\r\nann@example.com\r\nbob@example.com\r\ncid@example.com\r\n'
+    )
+    expect(results.map((r) => [r.status, r.body])).toEqual(
+      Array(3).fill([
+        201,
+        { status: 201, resourceId: 'import-1', via: 'ListImport', importType: 'RemoveSubscribers', outcome: 'pending' }
+      ])
+    )
+  })
+
+  it('sends one request per contact by default', async () => {
+    const scope = nock(API).post(contactPath(123)).times(2).reply(201, { status: 201, resourceId: 'contact-1' })
+
+    await executeBatch([unsubscribed('ann@example.com'), unsubscribed('bob@example.com')], { listId: 123 })
+
+    expect(scope.isDone()).toBe(true)
+  })
+})

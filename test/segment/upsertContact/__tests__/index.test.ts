@@ -322,3 +322,139 @@ describe('Create or Update Contact: New Email Address', () => {
     expect(received).toEqual([])
   })
 })
+
+describe('Create or Update Contact: Bulk Import Large Batches', () => {
+  const importPath = (listId: number) => `/email/v1/List/${listId}/ListImport`
+
+  /** Records each list import posted to a list, with its file decoded, and answers 201 with import IDs. */
+  function acceptImports(listId: number) {
+    const received: { body: Record<string, unknown>; csv: string }[] = []
+    nock(API)
+      .post(importPath(listId))
+      .times(10)
+      .reply((_uri, body) => {
+        const file = body as Record<string, unknown>
+        received.push({ body: file, csv: Buffer.from(String(file.fileStream), 'base64').toString('utf8') })
+        return [201, { status: 201, resourceId: `import-${received.length}` }]
+      })
+    return received
+  }
+
+  const bulk = {
+    listId: 123,
+    subscriptionState: 'Subscribed',
+    profileFieldValues: { '456': { '@path': '$.properties.a' } },
+    bulk_import: 'add_and_update',
+    bulk_min_contacts: 2
+  }
+
+  it('sends the contacts of a batch in one list import, and answers each event 201 pending', async () => {
+    serveCheckBoxes([456])
+    const imports = acceptImports(123)
+    const contacts = acceptContacts(123)
+    const events = [signUp('ann@example.com', { a: 'on' }), signUp('bob@example.com', { a: 'off' })]
+
+    const results = await executeBatch(events, bulk)
+
+    expect(contacts).toEqual([])
+    expect(imports).toHaveLength(1)
+    expect(imports[0].csv).toBe(
+      'Email,ExternalContactID,456\r\nann@example.com,id-ann@example.com,on\r\nbob@example.com,id-bob@example.com,off\r\n'
+    )
+    expect(imports[0].body).toMatchObject({
+      fileName: expect.stringMatching(/^segment-123-[0-9a-f]{12}\.csv$/),
+      importType: 'AddSubscribersAndSegmentationData',
+      segmentationImportType: 'Update',
+      hasColumnNames: true,
+      suppressEmailNotifications: true,
+      triggerJourney: false
+    })
+    expect(results.map((r) => [r.status, r.body])).toEqual([
+      [
+        201,
+        {
+          status: 201,
+          resourceId: 'import-1',
+          via: 'ListImport',
+          importType: 'AddSubscribersAndSegmentationData',
+          outcome: 'pending'
+        }
+      ],
+      [201, expect.objectContaining({ resourceId: 'import-1', outcome: 'pending' })]
+    ])
+  })
+
+  it("keeps a contact with events to raise out of the import: all of that contact's events go in its own request", async () => {
+    serveCheckBoxes([456])
+    const imports = acceptImports(123)
+    const contacts = acceptContacts(123)
+    const events = [
+      signUp('ann@example.com', { a: 'on' }),
+      signUp('bob@example.com', { a: 'on' }),
+      signUp('cid@example.com', { a: 'on' }),
+      signUp('Ann@example.com', { a: 'off', events: [11] })
+    ]
+
+    const results = await executeBatch(events, { ...bulk, eventIds: { '@path': '$.properties.events' } })
+
+    expect(imports.map((i) => i.csv)).toEqual([
+      'Email,ExternalContactID,456\r\nbob@example.com,id-bob@example.com,on\r\ncid@example.com,id-cid@example.com,on\r\n'
+    ])
+    expect(contacts).toEqual([
+      {
+        query: { eventIds: '11' },
+        body: expect.objectContaining({
+          emailAddress: 'ann@example.com',
+          segmentationFieldValues: [{ segmentationFieldId: 456, value: 'off' }]
+        })
+      }
+    ])
+    expect(results.map((r) => r.status)).toEqual([201, 201, 201, 201])
+  })
+
+  it('sends one request per contact when a batch has fewer contacts than Bulk Import Threshold', async () => {
+    serveCheckBoxes([456])
+    const imports = acceptImports(123)
+    const contacts = acceptContacts(123)
+
+    await executeBatch([signUp('ann@example.com', { a: 'on' }), signUp('bob@example.com', { a: 'on' })], {
+      ...bulk,
+      bulk_min_contacts: 3
+    })
+
+    expect(imports).toEqual([])
+    expect(contacts).toHaveLength(2)
+  })
+
+  it('sends one request per contact by default', async () => {
+    const imports = acceptImports(123)
+    const contacts = acceptContacts(123)
+
+    await executeBatch([signUp('ann@example.com'), signUp('bob@example.com')], { listId: 123 })
+
+    expect(imports).toEqual([])
+    expect(contacts).toHaveLength(2)
+  })
+
+  it("fails the events of an import Listrak refuses with its code, and leaves a 503's to be retried", async () => {
+    nock(API)
+      .post(importPath(123))
+      .reply(400, { status: 400, error: 'ERROR_INVALID_PARAMETER', message: 'An invalid value was supplied.' })
+    const events = [signUp('ann@example.com', { a: 'on' }), signUp('bob@example.com', { a: 'on' })]
+
+    const refused = await executeBatch(events, bulk)
+
+    expect(refused.map((r) => r.status)).toEqual([400, 400])
+    expect(refused[0]).toMatchObject({
+      errormessage: expect.stringContaining('ERROR_INVALID_PARAMETER: An invalid value was supplied.')
+    })
+
+    nock(API)
+      .post(importPath(123))
+      .reply(503, { status: 503, error: 'ERROR_UNHANDLED_EXCEPTION', message: 'Try again.' })
+
+    const unavailable = await executeBatch(events, bulk)
+
+    expect(unavailable.map((r) => r.status)).toEqual([503, 503])
+  })
+})
