@@ -15,7 +15,8 @@ import { runtimeUrl, startLatentSandbox, stopAll } from './kill-harness'
  */
 
 const EVENTS = 40
-const IMPORT_DELAY_MS = 4000
+/** Long enough that the import is still queued at the kill, however busy the machine; short enough to wait out. */
+const IMPORT_DELAY_MS = 8000
 const REFUSED = { 'banned@example.com': 'Banned', 'suppressed@example.com': 'Suppressed' }
 
 const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>

@@ -21,7 +21,11 @@ const signup = (email: string) => ({
   traits: { email }
 })
 
-const config = (sandbox: Sandbox, imports: RuntimeConfigInput['imports'] = {}): RuntimeConfigInput => ({
+/**
+ * A config delivering `events` events at once: one batch of exactly that many, sent as soon as it is full, so that a
+ * busy machine never splits it (a part below the threshold would go request by request, outside the import).
+ */
+const config = (sandbox: Sandbox, events: number, imports: RuntimeConfigInput['imports'] = {}): RuntimeConfigInput => ({
   settings: { client_id: 'demo-client-id', client_secret: 'demo-client-secret' },
   listrak: { authUrl: sandbox.authUrl, apiUrl: sandbox.apiUrl },
   subscriptions: [
@@ -38,7 +42,7 @@ const config = (sandbox: Sandbox, imports: RuntimeConfigInput['imports'] = {}): 
       }
     }
   ],
-  delivery: { flushIntervalMs: 50 },
+  delivery: { batchSize: events, flushIntervalMs: 10_000 },
   imports: { firstPollMs: 50, maxPollMs: 200, ...imports }
 })
 
@@ -55,7 +59,7 @@ describe('list imports followed up', () => {
   })
 
   it('dead-letters exactly the events of the addresses Listrak refused, named, and keeps no follow-up', async () => {
-    const h = await startTestRuntime(config(sandbox))
+    const h = await startTestRuntime(config(sandbox, 4))
     try {
       const emails = ['jane@example.com', 'banned@example.com', 'john@example.com', 'Suppressed@Example.com']
       await h.post('/v1/batch', { batch: emails.map(signup) })
@@ -110,7 +114,7 @@ describe('list imports followed up', () => {
   it('on Redis, keeps the follow-up in Redis and follows it to the end as well', async () => {
     const redis = await startRedisServer()
     try {
-      const h = await startTestRuntime({ ...config(sandbox), queue: { redis: { url: redis.url } } })
+      const h = await startTestRuntime({ ...config(sandbox, 3), queue: { redis: { url: redis.url } } })
       try {
         await h.post('/v1/batch', { batch: ['a@example.com', 'b@example.com', 'banned@example.com'].map(signup) })
         const counts = await waitFor(
@@ -134,8 +138,9 @@ describe('list imports followed up', () => {
   })
 
   it('follows a slow import (listImportDelayMs) with backoff until it completes', async () => {
-    sandbox.state.faults.set({ listImportDelayMs: 1200 })
-    const h = await startTestRuntime(config(sandbox))
+    // Long enough that the import is still queued when its delivery is recorded, however busy the machine.
+    sandbox.state.faults.set({ listImportDelayMs: 3000 })
+    const h = await startTestRuntime(config(sandbox, 2))
     try {
       await h.post('/v1/batch', { batch: ['a@example.com', 'banned@example.com'].map(signup) })
       await waitFor(
@@ -165,7 +170,7 @@ describe('list imports followed up', () => {
 
   it('reports an import not completed within imports.followUpMaxMs as never completed: every event dead-lettered', async () => {
     sandbox.state.faults.set({ listImportDelayMs: 60_000 })
-    const h = await startTestRuntime(config(sandbox, { followUpMaxMs: 600 }))
+    const h = await startTestRuntime(config(sandbox, 2, { followUpMaxMs: 600 }))
     try {
       await h.post('/v1/batch', { batch: ['a@example.com', 'b@example.com'].map(signup) })
       const letters = await h.waitForDeadLetters(2, 15_000)
