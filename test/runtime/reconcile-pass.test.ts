@@ -40,7 +40,7 @@ it('settles unknown outcomes by itself every reconcile.everyMs, and sends none a
       'both letters reconciled',
       () => h.deadLetters(),
       (found) => found.length === 2 && found.every((letter) => letter.reconciled !== undefined),
-      { timeoutMs: 5000 }
+      { timeoutMs: 20_000 }
     )
     const outcomes = Object.fromEntries(letters.map((l) => [l.messageId, l.reconciled?.outcome]))
     expect(outcomes).toEqual({ 'order-taken@example.com': 'sent', 'order-lost@example.com': 'not-sent' })
