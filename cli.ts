@@ -14,6 +14,7 @@ import {
   retryDeadLetters,
   UnavailableCommandError
 } from './runtime/commands/dead-letters'
+import { listImports } from './runtime/commands/imports'
 import { CONTACTS_WAIT, quickStart, shellQuote } from './runtime/commands/quick-start'
 import { RedisQueue } from './runtime/queue/redis/queue'
 import { Salvage, salvageStore, StoreDamagedError } from './runtime/queue/lmdb/store-check'
@@ -582,6 +583,28 @@ filtered(deadLetters.command('purge'))
   .description('Remove the dead letters (asks nothing) and print what was removed.')
   .action(async (options) => {
     console.log(await purgeDeadLetters(deadLettersConfig(options), filterOf(options), outputWidth()))
+  })
+
+program
+  .command('imports')
+  .description(
+    'List the list imports the runtime follows up (Listrak applies them later, and says per address whether it took ' +
+      'it) and the last 100 finished, with the addresses Listrak refused. Works while the runtime runs.'
+  )
+  .option('--config <file>', 'runtime config (JSON): where the queue is (queue.path, or queue.redis)', EXAMPLE_CONFIG)
+  .addOption(
+    new Option('--store <dir>', "the queue store's directory, over the config's queue.path").conflicts('redis')
+  )
+  .addOption(new Option('--redis <url>', 'the list imports of the queue in this Redis').argParser(redisUrl))
+  .action(async (options: { config: string; store?: string; redis?: string }) => {
+    const config = loadConfig(options.config)
+    applyQueueOptions(config, options)
+    if (options.store) {
+      config.queue.path = path.resolve(options.store)
+      config.queue.memory = false
+      delete config.queue.redis
+    }
+    console.log(await listImports(config))
   })
 
 function salvageSummary({ saved, complete, stopped, unknown }: Salvage, store: string, out: string): string {

@@ -130,6 +130,30 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    imports: z
+      .object({
+        /** The first poll of a list import's status comes this long after Listrak took it; each wait then doubles. */
+        firstPollMs: z.number().int().min(10).default(1000),
+        /** No wait between two polls of an import's status is longer. */
+        maxPollMs: z.number().int().min(10).default(60_000),
+        /**
+         * A list import not completed this long after Listrak took it is reported as never completed: its events are
+         * dead-lettered, their outcome unknown. Listrak does not say how long an import may take: an hour, to be safe.
+         */
+        followUpMaxMs: z
+          .number()
+          .int()
+          .min(1)
+          .default(60 * 60 * 1000),
+        /** How long `replay`, once its events are delivered, waits for the list imports it started to complete. */
+        replayWaitMs: z.number().int().min(0).default(120_000)
+      })
+      .strict()
+      .prefault({})
+      .refine((imports) => imports.maxPollMs >= imports.firstPollMs, {
+        message: 'imports.maxPollMs is the longest wait between polls: give it at least imports.firstPollMs',
+        path: ['maxPollMs']
+      }),
     queue: z
       .object({
         /** Keep the queue in memory only (tests, demos): accepted events not yet delivered are lost if the process dies. */

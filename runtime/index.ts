@@ -24,6 +24,7 @@ import { RuntimeStats } from './stats'
 import { startReconcilePass } from './commands/reconcile'
 import { compileSubscriptions } from './pipeline/subscriptions'
 import { fetchListrakToken, TokenCache } from './pipeline/tokens'
+import { ImportFollower } from './imports/follower'
 
 const EMBEDDED_SANDBOX_HISTORY = 200
 
@@ -91,11 +92,14 @@ export interface PipelineParts extends Omit<ListrakConnection, 'close'> {
   stats: RuntimeStats
   tokens: TokenCache
   queue: EventQueue
+  /** Follows the list imports deliveries started; `follower.start()` once the pipeline resumes. */
+  follower: ImportFollower
   /**
    * Stops taking events, delivers what is queued for up to `delivery.shutdownTimeoutMs` (or until `interrupt`),
-   * closes the queue and the sandbox. What is left stays in a durable queue for the next start.
+   * stops following list imports (with `waitForImportsMs`, once those this process started have finished, or that
+   * long has passed), closes the queue and the sandbox. What is left stays in a durable queue for the next start.
    */
-  close(): Promise<DrainResult>
+  close(options?: { waitForImportsMs?: number }): Promise<DrainResult>
   /** Cuts a running `close` short: a second signal. */
   interrupt(): void
 }
@@ -128,13 +132,21 @@ export async function createPipeline(
   const tokens = new TokenCache(() => fetchListrakToken(settings))
   const stats = new RuntimeStats()
   stats.queue = { durable: queue.durable, location: queue.location, bytes: () => queue.bytes() }
+  const follower = new ImportFollower(queue.imports, tokens, stats, options.logger, {
+    ...config.imports,
+    durable: queue.durable
+  })
   const pipeline = new Pipeline(
     subscriptions,
     new Deliverer(destination, settings, tokens, forDestination(options.logger)),
     queue,
     stats,
     options.logger,
-    { ...config.delivery, pollMs: config.queue.redis?.pollMs ?? REDIS_QUEUE_DEFAULTS.pollMs }
+    {
+      ...config.delivery,
+      pollMs: config.queue.redis?.pollMs ?? REDIS_QUEUE_DEFAULTS.pollMs,
+      onFollowUps: (subscription, followUps) => follower.recorded(subscription, followUps)
+    }
   )
   let closing: Promise<DrainResult> | undefined
   return {
@@ -142,17 +154,21 @@ export async function createPipeline(
     stats,
     tokens,
     queue,
+    follower,
     sandbox: listrak.sandbox,
     settings,
     urls: listrak.urls,
     interrupt: () => pipeline.interrupt(),
-    close: () =>
+    close: (closeOptions = {}) =>
       (closing ??= (async () => {
         // The queue and the sandbox close whatever happens; a failed drain is the error to report, if any.
         const drained = await pipeline.drain(config.delivery.shutdownTimeoutMs).catch(async (error: unknown) => {
+          await follower.stop()
           await closeInTurn([queue, listrak])
           throw error
         })
+        // The follower writes to the queue: it stops first. A failure of its own is logged where it happens.
+        await follower.stop(closeOptions.waitForImportsMs)
         const failure = await closeInTurn([queue, listrak])
         if (failure) throw new StopFailedError(drained, failure.error)
         return drained
@@ -253,6 +269,7 @@ export async function startRuntime(
   const { address, port } = server.server.address() as AddressInfo
   const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`
   const resumed = await parts.pipeline.resume()
+  parts.follower.start()
   const reconcilePass = startReconcilePass(parts.queue, config, parts.tokens, logger)
   let stopping: ReturnType<Runtime['stop']> | undefined
   return {

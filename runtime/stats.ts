@@ -7,6 +7,29 @@ export interface OutcomeCounts {
 
 const counts = (): OutcomeCounts => ({ delivered: 0, refused: 0, retried: 0, deadLettered: 0 })
 
+/**
+ * The list imports this runtime followed up (see runtime/imports/). Their events count as delivered when Listrak
+ * took the import (201); those dead-lettered afterwards are counted here, not again under `deadLettered`.
+ */
+export interface ListImportCounts {
+  /** Being followed now. */
+  following: number
+  /** Taken up: recorded by this runtime, or found in the queue at start. */
+  followed: number
+  /** Completed, and their per-contact results read. */
+  completed: number
+  /** Events whose address Listrak's results refused (invalid, banned, suppressed): dead-lettered. */
+  refusedRows: number
+  /** Not completed within imports.followUpMaxMs. */
+  timedOut: number
+  /** Answered 404: Listrak does not know them. */
+  notFound: number
+  /** Their status said they failed. */
+  failed: number
+  /** Events dead-lettered because their import's outcome is unknown (timed out, not found, failed, stopped). */
+  unknownRows: number
+}
+
 /** The runtime's counters, as `/stats` and the closing summaries show them. */
 export class RuntimeStats {
   startedAt = Date.now()
@@ -39,6 +62,16 @@ export class RuntimeStats {
   messages = new Map<string, number>()
   /** Delivered events that changed nothing, by Listrak's reason (an unsubscribe of a contact not subscribed). */
   unchanged = new Map<string, number>()
+  listImports: ListImportCounts = {
+    following: 0,
+    followed: 0,
+    completed: 0,
+    refusedRows: 0,
+    timedOut: 0,
+    notFound: 0,
+    failed: 0,
+    unknownRows: 0
+  }
 
   subscription(name: string) {
     let entry = this.perSubscription.get(name)
@@ -99,6 +132,7 @@ export class RuntimeStats {
       importsPerList: Object.fromEntries([...this.imports].map(([list, ids]) => [list, ids.size])),
       messagesPerList: Object.fromEntries(this.messages),
       unchanged: Object.fromEntries(this.unchanged),
+      listImports: { ...this.listImports },
       reasons: Object.fromEntries(this.reasons)
     }
   }

@@ -4,13 +4,13 @@ import { once } from 'events'
 import { ConfigError, hasCredentials, RuntimeConfig } from '../config'
 import { connectListrak } from '../index'
 import { LmdbQueue } from '../queue/lmdb/queue'
-import { fetchListrakToken } from '../pipeline/tokens'
+import { fetchListrakToken, withToken } from '../pipeline/tokens'
 import type { DeadLetter, DeadLetterFilter } from '../queue'
-import { formatReconcile, reconcile, withToken } from './reconcile'
+import { formatReconcile, reconcile } from './reconcile'
 import { openRedisDeadLetters } from '../queue/redis/dead-letters'
 import { REDIS_QUEUE_DEFAULTS } from '../queue/redis/options'
 import { NOT_RECONCILED, retryRefusal, RetryRefusal } from './reconcile/unknown-outcomes'
-import { DEFAULT_WIDTH, wrapFrom } from './wrap'
+import { DEFAULT_WIDTH, table, wrapFrom } from './wrap'
 
 /** What `listrak-actions dead-letters …` does with the dead letters in a config's queue store. */
 
@@ -79,21 +79,6 @@ async function withStore<T>(
   } finally {
     await store.close()
   }
-}
-
-/** Rows in aligned columns; with `width`, the last column (a reason) is wrapped to it rather than cut. */
-function table(rows: string[][], width?: number): string {
-  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)))
-  const last = rows[0].length - 1
-  const indent = widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0)
-  return rows
-    .map((row) =>
-      row
-        .map((cell, i) => (i < last ? cell.padEnd(widths[i]) : width ? wrapFrom(cell, indent, width) : cell))
-        .join('  ')
-        .trimEnd()
-    )
-    .join('\n')
 }
 
 /** Counts by reason, most frequent first; reads the letters one at a time, however many there are. */

@@ -35,3 +35,18 @@ export function wrap(text: string, width: number): string[] {
 /** A text wrapped to start at column `indent` of a `width`-column output: its first line, then the rest indented. */
 export const wrapFrom = (text: string, indent: number, width: number): string =>
   wrap(text, width - indent).join(`\n${' '.repeat(indent)}`)
+
+/** Rows in aligned columns; with `width`, the last column (a reason) is wrapped to it rather than cut. */
+export function table(rows: string[][], width?: number): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)))
+  const last = rows[0].length - 1
+  const indent = widths.slice(0, last).reduce((sum, w) => sum + w + 2, 0)
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => (i < last ? cell.padEnd(widths[i]) : width ? wrapFrom(cell, indent, width) : cell))
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n')
+}

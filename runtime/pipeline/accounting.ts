@@ -16,11 +16,11 @@ export function countSettlement(
   const name = lane.subscription.name
   const { sends } = runtimeAction(lane)
   for (const position of settlement.delivered) {
-    const { listId, resourceId, unchanged } = outcomes.get(position) as Outcome
+    const { listId, resourceId, unchanged, listImport } = outcomes.get(position) as Outcome
     stats.count('delivered', name, listId)
     if (unchanged) stats.unchangedBecause(unchanged)
     if (listId === undefined) continue
-    if (sends === 'imports' && resourceId) stats.importAccepted(listId, resourceId)
+    if ((sends === 'imports' || listImport) && resourceId) stats.importAccepted(listId, resourceId)
     if (sends === 'messages') stats.messageSent(listId)
   }
   for (const { position } of settlement.retried) stats.count('retried', name, outcomes.get(position)?.listId)

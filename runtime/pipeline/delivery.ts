@@ -23,11 +23,23 @@ export interface Outcome {
    */
   unchanged?: string
   /**
+   * Sent in a list import that Listrak took (201) and applies later: its row's address, to follow up once the
+   * import's per-contact results are known (see runtime/imports/).
+   */
+  listImport?: ListImportSent
+  /**
    * Listrak refused the token, whatever status the event reports: an action that must not repeat what Listrak
    * accepted in the batch reports such a 401 as a retryable 500 (see src/api/outcomes.ts), and the token is
    * renewed all the same, so that the retry does not fail on it again.
    */
   tokenRefused?: true
+}
+
+/** What a delivered event's result says of the list import it went in. */
+export interface ListImportSent {
+  importFileId: string
+  emailAddress: string
+  importType?: string
 }
 
 /** 401 (after actions-core's own token refresh), 408, 429 and 5xx are worth another try; other 4xx are final. */
@@ -41,9 +53,20 @@ interface ResultNode {
   status: number
   errortype?: string
   errormessage?: string
-  sent?: { listId?: number }
-  /** Listrak's answer: what it created, or its error envelope (`status` there is Listrak's own). */
-  body?: { resourceId?: string; unchanged?: string; status?: unknown }
+  sent?: { listId?: number; emailAddress?: unknown }
+  /**
+   * Listrak's answer: what it created, or its error envelope (`status` there is Listrak's own); `via` and
+   * `importType` say that an event went in a list import.
+   */
+  body?: { resourceId?: string; unchanged?: string; status?: unknown; via?: unknown; importType?: unknown }
+}
+
+/** The list import an event went in, when its result says it did (`via: 'ListImport'`, with the row's address). */
+function listImportOf(node: ResultNode): ListImportSent | undefined {
+  const { body, sent } = node
+  if (body?.via !== 'ListImport' || !body.resourceId || typeof sent?.emailAddress !== 'string') return undefined
+  const importType = typeof body.importType === 'string' ? { importType: body.importType } : {}
+  return { importFileId: String(body.resourceId), emailAddress: sent.emailAddress, ...importType }
 }
 
 const asListId = (value: unknown): number | undefined => {
@@ -73,6 +96,8 @@ function fromNode(node: ResultNode | undefined): Outcome {
   if (typeof node.sent?.listId === 'number') outcome.listId = node.sent.listId
   if (node.body?.resourceId) outcome.resourceId = node.body.resourceId
   if (node.body?.unchanged) outcome.unchanged = node.body.unchanged
+  const listImport = outcome.kind === 'delivered' ? listImportOf(node) : undefined
+  if (listImport) outcome.listImport = listImport
   if (node.status === 401 || (node.status >= 400 && Number(node.body?.status) === 401)) outcome.tokenRefused = true
   return outcome
 }

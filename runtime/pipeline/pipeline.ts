@@ -1,6 +1,7 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import type { Logger } from 'pino'
 import { EventQueue, megabytes, QueueFullError, ShuttingDownError, StoreWriteError } from '../queue'
+import type { FollowUpInput } from '../queue/follow-ups'
 import type { RuntimeStats } from '../stats'
 import type { Deliverer, Outcome } from './delivery'
 import { countStoreFailure } from './accounting'
@@ -22,6 +23,8 @@ export interface PipelineOptions {
   retryMaxMs: number
   /** With a shared queue: how often lanes read it for events other processes stored. */
   pollMs?: number
+  /** Told of the list imports a stored settlement recorded for follow-up (see runtime/imports/). */
+  onFollowUps?: (subscription: string, followUps: FollowUpInput[]) => void
 }
 
 const DEFAULT_POLL_MS = 200

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino'
 import { OUTCOME_UNKNOWN, OUTCOME_UNKNOWN_STATUS } from '../../src/sendTransactionalMessage/outcome'
+import { DeliveredEvent, followUpsOf } from '../imports/record'
 import type { EventQueue, QueuedEvent, Settlement } from '../queue'
+import type { FollowUpInput } from '../queue/follow-ups'
 import type { RuntimeStats } from '../stats'
 import { countSettlement, logDelivery, refusalsOf } from './accounting'
 import { mappedListId } from './delivery'
@@ -36,7 +38,12 @@ export class Settler {
     private readonly queue: EventQueue,
     private readonly stats: RuntimeStats,
     private readonly logger: Logger,
-    private readonly options: { maxAttempts: number; retryBaseMs: number; retryMaxMs: number },
+    private readonly options: {
+      maxAttempts: number
+      retryBaseMs: number
+      retryMaxMs: number
+      onFollowUps?: (subscription: string, followUps: FollowUpInput[]) => void
+    },
     private readonly random: () => number,
     private readonly refusals: RefusalLog,
     private readonly writes: WriteHealth,
@@ -118,12 +125,14 @@ export class Settler {
       deadLettered: [],
       retried: []
     }
+    const delivered: DeliveredEvent[] = []
     batch.forEach((item, i) => {
       const outcome = outcomes[i]
       // An event found interrupted was not sent again: its attempts stand.
       const attempts = wasInterrupted(lane, item) ? attemptsMade(item) : attemptsMade(item) + 1
       if (outcome.kind === 'delivered') {
         settlement.delivered.push(item.position)
+        delivered.push({ item, outcome, attempts })
       } else if (outcome.kind === 'retryable' && attempts < this.options.maxAttempts && !this.state.stopped) {
         settlement.retried.push({ ...item, attempts })
       } else {
@@ -146,6 +155,8 @@ export class Settler {
         })
       }
     })
+    const followUps = followUpsOf(delivered)
+    if (followUps.length > 0) settlement.followUps = followUps
     return settlement
   }
 
@@ -153,6 +164,7 @@ export class Settler {
     if (this.state.finished) return
     const settlement = this.settlementOf(lane, batch, outcomes)
     if (!(await this.record(settlement))) return
+    if (settlement.followUps) this.options.onFollowUps?.(settlement.subscription, settlement.followUps)
     lane.inFlight = []
     const byPosition = new Map(batch.map((item, i) => [item.position, outcomes[i]]))
     this.counted(lane, settlement, byPosition)

@@ -1,6 +1,7 @@
 import { createRequestClient, RetryableError } from '@segment/actions-core'
 import type { RequestClient } from '@segment/actions-core'
-import { withUrls } from '../../src/api/client'
+import { ListrakRequest, withUrls } from '../../src/api/client'
+import { limitRequests } from '../../src/api/limit'
 import { requestAccessToken } from '../../src/api/token'
 import { environmentUrls } from '../destination'
 
@@ -110,3 +111,19 @@ export async function fetchListrakToken(settings: {
     throw unreachable(error)
   }
 }
+
+/** Requests in flight at once on a client of `withToken`: the runtime's own reads never crowd its deliveries out. */
+const MAX_READS_IN_FLIGHT = 4
+
+/**
+ * A request client for Listrak's API with this token, a few requests at a time: for the runtime's own reads after
+ * the fact (a message's activity, a list import's results), which the destination's API layer does not make.
+ */
+export const withToken = (accessToken: string): ListrakRequest =>
+  limitRequests(
+    withUrls(
+      watchConnections(createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })).request,
+      environmentUrls
+    ),
+    MAX_READS_IN_FLIGHT
+  )

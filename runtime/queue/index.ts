@@ -1,4 +1,8 @@
 import type { SegmentEvent } from '@segment/actions-core'
+import type { FollowUpInput, ImportFollowUps } from './follow-ups'
+import type { DeadLetterInput } from './letter'
+
+export type { DeadLetterInput } from './letter'
 
 /**
  * The delivery queue's storage, behind one interface so that another backend (Redis Streams, for many machines)
@@ -41,6 +45,8 @@ export interface EventQueue {
   hasRoom(bytes: number): boolean
   /** Bytes the queue takes (0 when it is not measured: in memory). */
   bytes(): number
+  /** The list imports being followed up, kept with the queue (see follow-ups.ts). */
+  readonly imports: ImportFollowUps
   close(): Promise<void>
 }
 
@@ -58,16 +64,6 @@ export interface QueuedEvent {
   event: SegmentEvent
   /** Delivery attempts so far. */
   attempts: number
-}
-
-export interface DeadLetterInput {
-  subscription: string
-  status: number
-  reason: string
-  attempts: number
-  /** The Listrak list the event was for, when the mapping got that far. */
-  listId?: number
-  event: SegmentEvent
 }
 
 export interface DeadLetter extends DeadLetterInput {
@@ -95,6 +91,11 @@ export interface Settlement {
   deadLettered: { position: number; letter: DeadLetterInput }[]
   /** With their attempts counted: a restart goes on counting from there. */
   retried: QueuedEvent[]
+  /**
+   * List imports Listrak took for some of the delivered events, recorded in the same transaction, so that those
+   * events stay on record until the imports' results say whether Listrak took their addresses.
+   */
+  followUps?: FollowUpInput[]
 }
 
 /**

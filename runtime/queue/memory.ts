@@ -1,5 +1,15 @@
 import type { DeadLetterFile } from './dead-letter-file'
-import { Enqueued, Enqueueing, EventQueue, QueuedEvent, Settlement, ShuttingDownError, StoreWriteError } from '.'
+import {
+  DeadLetterInput,
+  Enqueued,
+  Enqueueing,
+  EventQueue,
+  QueuedEvent,
+  Settlement,
+  ShuttingDownError,
+  StoreWriteError
+} from '.'
+import { MemoryFollowUps } from './memory-follow-ups'
 
 export interface MemoryQueueOptions {
   dedupWindowMs: number
@@ -20,11 +30,14 @@ export class MemoryQueue implements EventQueue {
   private readonly seen = new Map<string, number>()
   private nextPosition = 0
   private closed = false
+  readonly imports: MemoryFollowUps
 
   constructor(
     private readonly deadLetterFile: DeadLetterFile,
     private readonly options: MemoryQueueOptions
-  ) {}
+  ) {
+    this.imports = new MemoryFollowUps((letters) => this.writeLetters(letters))
+  }
 
   async enqueue(items: Enqueueing[], options: { dedup: boolean }): Promise<Enqueued[]> {
     if (this.closed) throw new ShuttingDownError()
@@ -64,20 +77,21 @@ export class MemoryQueue implements EventQueue {
     return page
   }
 
-  async settle({ subscription, delivered, deadLettered, retried }: Settlement): Promise<void> {
-    if (deadLettered.length > 0) {
-      const at = new Date().toISOString()
-      try {
-        await this.deadLetterFile.write(
-          deadLettered.map(({ letter }) => ({ at, messageId: letter.event.messageId, ...letter }))
-        )
-      } catch (error) {
-        throw new StoreWriteError('write dead letters', error)
-      }
-    }
+  async settle({ subscription, delivered, deadLettered, retried, followUps }: Settlement): Promise<void> {
+    if (deadLettered.length > 0) await this.writeLetters(deadLettered.map(({ letter }) => letter))
     const lane = this.lanes.get(subscription)
     for (const position of [...delivered, ...deadLettered.map((d) => d.position)]) lane?.delete(position)
     for (const queued of retried) lane?.set(queued.position, queued)
+    if (followUps) this.imports.record(subscription, followUps, new Date().toISOString())
+  }
+
+  private async writeLetters(letters: DeadLetterInput[]): Promise<void> {
+    const at = new Date().toISOString()
+    try {
+      await this.deadLetterFile.write(letters.map((letter) => ({ at, messageId: letter.event.messageId, ...letter })))
+    } catch (error) {
+      throw new StoreWriteError('write dead letters', error)
+    }
   }
 
   hasRoom(): boolean {

@@ -12,7 +12,7 @@ import { configFile, startTestRuntime } from './harness'
 
 const root = path.join(__dirname, '..', '..')
 const demo = { client_id: 'demo-client-id', client_secret: 'demo-client-secret' }
-const { start } = useSandbox({ asListrak: true })
+const { current, start } = useSandbox({ asListrak: true })
 beforeEach(() => start())
 
 const subscription = (mapping: Record<string, unknown>, name = 'sub') => ({
@@ -69,6 +69,40 @@ describe('check', () => {
       ['fields', 'Preferences › birthday (7004)', 'ok', 'Date field; the value comes from each event']
     ])
     expect(formatCheck(rows).split('\n')[0]).toMatch(/^subscription\s+list\s+field\s+status\s+reason$/)
+  })
+
+  it('with Bulk Import on, says the credentials can read the list’s imports, and starts none', async () => {
+    const rows = await check({
+      subscriptions: [
+        {
+          name: 'bulk signups',
+          subscribe: 'type = "identify"',
+          partnerAction: 'upsertContact',
+          mapping: { listId: 12345, bulk_import: 'add_and_update' }
+        },
+        {
+          name: 'bulk unsubscribes',
+          subscribe: 'type = "track"',
+          partnerAction: 'unsubscribeContact',
+          mapping: { listId: 12345, bulk_import: true }
+        }
+      ]
+    })
+    expect(
+      rows.filter((row) => row.field === 'List Import').map((r) => [r.subscription, r.list, r.status, r.reason])
+    ).toEqual(
+      ['bulk signups', 'bulk unsubscribes'].map((name) => [
+        name,
+        'Newsletter (12345)',
+        'ok',
+        "the credentials can read list 12345's imports (GET …/ListImport), as following them up does; starting one " +
+          '(POST …/ListImport) is not tried'
+      ])
+    )
+    expect(rows.filter(isProblem)).toEqual([])
+    expect(
+      current.sandbox.state.requests.toJSON().data.filter((r) => r.method === 'POST' && /ListImport/.test(r.path))
+    ).toEqual([])
   })
 
   it('reports bad credentials once, with Listrak’s reason', async () => {

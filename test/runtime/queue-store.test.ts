@@ -335,6 +335,9 @@ class FailingQueue implements EventQueue {
   get resumable() {
     return this.inner.resumable
   }
+  get imports() {
+    return this.inner.imports
+  }
   enqueue(...args: Parameters<EventQueue['enqueue']>) {
     if (this.failEnqueue-- > 0)
       return Promise.reject(new StoreWriteError('store the event', new Error('ENOSPC: no space left on device')))

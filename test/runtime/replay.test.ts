@@ -3,7 +3,8 @@ import os from 'os'
 import path from 'path'
 import pino from 'pino'
 import { parseConfig } from '../../runtime/config'
-import { formatSummary } from '../../runtime/commands/replay/summary'
+import { connectListrak } from '../../runtime'
+import { formatSummary, replayExitCode, replayFailures } from '../../runtime/commands/replay/summary'
 import { replay } from '../../runtime/commands/replay'
 import { audienceIdentify, audienceTrack } from '../engage-events'
 import { configFile } from './harness'
@@ -75,5 +76,70 @@ describe('replay', () => {
     expect(JSON.stringify(summary)).toContain(
       'field 6790 (\\"vip_customers\\", a check box) takes \\"on\\" or \\"off\\"'
     )
+  })
+})
+
+describe('replay of contacts sent in list imports', () => {
+  const signup = (email: string) => ({ type: 'identify', userId: email, messageId: `m-${email}`, traits: { email } })
+  const file = path.join(dir, 'signups.ndjson')
+  writeFileSync(
+    file,
+    ['a@example.com', 'b@example.com', 'banned@example.com'].map((e) => JSON.stringify(signup(e))).join('\n')
+  )
+  const bulkConfig = (imports: Record<string, number>, memory = false) => {
+    const parsed = parseConfig(
+      {
+        subscriptions: [
+          {
+            name: 'signups',
+            subscribe: 'type = "identify"',
+            partnerAction: 'upsertContact',
+            mapping: { listId: 12345, bulk_import: 'add_and_update', bulk_min_contacts: 2, enable_batching: true }
+          }
+        ],
+        delivery: { flushIntervalMs: 20 },
+        queue: { memory },
+        imports: { firstPollMs: 50, maxPollMs: 100, ...imports }
+      },
+      'test',
+      {}
+    )
+    parsed.delivery.deadLetterFile = path.join(mkdtempSync(path.join(dir, 'dead-')), 'dead.ndjson')
+    parsed.queue.path = mkdtempSync(path.join(dir, 'queue-'))
+    return parsed
+  }
+  /** Replays the file against the embedded sandbox, its list imports applied after `delayMs`. */
+  async function replayWithDelay(config: ReturnType<typeof bulkConfig>, delayMs: number) {
+    const listrak = await connectListrak(config)
+    try {
+      listrak.sandbox?.state.faults.set({ listImportDelayMs: delayMs })
+      return await replay(file, config, { logger: pino({ level: 'silent' }), progress: 'none', listrak })
+    } finally {
+      await listrak.close()
+    }
+  }
+
+  it('waits for the imports it started, and counts the refused addresses as failures', async () => {
+    const summary = await replayWithDelay(bulkConfig({}), 300)
+    expect(summary).toMatchObject({ delivered: 3, deadLettered: 0 })
+    expect(summary.listImports).toMatchObject({ followed: 1, completed: 1, refusedRows: 1, pending: 0 })
+    expect(replayFailures(summary)).toEqual([
+      expect.stringMatching(/^1 event\(s\) sent in list imports dead-lettered once the imports' results were known/)
+    ])
+    expect(replayExitCode(summary)).toBe(1)
+    const table = formatSummary(summary)
+    expect(table).toMatch(/^list imports followed\s+1: 1 completed$/m)
+    expect(table).toMatch(/^ {2}addresses refused\s+1 \(dead-lettered\)$/m)
+  })
+
+  it('says which imports are still pending after imports.replayWaitMs; in memory they are dead-lettered', async () => {
+    const durable = await replayWithDelay(bulkConfig({ replayWaitMs: 300 }), 60_000)
+    expect(durable.listImports).toMatchObject({ followed: 1, completed: 0, pending: 1, unknownRows: 0 })
+    expect(formatSummary(durable)).toMatch(/^list imports followed\s+1: 0 completed, 1 still pending \(the next start/m)
+    expect(replayExitCode(durable)).toBe(0)
+
+    const memory = await replayWithDelay(bulkConfig({ replayWaitMs: 300 }, true), 60_000)
+    expect(memory.listImports).toMatchObject({ pending: 0, unknownRows: 3 })
+    expect(replayExitCode(memory)).toBe(1)
   })
 })

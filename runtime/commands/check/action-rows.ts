@@ -4,9 +4,11 @@ import { getProfileFields } from '../../../src/api/profile-fields'
 import { getTransactionalMessages } from '../../../src/api/transactional-messages'
 import { refusedCombination } from '../../../src/contacts/prepare'
 import { USE_AUDIENCE_KEY } from '../../../src/profile-fields/rules'
+import { readListImports } from '../../imports/listrak-reads'
 import { actionOf } from '../../pipeline/actions'
 import type { CompiledSubscription } from '../../pipeline/subscriptions'
 import { eventRows, isDirective, isObject, messageRow, profileFieldRows, unmappedRows } from './mapped-values'
+import { bulkImportOn, listImportRow } from './list-imports'
 import type { Row } from './rows'
 
 /** Reads of a list shared by the subscriptions on it: each is asked of Listrak at most once per check. */
@@ -24,6 +26,7 @@ export class ListReads {
   fields = (listId: number) => this.read('fields', listId, () => getProfileFields(this.request, listId))
   events = (listId: number) => this.read('events', listId, () => getEvents(this.request, listId))
   messages = (listId: number) => this.read('messages', listId, () => getTransactionalMessages(this.request, listId))
+  listImports = (listId: number) => this.read('listImports', listId, () => readListImports(this.request, listId))
 }
 
 const MERGE_VALUES_AUDIENCE = {
@@ -34,7 +37,8 @@ const MERGE_VALUES_AUDIENCE = {
 /**
  * The rows of a subscription of Create or Update Contact, Unsubscribe Contact or Send Transactional Message on a
  * list that exists: the list, what its mapping names literally (profile fields and their values, Event IDs, the
- * transactional message), and required fields left unmapped.
+ * transactional message), required fields left unmapped, and, with Bulk Import on, whether the list's imports can be
+ * read.
  */
 export async function newActionRows(
   subscription: CompiledSubscription,
@@ -75,6 +79,12 @@ export async function newActionRows(
         rows.push(...profileFieldRows(listId, literal, fields.data.fields, audience, fromEachEvent))
       }
     }
+  }
+  if (
+    (partnerAction === 'upsertContact' || partnerAction === 'unsubscribeContact') &&
+    bulkImportOn(mapping.bulk_import)
+  ) {
+    rows.push(listImportRow(listId, await reads.listImports(listId)))
   }
   if (partnerAction === 'upsertContact') {
     if (mapping.eventIds !== undefined) {

@@ -1,23 +1,17 @@
-import { createRequestClient } from '@segment/actions-core'
 import type { Logger } from 'pino'
-import { ListrakRequest, withUrls } from '../../../src/api/client'
-import { limitRequests } from '../../../src/api/limit'
-import { environmentUrls } from '../../destination'
+import type { ListrakRequest } from '../../../src/api/client'
 import type { RuntimeConfig } from '../../config'
 import { LmdbQueue } from '../../queue/lmdb/queue'
 import { findMessageSends } from './message-activity'
 import type { ActivityQuestion } from './message-activity'
 import type { DeadLetter, DeadLetterFilter, EventQueue } from '../../queue'
-import { TokenCache, watchConnections } from '../../pipeline/tokens'
+import { TokenCache, withToken } from '../../pipeline/tokens'
 import { decide, isUnknownOutcome, mergeQuestions, questionOf, settledLetter } from './unknown-outcomes'
 
 /**
  * `dead-letters reconcile`: settles the dead letters of unknown outcome (messages that may or may not have gone)
  * from Listrak's activity of each message: sent, and never sent again; or not sent, for `dead-letters retry`.
  */
-
-/** Questions to Listrak's activity in flight at once. */
-const MAX_QUESTIONS_IN_FLIGHT = 4
 
 /** What reconcile needs of the dead letters' store. */
 export interface ReconcileStore {
@@ -34,16 +28,6 @@ export interface ReconcileReport {
   /** Those still of unknown outcome, and why. */
   unsettled: { letter: DeadLetter; why: string }[]
 }
-
-/** A request client for Listrak's API with this token, a few questions at a time. */
-export const withToken = (accessToken: string): ListrakRequest =>
-  limitRequests(
-    withUrls(
-      watchConnections(createRequestClient({ headers: { authorization: `Bearer ${accessToken}` } })).request,
-      environmentUrls
-    ),
-    MAX_QUESTIONS_IN_FLIGHT
-  )
 
 /**
  * The runtime's own pass (`reconcile.everyMs`): every so often, settles its store's dead letters of unknown outcome

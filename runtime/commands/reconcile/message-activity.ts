@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { callListrak, ListrakRequest } from '../../../src/api/client'
 import type { ListrakFailure } from '../../../src/api/errors'
 import { transactionalMessagesUrl } from '../../../src/api/transactional-messages'
+import { nextPageUrl } from '../../destination/paging'
 
 /**
  * `GET /List/{listId}/TransactionalMessage/{transactionalMessageId}/Activity`: the sends of a transactional message
@@ -47,14 +48,6 @@ export type ActivityAnswer = { ok: true; sends: MessageSendFound[] } | { ok: fal
 /** Listrak's dates in a query: ISO 8601 in UTC, to the second. */
 const isoSecond = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
 
-/** The URL of the next page: `nextPageCursor` is a URI (absolute or from the root) or, read leniently, a cursor. */
-function nextPage(current: string, cursor: string): string {
-  if (/^(https?:\/\/|\/)/.test(cursor)) return new URL(cursor, current).toString()
-  const url = new URL(current)
-  url.searchParams.set('cursor', cursor)
-  return url.toString()
-}
-
 /** Every send of the message to the address between `from` and `until` that Listrak's activity shows, page by page. */
 export async function findMessageSends(request: ListrakRequest, question: ActivityQuestion): Promise<ActivityAnswer> {
   const { listId, transactionalMessageId, emailAddress } = question
@@ -92,6 +85,6 @@ export async function findMessageSends(request: ListrakRequest, question: Activi
         }
       }
     }
-    url = nextPage(url, cursor)
+    url = nextPageUrl(url, cursor)
   }
 }

@@ -84,6 +84,7 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
     }
 
     const resumed = await pipeline.resume()
+    parts.follower.start()
     const invalid = new InvalidTally()
     const window = Math.min(config.delivery.maxQueue, REPLAY_WINDOW_BATCHES * config.delivery.batchSize)
     let read = 0
@@ -190,7 +191,8 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
         stillShared = await waitOnShared(shared, (queued) => queued === 0 && storing === 0, patienceMs)
       }
     } finally {
-      drained = await parts.close()
+      // The imports its events went in are followed until they complete, for at most imports.replayWaitMs.
+      drained = await parts.close({ waitForImportsMs: config.imports.replayWaitMs })
       report(true)
       bar?.stop()
     }
@@ -212,6 +214,7 @@ export async function replay(file: string, config: RuntimeConfig, options: Repla
       importsPerList: json.importsPerList,
       messagesPerList: json.messagesPerList,
       unchanged: json.unchanged,
+      listImports: { ...json.listImports, pending: parts.follower.pendingHere().length },
       deliveredPerList: Object.fromEntries(Object.entries(json.perList).map(([list, c]) => [list, c.delivered])),
       resumed,
       left: Math.max(drained.left, stillShared),

@@ -1,3 +1,4 @@
+import type { ListImportCounts } from '../../stats'
 import { DEFAULT_WIDTH, wrapFrom } from '../wrap'
 import type { ListContacts, SentMessages } from './sandbox-contents'
 
@@ -29,6 +30,11 @@ export interface ReplaySummary {
   /** Delivered events that changed nothing, by Listrak's reason (an unsubscribe of a contact not subscribed). */
   unchanged: Record<string, number>
   deliveredPerList: Record<string, number>
+  /**
+   * The list imports followed up, and `pending`: those the replay's events went in that had not completed when it
+   * stopped waiting (imports.replayWaitMs); with a durable queue, the next start on it follows them.
+   */
+  listImports: ListImportCounts & { pending: number }
   /** Events an earlier run left in the durable queue, delivered in this one. */
   resumed: number
   /** Events still queued when the replay stopped: in the durable queue for the next run. */
@@ -85,8 +91,15 @@ export class InvalidTally {
  */
 export function replayFailures(summary: ReplaySummary): string[] {
   const { unit } = summary.invalid
+  const { refusedRows, unknownRows } = summary.listImports
+  const afterImports = refusedRows + unknownRows
   return [
     [summary.deadLettered, `${summary.deadLettered} event(s) dead-lettered (see ${summary.deadLetters})`],
+    [
+      afterImports,
+      `${afterImports} event(s) sent in list imports dead-lettered once the imports' results were known ` +
+        `(${refusedRows} refused by Listrak, ${unknownRows} of unknown outcome; see ${summary.deadLetters})`
+    ],
     [summary.left, `${summary.left} event(s) left in the queue, not delivered yet`],
     [summary.lost, `${summary.lost} event(s) lost`],
     [summary.invalid.count, `${summary.invalid.count} ${unit}(s) of the file not events`]
@@ -112,6 +125,27 @@ function invalidRow(reason: InvalidReason, unit: 'line' | 'item'): [string, stri
   const first = reason.first.length > 1 ? `${unit} ${reason.first[0]}: ` : ''
   const example = reason.example ? ` (${first}${clip(reason.example, 100)})` : ''
   return [`  ${clip(reason.reason, 40)}`, `${reason.count}  ${places}${example}`]
+}
+
+/** The list imports followed up, when there were any: how they ended, and those still pending. */
+function listImportRows(imports: ReplaySummary['listImports']): [string, string][] {
+  if (imports.followed === 0 && imports.pending === 0) return []
+  const ended = [
+    `${imports.completed} completed`,
+    ...(imports.timedOut ? [`${imports.timedOut} timed out`] : []),
+    ...(imports.notFound ? [`${imports.notFound} not found`] : []),
+    ...(imports.failed ? [`${imports.failed} failed`] : []),
+    ...(imports.pending ? [`${imports.pending} still pending (the next start on this queue follows them)`] : [])
+  ]
+  return [
+    ['list imports followed', `${imports.followed}: ${ended.join(', ')}`],
+    ...(imports.refusedRows
+      ? [['  addresses refused', `${imports.refusedRows} (dead-lettered)`] as [string, string]]
+      : []),
+    ...(imports.unknownRows
+      ? [['  outcome unknown', `${imports.unknownRows} (dead-lettered)`] as [string, string]]
+      : [])
+  ]
 }
 
 /** A summary row: its name, and its value, or what lays the value out from the column it starts at. */
@@ -149,6 +183,7 @@ export function formatSummary(summary: ReplaySummary, width = DEFAULT_WIDTH): st
       `messages sent, list ${list}`,
       String(n)
     ]),
+    ...listImportRows(summary.listImports),
     ['elapsed', `${summary.elapsedSeconds} s`],
     ['events/s', String(summary.eventsPerSecond)]
   ]

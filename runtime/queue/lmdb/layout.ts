@@ -8,7 +8,13 @@ export const TABLES = {
   /** messageId → when it was enqueued (ms). */
   seen: 'seen',
   /** [when, messageId]: the dedup window in time order, so expired entries are found without a scan. */
-  seenByTime: 'seen-by-time'
+  seenByTime: 'seen-by-time',
+  /** [subscription, listId, importFileId] → a list import being followed up (StoredFollowUp). */
+  imports: 'imports',
+  /** [subscription, listId, importFileId, position] → an event sent in it (FollowUpRow). */
+  importRows: 'import-rows',
+  /** A number that only grows → a finished follow-up (FinishedImport), the last FINISHED_KEPT of them. */
+  importsFinished: 'imports-finished'
 } as const
 
 /** A subscription's events are keyed [subscription, position]; '' sorts after every number, ending its range. */
@@ -20,4 +26,4 @@ export interface StoredEvent {
   attempts: number
 }
 
-export const MAX_TABLES = 8
+export const MAX_TABLES = 12

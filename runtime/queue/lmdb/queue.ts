@@ -17,6 +17,7 @@ import {
   ShuttingDownError,
   StoreWriteError
 } from '..'
+import { LmdbFollowUps } from './follow-ups'
 import { END, MAX_TABLES, StoredEvent, TABLES } from './layout'
 import { checkStore } from './store-check'
 import { lockStore } from './store-lock'
@@ -82,6 +83,7 @@ export class LmdbQueue implements EventQueue {
   private readonly letters: Database<StoredLetter, number>
   private readonly seen: Database<number, string>
   private readonly seenByTime: Database<null, [number, string]>
+  readonly imports: LmdbFollowUps
   private nextPosition = 0
   private nextLetter = 1
   private readonly committing = new Set<string>()
@@ -137,6 +139,11 @@ export class LmdbQueue implements EventQueue {
     this.letters = this.root.openDB(TABLES.deadLetters, {})
     this.seen = this.root.openDB(TABLES.seen, {})
     this.seenByTime = this.root.openDB(TABLES.seenByTime, {})
+    this.imports = new LmdbFollowUps(
+      this.root,
+      (write) => this.commitOpen(write),
+      (letter, at) => this.letters.put(this.nextLetter++, { at, messageId: letter.event.messageId, ...letter })
+    )
     this.scan()
   }
 
@@ -281,11 +288,12 @@ export class LmdbQueue implements EventQueue {
     return Array.from(range, ({ key, value }) => ({ position: key[1], event: value.event, attempts: value.attempts }))
   }
 
-  async settle({ subscription, delivered, deadLettered, retried }: Settlement): Promise<void> {
+  async settle({ subscription, delivered, deadLettered, retried, followUps }: Settlement): Promise<void> {
     if (this.closed) throw new StoreWriteError('record the outcome', new Error('the store is closed'))
     const at = new Date().toISOString()
     try {
       await this.commit(() => {
+        if (followUps) this.imports.record(subscription, followUps, at)
         for (const position of delivered) this.events.remove([subscription, position])
         for (const { position, letter } of deadLettered) {
           this.events.remove([subscription, position])
@@ -299,19 +307,29 @@ export class LmdbQueue implements EventQueue {
     }
   }
 
+  /** A write of the follow-ups: refused once the store is closed, and with the store's words when it fails. */
+  private async commitOpen(write: () => void): Promise<void> {
+    if (this.closed) throw new StoreWriteError('record a list import', new Error('the store is closed'))
+    try {
+      await this.commit(write)
+    } catch (error) {
+      throw new StoreWriteError('record a list import', error)
+    }
+  }
+
   hasRoom(bytes: number): boolean {
     return this.bytes() + this.pendingBytes + bytes <= this.options.maxBytes
   }
 
   /**
-   * Pages in use by queued events and dead letters (free pages LMDB reuses are not counted, nor the dedup window),
-   * measured at most every 100 ms.
+   * Pages in use by queued events, dead letters and the events of list imports being followed up (free pages LMDB
+   * reuses are not counted, nor the dedup window), measured at most every 100 ms.
    */
   bytes(): number {
     const now = Date.now()
     if (now - this.measured.at >= MEASURE_EVERY_MS && !this.closed) {
       let bytes = 0
-      for (const db of [this.events, this.letters]) {
+      for (const db of [this.events, this.letters, ...this.imports.tables()]) {
         const stats = db.getStats() as Record<string, number>
         bytes += stats.pageSize * (stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages)
         this.pageSize = stats.pageSize

@@ -20,7 +20,10 @@ const WALKED: [string, boolean][] = [
   [TABLES.events, true],
   [TABLES.deadLetters, true],
   [TABLES.seen, false],
-  [TABLES.seenByTime, false]
+  [TABLES.seenByTime, false],
+  [TABLES.imports, true],
+  [TABLES.importRows, true],
+  [TABLES.importsFinished, true]
 ]
 
 const openStore = (dir: string, encoding: 'binary' | 'msgpack'): RootDatabase =>
@@ -31,7 +34,10 @@ function check(dir: string): void {
   const root = openStore(dir, 'binary')
   for (const [name, values] of WALKED) {
     // Keys and values are copied out of the map undecoded, so every page is read and nothing else is done.
-    const table = root.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' })
+    const table = root.openDB<Buffer, Buffer>(name, { encoding: 'binary', keyEncoding: 'binary' }) as
+      ReturnType<typeof root.openDB<Buffer, Buffer>> | undefined
+    // A store written before a table existed has none: opened read-only, LMDB gives nothing for it.
+    if (!table) continue
     for (const entry of values ? table.getRange() : table.getKeys()) void entry
   }
 }

@@ -14,9 +14,11 @@ import {
   ShuttingDownError,
   StoreWriteError
 } from '..'
+import { followUpId, FollowUpInput } from '../follow-ups'
 import { connectQueueRedis, QueueConnection, unusable } from './connection'
 import { letterFields, readDeadLetters } from './dead-letters'
 import { Entry, GROUP, queuedOf, Subscription } from './entries'
+import { followUpKeys, RedisFollowUps } from './follow-ups'
 import { QueueKeys } from './keys'
 import { PartitionLeases } from './leases'
 import { RedisQueueOptions } from './options'
@@ -60,6 +62,7 @@ export class RedisQueue implements EventQueue {
   private readonly keys: QueueKeys
   private readonly consumer: string
   private readonly subscriptions = new Map<string, Subscription>()
+  readonly imports: RedisFollowUps
   private nextTicket = 0
   private used = 0
   private measuredAt = 0
@@ -93,6 +96,7 @@ export class RedisQueue implements EventQueue {
       options.claimIdleMs
     )
     this.reader = new PartitionReader(this.redis, this.ownership, this.keys, this.consumer, this.location)
+    this.imports = new RedisFollowUps(this.redis, this.keys, this.consumer, (used) => this.measured(used))
   }
 
   /**
@@ -253,13 +257,13 @@ export class RedisQueue implements EventQueue {
     return page
   }
 
-  async settle({ subscription, delivered, deadLettered, retried }: Settlement): Promise<void> {
+  async settle({ subscription, delivered, deadLettered, retried, followUps }: Settlement): Promise<void> {
     if (this.closed) throw new StoreWriteError('record the outcome', new Error('the queue is closed'))
     const state = this.subscriptions.get(subscription)
     const streams: string[] = []
     const streamIndex = (stream: string) => {
       const index = streams.indexOf(stream)
-      return 5 + (index >= 0 ? index : streams.push(stream) - 1)
+      return 6 + (index >= 0 ? index : streams.push(stream) - 1)
     }
     const at = new Date().toISOString()
     const args: (string | number)[] = []
@@ -285,6 +289,8 @@ export class RedisQueue implements EventQueue {
       counted.push({ entry, attempts })
     }
     if (!state || settled.length + counted.length === 0) return
+    const follows = this.followArgs(subscription, followUps ?? [], new Set(settled.map((entry) => entry.ticket)), at)
+    for (const { rows, args: follow } of follows) args.push('follow', streamIndex(rows), ...follow)
     let used: number
     try {
       used = Number(
@@ -295,9 +301,10 @@ export class RedisQueue implements EventQueue {
             this.keys.attempts(subscription),
             this.keys.named('dead-letters'),
             this.keys.named('dead-letter-ids'),
+            followUpKeys(this.keys).followUps,
             ...streams
           ],
-          [GROUP, settled.length + counted.length, ...args]
+          [GROUP, settled.length + counted.length + follows.length, ...args]
         )
       )
     } catch (error) {
@@ -309,6 +316,36 @@ export class RedisQueue implements EventQueue {
       state.handedIds.delete(entry.id)
     }
     for (const { entry, attempts } of counted) entry.attempts = attempts
+  }
+
+  /**
+   * The settle script's 'follow' operations: per import, its list of rows and what follows that list's index. Only
+   * rows of entries this settlement removes: an entry no longer this process's is another's to deliver and follow.
+   */
+  private followArgs(
+    subscription: string,
+    followUps: FollowUpInput[],
+    settledTickets: Set<number>,
+    at: string
+  ): { rows: string; args: (string | number)[] }[] {
+    const follows: { rows: string; args: (string | number)[] }[] = []
+    for (const { listId, importFileId, importType, rows } of followUps) {
+      const kept = rows.filter((row) => settledTickets.has(row.position))
+      if (kept.length === 0) continue
+      const key = { subscription, listId, importFileId }
+      const id = followUpId(key)
+      const followUp = { ...key, ...(importType ? { importType } : {}), startedAt: at, rows: kept.length, polls: 0 }
+      follows.push({
+        rows: followUpKeys(this.keys).rows(id),
+        args: [
+          id,
+          JSON.stringify(followUp),
+          kept.length,
+          ...kept.map(({ emailAddress, event, attempts }) => JSON.stringify({ emailAddress, event, attempts }))
+        ]
+      })
+    }
+    return follows
   }
 
   /** ioredis reconnects by itself: until it has, every write fails, and ingest answers 503. */

@@ -123,11 +123,13 @@ return out
 
 /**
  * Records what one delivery decided. KEYS[1] the byte counter, KEYS[2] the subscription's attempts, KEYS[3] the
- * dead letters, KEYS[4] the dead-letter counter, then streams. ARGV[1] the group, ARGV[2] the number of
- * operations; per operation 'delivered', 'dead' or 'retried', the stream's index and the entry's ID, then for
- * 'retried' the attempts, for 'dead' the number of fields and the dead letter's fields and values. A delivered or
- * dead-lettered entry is acknowledged and deleted, so a stream holds only what is still to deliver. Returns the
- * bytes used.
+ * dead letters, KEYS[4] the dead-letter counter, KEYS[5] the list imports being followed up (see follow-ups.ts),
+ * then streams and lists of rows. ARGV[1] the group, ARGV[2] the number of operations; per operation 'delivered',
+ * 'dead', 'retried' or 'follow', a key's index and an ID: for the first three the stream and the entry's ID, then
+ * for 'retried' the attempts, for 'dead' the number of fields and the dead letter's fields and values; for 'follow'
+ * the import's list of rows and its ID in KEYS[5], then the import as JSON, the number of rows and each row as JSON.
+ * A delivered or dead-lettered entry is acknowledged and deleted, so a stream holds only what is still to deliver.
+ * Returns the bytes used.
  */
 export const settleScript = new LuaScript(`
 local group, attempts = ARGV[1], KEYS[2]
@@ -135,11 +137,27 @@ local delta, at = 0, 3
 for _ = 1, tonumber(ARGV[2]) do
   local kind, key, id = ARGV[at], KEYS[tonumber(ARGV[at + 1])], ARGV[at + 2]
   at = at + 3
-  local entry = redis.call('XRANGE', key, id, id)[1]
-  if kind == 'retried' then
+  if kind == 'follow' then
+    local count = tonumber(ARGV[at + 1])
+    local found = redis.call('HGET', KEYS[5], id)
+    if found then
+      local followUp = cjson.decode(found)
+      followUp.rows = followUp.rows + count
+      redis.call('HSET', KEYS[5], id, cjson.encode(followUp))
+    else
+      redis.call('HSET', KEYS[5], id, ARGV[at])
+    end
+    for r = at + 2, at + 1 + count do
+      redis.call('RPUSH', key, ARGV[r])
+      delta = delta + #ARGV[r]
+    end
+    at = at + 2 + count
+  elseif kind == 'retried' then
+    local entry = redis.call('XRANGE', key, id, id)[1]
     if entry then redis.call('HSET', attempts, id, ARGV[at]) end
     at = at + 1
   else
+    local entry = redis.call('XRANGE', key, id, id)[1]
     if entry then
       for f = 1, #entry[2], 2 do
         if entry[2][f] == 'event' then delta = delta - #entry[2][f + 1] end
