@@ -487,10 +487,9 @@ describe('listrak-actions replay with Bulk Import Large Batches, to its embedded
     try {
       expect(output()).toMatch(/^delivered\s+300$/m)
       expect(output()).toMatch(/^dead-lettered\s+0$/m)
-      const sandboxUrl = /^The embedded sandbox keeps running at (http:\/\/\S+) \(--keep-sandbox\):$/m.exec(
-        output()
-      )?.[1]
-      expect(sandboxUrl).toBeDefined()
+      const printed = /^ {2}list imports: (http:\/\/\S+)\/_sandbox\/list-imports$/m.exec(output())
+      expect(printed).not.toBeNull()
+      const sandboxUrl = printed?.[1]
       const read = async <T>(route: string) =>
         ((await (await fetch(`${sandboxUrl}${route}`)).json()) as { data: T[] }).data
       const imports = await read<SandboxListImport>('/_sandbox/list-imports')
