@@ -377,6 +377,12 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
       /^Listrak refused the list import segment-12345-[0-9a-f]{12}\.csv for list 12345 \(HTTP 400 ERROR_INVALID_PARAMETER: .*7999 is not a profile field of list 12345/
     )
     expect(results[0].sent).toMatchObject({ emailAddress: 'ann@example.com', row: 'ann@example.com,on,x' })
+    const [fieldsRead] = (await requests()).filter((r) => r.path.startsWith('/email/v1/'))
+    expect(fieldsRead).toMatchObject({
+      method: 'GET',
+      path: expect.stringContaining('/SegmentationField'),
+      status: 503
+    })
     expect((await importPosts()).map((r) => r.status)).toEqual([400])
     expect(await listImports()).toEqual([])
     expect((await contactPosts()).map((r) => [r.path, r.status])).toEqual([
@@ -389,9 +395,7 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
     const { api, run } = await setup()
     // A first batch reads the list's profile fields, so that the import is the next batch's only request.
     expect(statuses(await run('upsertContact', vipEvents(addresses(2, 'first')), BULK))).toEqual([201])
-    await current.api.call('POST', '/_sandbox/faults', {
-      body: JSON.stringify({ failNext: { count: 1, status: 503 } })
-    })
+    await injectFaults({ failNext: { count: 1, status: 503 } })
 
     const events = vipEvents(addresses(3))
     const failed = await run('upsertContact', events, BULK)
