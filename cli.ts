@@ -356,9 +356,10 @@ async function keepSandbox(url: string, listIds: number[]): Promise<void> {
     console.log(
       [
         `The embedded sandbox keeps running at ${url} (--keep-sandbox):`,
-        ...listIds.map((id) => `  contacts:  ${url}/_sandbox/lists/${id}/contacts`),
-        `  imports:   ${url}/_sandbox/imports`,
-        `  messages:  ${url}/_sandbox/messages`,
+        ...listIds.map((id) => `  contacts:     ${url}/_sandbox/lists/${id}/contacts`),
+        `  imports:      ${url}/_sandbox/imports`,
+        `  list imports: ${url}/_sandbox/list-imports`,
+        `  messages:     ${url}/_sandbox/messages`,
         'Press Ctrl+C to stop it.'
       ].join('\n')
     )

@@ -1,10 +1,20 @@
+import { defaultValues } from '@segment/actions-core'
 import { audienceEvents } from '../scripts/generate-events'
+import { fields as upsertContactFields } from '../src/upsertContact/fields'
 
-export type BenchDestination = 'ours' | 'peer' | 'floor'
+/**
+ * Who a run measures: this destination, the official one, the framework floor, or (B1) this destination with
+ * Bulk Import Large Batches on, `ours` being the same mapping with it off.
+ */
+export type BenchDestination = 'ours' | 'peer' | 'floor' | 'bulk'
+
+/** The actions the workloads send to: profile fields (W1–W4), or contacts (B1). */
+export type BenchAction = 'updateEmailContactProfileFields' | 'upsertContact'
 
 export interface Workload {
   id: string
   title: string
+  action: BenchAction
   /** Events per pass. */
   events: number
   /**
@@ -27,6 +37,7 @@ export const WORKLOADS: Workload[] = [
   {
     id: 'W1',
     title: '10,000 events × 5 passes, one list, no latency: the CPU ratio workload',
+    action: 'updateEmailContactProfileFields',
     events: 10_000,
     passes: 5,
     lists: 1,
@@ -38,6 +49,7 @@ export const WORKLOADS: Workload[] = [
   {
     id: 'W2',
     title: '10,000 events over 50 lists, 100 ms latency',
+    action: 'updateEmailContactProfileFields',
     events: 10_000,
     passes: 1,
     lists: 50,
@@ -48,6 +60,7 @@ export const WORKLOADS: Workload[] = [
   {
     id: 'W3',
     title: '100,000 events over 10 lists, 20 ms latency',
+    action: 'updateEmailContactProfileFields',
     events: 100_000,
     passes: 1,
     lists: 10,
@@ -58,6 +71,7 @@ export const WORKLOADS: Workload[] = [
   {
     id: 'W4',
     title: 'framework floor: W1 through an action that does nothing, interleaved with W1',
+    action: 'updateEmailContactProfileFields',
     events: 10_000,
     passes: 5,
     lists: 1,
@@ -65,6 +79,19 @@ export const WORKLOADS: Workload[] = [
     destinations: ['floor'],
     runs: 10,
     group: 'cpu'
+  },
+  {
+    id: 'B1',
+    title:
+      'Create or Update Contact, 10,000 distinct contacts, 100 ms latency: per contact (ours), list imports (bulk)',
+    action: 'upsertContact',
+    events: 10_000,
+    passes: 1,
+    lists: 1,
+    latencyMs: 100,
+    destinations: ['ours', 'bulk'],
+    // A run one request per contact takes minutes at this latency; one of each is the comparison.
+    runs: 1
   }
 ]
 
@@ -100,7 +127,7 @@ export const FIRST_LIST = 1001
 export const BATCH_SIZE = 1000
 
 /** Engage "Audience Entered"/"Exited" track events spread over `lists` lists, the same for every run. */
-export function workloadEvents(workload: { events: number; lists: number }, seed = 1) {
+export function audienceWorkloadEvents(workload: { events: number; lists: number }, seed = 1) {
   const users = Math.max(100, Math.floor(workload.events / 4))
   return [...audienceEvents({ count: workload.events, users, audience: 'my_audience', identifyShare: 0, seed })].map(
     (event, i) => ({
@@ -126,4 +153,46 @@ export const MAPPING = {
   },
   segment_audience_key: { '@path': '$.context.personas.computation_key' },
   enable_batching: true
+}
+
+/**
+ * B1's events: Engage "Audience Entered" track events, each for a contact of its own, over `lists` lists; another
+ * seed gives other contacts (the warm-up's).
+ */
+export function contactEvents(workload: { events: number; lists: number }, seed = 1) {
+  const personas = { computation_key: 'my_audience', computation_class: 'audience', computation_id: 'aud_bench' }
+  return Array.from({ length: workload.events }, (_, i) => ({
+    type: 'track',
+    event: 'Audience Entered',
+    messageId: `contact-${seed}-${i}`,
+    userId: `user-${seed}-${i}`,
+    timestamp: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    properties: { audience_key: 'my_audience', my_audience: true, list: FIRST_LIST + (i % workload.lists) },
+    context: { traits: { email: `contact-${seed}-${i}@example.com` }, personas }
+  }))
+}
+
+/** The events a workload sends, the same for every run under a seed (the warm-up takes another). */
+export function workloadEvents(workload: Pick<Workload, 'action' | 'events' | 'lists'>, seed = 1) {
+  return workload.action === 'upsertContact' ? contactEvents(workload, seed) : audienceWorkloadEvents(workload, seed)
+}
+
+/**
+ * B1's mapping: Create or Update Contact with its defaults, as the preset "Subscribe contacts who enter an audience"
+ * maps it (subscribed, the external ID from the user ID), and the audience's check box; with `bulk`, in list imports
+ * at the default threshold (`add_and_update`, as the preset), otherwise one request per contact.
+ */
+export function contactMapping(bulk: boolean) {
+  return {
+    ...defaultValues(upsertContactFields),
+    listId: { '@path': '$.properties.list' },
+    subscriptionState: 'Subscribed',
+    profileFieldValues: { '6789': 'useAudienceKey' },
+    bulk_import: bulk ? 'add_and_update' : 'off'
+  }
+}
+
+/** The mapping a workload's run sends with. */
+export function mappingFor(workload: Pick<Workload, 'action'>, destination: BenchDestination) {
+  return workload.action === 'upsertContact' ? contactMapping(destination === 'bulk') : MAPPING
 }

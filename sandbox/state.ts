@@ -143,7 +143,9 @@ function emptyStats() {
     largestImportContacts: 0,
     largestImportBytes: 0,
     listImports: 0,
-    listImportRows: 0
+    listImportRows: 0,
+    largestListImportRows: 0,
+    largestListImportBytes: 0
   }
 }
 
@@ -295,6 +297,8 @@ export class SandboxState {
     }
     this.listImports.push(record)
     this.stats.listImports++
+    this.stats.largestListImportRows = Math.max(this.stats.largestListImportRows, file.rows.length)
+    this.stats.largestListImportBytes = Math.max(this.stats.largestListImportBytes, bytes)
     const timer = setTimeout(() => {
       this.queuedImports.delete(timer)
       const at = new Date().toISOString()

@@ -538,10 +538,16 @@ describe('GET /_sandbox/list-imports', () => {
     expect(await box.api.contacts()).toEqual({})
   })
 
-  it('counts list imports and their rows in the stats', async () => {
+  it('counts list imports and their rows in the stats, and the largest taken', async () => {
     await startWith()
     await imported(JANE_AND_JOHN)
-    expect((await box.api.call('GET', '/_sandbox/stats')).json).toMatchObject({ listImports: 1, listImportRows: 2 })
+    await imported('Email,6789\r\nann@example.com,on\r\n')
+    expect((await box.api.call('GET', '/_sandbox/stats')).json).toMatchObject({
+      listImports: 2,
+      listImportRows: 3,
+      largestListImportRows: 2,
+      largestListImportBytes: Buffer.byteLength(JSON.stringify(importFile(JANE_AND_JOHN)))
+    })
   })
 })
 
