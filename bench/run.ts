@@ -1,11 +1,12 @@
 import { spawn } from 'child_process'
 import { Command, InvalidArgumentError } from 'commander'
 import { once } from 'events'
-import { existsSync, mkdirSync, writeFileSync } from 'fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
 import readline from 'readline'
 import { MAX_CONTACTS_PER_IMPORT } from '../src/updateEmailContactProfileFields/imports'
+import { BenchResult, mergeResults } from './merge'
 import { CACHE, ensurePeer, PEER_PACKAGE } from './peer'
 import type { Backend, IngestMeasurement } from './ingest-child'
 import { INGEST, REPLAY, REPLAY_LARGE, WORKLOAD_IDS, WORKLOADS } from './workloads'
@@ -73,7 +74,10 @@ const program = new Command('npm run bench --')
   )
   .option('--runs <n>', "alternating runs of every selected workload; default: each workload's own", wholeNumber)
   .option('--events <n>', 'events per pass of every selected workload, for short trial runs', wholeNumber)
-  .option('--save', `write the results to ${path.relative(root, SAVED)}, the published figures`)
+  .option(
+    '--save',
+    `write the results to ${path.relative(root, SAVED)}, the published figures (with --only, beside the others)`
+  )
   .option('--out <file>', `write the JSON results to this file instead of ${path.relative(root, UNSAVED)}`)
   .addHelpText(
     'after',
@@ -604,12 +608,16 @@ async function main() {
     ingest,
     raw
   }
-  const json = `${JSON.stringify(result, null, 2)}\n`
+  const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`
   const files = [...(options.save ? [SAVED] : []), ...(options.out ? [path.resolve(options.out)] : [])]
   if (!files.length) files.push(UNSAVED)
   for (const file of files) {
     mkdirSync(path.dirname(file), { recursive: true })
-    writeFileSync(file, json)
+    // --save with --only publishes the workloads it ran beside the saved figures of the others.
+    const merge = file === SAVED && options.only && existsSync(SAVED)
+    const order = [...WORKLOADS, REPLAY, REPLAY_LARGE, INGEST].map((w) => w.id)
+    const saved = merge ? (JSON.parse(readFileSync(SAVED, 'utf8')) as BenchResult) : undefined
+    writeFileSync(file, json(saved ? mergeResults(saved, result as unknown as BenchResult, order) : result))
   }
   lines.push('', `JSON: ${files.map((f) => path.relative(process.cwd(), f)).join(', ')}`)
   console.log(lines.join('\n'))
