@@ -1,6 +1,6 @@
 /**
  * Pure: the published results after a `--save --only` run. The run measured some workloads; the saved file keeps
- * every other workload's figures, and each workload says when it was measured, so that one workload can be
+ * every other workload's figures, and each workload says when and where it was measured, so that one workload can be
  * published without measuring all of them again.
  */
 
@@ -9,10 +9,17 @@ interface Target {
   status: string
 }
 
+/** When and where a workload's figures were taken. */
+export interface Measured {
+  date: string
+  machine: string
+}
+
 export interface BenchResult {
   date: string
-  /** When each workload's figures were measured (absent in files written before it was kept). */
-  measured?: Record<string, string>
+  machine: string
+  /** When and where each workload's figures were taken (absent in files written before it was kept). */
+  measured?: Record<string, Measured>
   workloads: { id: string }[]
   summary: Record<string, unknown>
   raw: Record<string, unknown>
@@ -28,9 +35,10 @@ const unmeasured = (target: Target) => target.status.startsWith('not measured')
 
 export function mergeResults(saved: BenchResult, run: BenchResult, order: string[]): BenchResult {
   const ran = new Set(run.workloads.map((w) => w.id))
-  const measured: Record<string, string> = {}
-  for (const { id } of saved.workloads) measured[id] = saved.measured?.[id] ?? saved.date
-  for (const id of ran) measured[id] = run.date
+  const measured: Record<string, Measured> = {}
+  for (const { id } of saved.workloads)
+    measured[id] = saved.measured?.[id] ?? { date: saved.date, machine: saved.machine }
+  for (const id of ran) measured[id] = { date: run.date, machine: run.machine }
   const workloads = [...saved.workloads.filter((w) => !ran.has(w.id)), ...run.workloads].sort(
     (a, b) => order.indexOf(a.id) - order.indexOf(b.id)
   )

@@ -4,6 +4,7 @@ const ORDER = ['W1', 'W2', 'B1', 'R1', 'I1']
 
 const result = (date: string, ids: string[], extra: Partial<BenchResult> = {}): BenchResult => ({
   date,
+  machine: `machine of ${date}`,
   workloads: ids.map((id) => ({ id })),
   summary: Object.fromEntries(ids.map((id) => [id, { at: date }])),
   raw: Object.fromEntries(ids.map((id) => [id, { at: date }])),
@@ -46,18 +47,19 @@ describe('bench: --save with --only', () => {
     expect(merged.ingest).toEqual([{ backend: 'durable' }])
   })
 
-  it('says when each workload was measured', () => {
+  it('says when and where each workload was measured', () => {
+    const at = (date: string) => ({ date, machine: `machine of ${date}` })
     expect(merged.date).toBe('2026-02-02')
     expect(merged.measured).toEqual({
-      W1: '2026-02-02',
-      W2: '2026-01-01',
-      R1: '2026-01-01',
-      I1: '2026-01-01',
-      B1: '2026-02-02'
+      W1: at('2026-02-02'),
+      W2: at('2026-01-01'),
+      R1: at('2026-01-01'),
+      I1: at('2026-01-01'),
+      B1: at('2026-02-02')
     })
-    // A second merge keeps the dates of the first.
+    // A second merge keeps what the first said.
     const again = mergeResults(merged, result('2026-03-03', ['W2']), ORDER)
-    expect(again.measured).toMatchObject({ W1: '2026-02-02', W2: '2026-03-03', R1: '2026-01-01' })
+    expect(again.measured).toMatchObject({ W1: at('2026-02-02'), W2: at('2026-03-03'), R1: at('2026-01-01') })
   })
 
   it("keeps a target's saved verdict when its workloads were not run, and takes the new one when they were", () => {
