@@ -71,8 +71,8 @@ export function refusedRows(
 
 const importName = (followUp: FollowUp) => `list import ${followUp.importFileId} on list ${followUp.listId}`
 
-export const refusedReason = (followUp: FollowUp, importResult: string) =>
-  `Listrak refused the address in ${importName(followUp)}: ${importResult}`
+export const refusedReason = (followUp: FollowUp, emailAddress: string, importResult: string) =>
+  `Listrak refused ${emailAddress} in ${importName(followUp)}: ${importResult}`
 
 /** Why the events of an import whose outcome is unknown are dead-lettered, and the status their letters carry. */
 export function unknownReason(
@@ -151,7 +151,7 @@ export function completedEnd(
 ): FollowUpEnd {
   const refused = refusedRows(rows, results)
   const letters = refused.map(({ row, importResult }) =>
-    letterOf(followUp, row, 400, refusedReason(followUp, importResult))
+    letterOf(followUp, row, 400, refusedReason(followUp, row.emailAddress, importResult))
   )
   const refusals = refused.map(({ row, importResult }) => ({ emailAddress: row.emailAddress, importResult }))
   return { report: report(followUp, rows, 'completed', finishedAt, letters.length, refusals), letters }

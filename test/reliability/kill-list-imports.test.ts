@@ -118,7 +118,7 @@ it('after a kill -9 between an import and its results, the next start follows it
       Object.entries(REFUSED).map(([email, word]) => [
         `m-${email}`,
         400,
-        `Listrak refused the address in list import ${taken.importFileId} on list 12345: ${word}`
+        `Listrak refused ${email} in list import ${taken.importFileId} on list 12345: ${word}`
       ])
     )
     const { contacts } = await json<{ contacts: { emailAddress: string }[] }>(

@@ -165,11 +165,17 @@ describe('the list-import follower', () => {
       [
         'm-bad@@example.com',
         400,
-        'Listrak refused the address in list import 4 on list 12345: InvalidEmail',
+        'Listrak refused bad@@example.com in list import 4 on list 12345: InvalidEmail',
         12345,
         'signups'
       ],
-      ['m-max@example.com', 400, 'Listrak refused the address in list import 4 on list 12345: Banned', 12345, 'signups']
+      [
+        'm-max@example.com',
+        400,
+        'Listrak refused max@example.com in list import 4 on list 12345: Banned',
+        12345,
+        'signups'
+      ]
     ])
     expect(await following(h.store)).toEqual([])
     expect((await h.store.finished())[0]).toMatchObject({
@@ -263,7 +269,7 @@ describe('the list-import follower', () => {
     )
     const byImport = Object.fromEntries(h.letters.map((l) => [l.event.messageId, [l.status, l.reason]]))
     expect(byImport).toEqual({
-      'm-x@example.com': [400, 'Listrak refused the address in list import 11 on list 12345: Suppressed'],
+      'm-x@example.com': [400, 'Listrak refused x@example.com in list import 11 on list 12345: Suppressed'],
       'm-y@example.com': [
         404,
         expect.stringMatching(

@@ -72,13 +72,13 @@ describe('list imports followed up', () => {
         [
           'signup-Suppressed@Example.com',
           400,
-          `Listrak refused the address in list import ${id} on list 12345: Suppressed`,
+          `Listrak refused Suppressed@Example.com in list import ${id} on list 12345: Suppressed`,
           12345
         ],
         [
           'signup-banned@example.com',
           400,
-          `Listrak refused the address in list import ${id} on list 12345: Banned`,
+          `Listrak refused banned@example.com in list import ${id} on list 12345: Banned`,
           12345
         ]
       ])
@@ -127,7 +127,9 @@ describe('list imports followed up', () => {
         const letters = []
         for await (const letter of (h.runtime.queue as RedisQueue).deadLetters()) letters.push(letter)
         expect(letters.map((l) => [l.messageId, l.status])).toEqual([['signup-banned@example.com', 400]])
-        expect(letters[0].reason).toMatch(/^Listrak refused the address in list import \d+ on list 12345: Banned$/)
+        expect(letters[0].reason).toMatch(
+          /^Listrak refused banned@example\.com in list import \d+ on list 12345: Banned$/
+        )
         expect(await h.runtime.queue.imports.following()).toEqual([])
       } finally {
         await h.runtime.stop()
@@ -149,7 +151,7 @@ describe('list imports followed up', () => {
         (f) => f.length === 1
       )
       const [letter] = await h.waitForDeadLetters(1, 15_000)
-      expect(letter.reason).toMatch(/^Listrak refused the address in list import \d+ on list 12345: Banned$/)
+      expect(letter.reason).toMatch(/^Listrak refused banned@example\.com in list import \d+ on list 12345: Banned$/)
       // The letter and the report are one transaction; the runtime's own reads see it once its commit resolved.
       const [finished] = await waitFor(
         'the report',

@@ -117,7 +117,7 @@ describe('matching results to rows', () => {
       {
         subscription: 'signups',
         status: 400,
-        reason: 'Listrak refused the address in list import 4 on list 12345: InvalidEmail',
+        reason: 'Listrak refused bad@@example.com in list import 4 on list 12345: InvalidEmail',
         attempts: 1,
         listId: 12345,
         event: rows[0].event
@@ -130,7 +130,9 @@ describe('matching results to rows', () => {
       refused: 1,
       refusals: [{ emailAddress: 'bad@@example.com', importResult: 'InvalidEmail' }]
     })
-    expect(refusedReason(followUp, 'Banned')).toBe('Listrak refused the address in list import 4 on list 12345: Banned')
+    expect(refusedReason(followUp, 'jane@example.com', 'Banned')).toBe(
+      'Listrak refused jane@example.com in list import 4 on list 12345: Banned'
+    )
   })
 
   it('keeps at most 100 refusals in the report, and counts them all', () => {
