@@ -135,6 +135,11 @@ const NO_MEMBERSHIP = { ok: false as const, reason: 'none here: the SMS actions 
 
 const isBlank = (raw: unknown) => raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')
 
+/** The members that have values: Listrak gets no other (`SMSContact` marks none required). */
+function definedOnly<T extends object>(members: T): T {
+  return Object.fromEntries(Object.entries(members).filter(([, value]) => value !== undefined)) as T
+}
+
 /** An ID field's problem, if its value is no Listrak ID. */
 function idProblem(label: string, id: unknown): string[] {
   return isListrakId(id) ? [] : [`${label} ${quote(id)} must be a whole number from 1 to ${MAX_LISTRAK_ID}.`]
@@ -184,23 +189,19 @@ export function readSmsContact(payload: SmsContactPayload, rules: SenderPhoneRul
   const others: string[] = idProblem(LABELS.senderCodeId, payload.senderCodeId)
   const phone = readPhone(payload.phoneNumber, payload.senderCodeId, rules, addresses)
 
-  const fields: SmsContactFields = {}
+  let emailAddress: string | undefined
   if (!isBlank(payload.emailAddress)) {
     const email = normalizeEmail(payload.emailAddress, LABELS.emailAddress)
-    if (email.ok) fields.emailAddress = email.email
+    if (email.ok) emailAddress = email.email
     else addresses.push(email.message)
   }
-  const firstName = readText(LABELS.firstName, payload.firstName, others)
-  const lastName = readText(LABELS.lastName, payload.lastName, others)
-  const birthday = readBirthday(payload.birthday, others)
-  const postalCode = readText(LABELS.postalCode, payload.postalCode, others)
-  Object.assign(
-    fields,
-    firstName === undefined ? {} : { firstName },
-    lastName === undefined ? {} : { lastName },
-    birthday === undefined ? {} : { birthday },
-    postalCode === undefined ? {} : { postalCode }
-  )
+  const fields = definedOnly<SmsContactFields>({
+    emailAddress,
+    firstName: readText(LABELS.firstName, payload.firstName, others),
+    lastName: readText(LABELS.lastName, payload.lastName, others),
+    birthday: readBirthday(payload.birthday, others),
+    postalCode: readText(LABELS.postalCode, payload.postalCode, others)
+  })
 
   const subscribe = payload.subscribe === true
   if (subscribe) {
@@ -227,7 +228,8 @@ export function readSmsContact(payload: SmsContactPayload, rules: SenderPhoneRul
     // Only a subscribe names a list: an update of the contact applies to the sender code.
     ...(subscribe ? { phoneListId: payload.phoneListId } : {}),
     subscribe,
-    resubscribeOptedOut: payload.resubscribeOptedOut === true,
+    // Without a subscribe there is nothing to resubscribe: the setting would only keep apart events that merge.
+    resubscribeOptedOut: subscribe && payload.resubscribeOptedOut === true,
     ...(phone ? { phone } : {}),
     fields,
     values: mapped.values,

@@ -241,6 +241,12 @@ describe('readSmsContact and finishSmsContact', () => {
     expect(change(contact()).resubscribeOptedOut).toBe(false)
     expect(change(contact({ resubscribeOptedOut: true })).resubscribeOptedOut).toBe(true)
   })
+
+  it('has nothing to resubscribe without a subscribe', () => {
+    expect(
+      change(contact({ subscribe: false, firstName: 'Jane', resubscribeOptedOut: true })).resubscribeOptedOut
+    ).toBe(false)
+  })
 })
 
 describe('readSmsUnsubscribe', () => {
