@@ -1,4 +1,5 @@
 import type { Contact, ContactOptions } from '../api/contacts'
+import { planSequences } from '../batch/sequences'
 import { ContactChange, PreparedContact, refusedCombination } from './prepare'
 
 /** One `POST /List/{listId}/Contact`: the merged contact, its query options, and the events it answers. */
@@ -12,11 +13,6 @@ export interface ContactRequest {
 
 /** The requests for one contact, sent one after another: each waits for the one before it. */
 export type ContactSequence = ContactRequest[]
-
-/** A contact's change as merged so far, with the events it answers. */
-interface Pending extends ContactChange {
-  eventIndexes: number[]
-}
 
 const addressKey = (listId: number, emailAddress: string) => `${listId}|${emailAddress.toLowerCase()}`
 
@@ -35,7 +31,7 @@ const sameOptions = (a: ContactOptions, b: ContactOptions) =>
  *   unsubscribed, while the merge would subscribe one that was subscribed;
  * - not a combination Listrak refuses (an unsubscribe with profile fields or events).
  */
-function canMerge(pending: Pending, next: ContactChange): boolean {
+function canMerge(pending: ContactChange, next: ContactChange): boolean {
   if (pending.emailAddress.toLowerCase() !== next.emailAddress.toLowerCase()) return false
   if (!sameOptions(pending.options, next.options) || next.options.updateType !== 'Update') return false
   if (pending.subscriptionState === 'Unsubscribed' && next.subscriptionState === 'Subscribed') return false
@@ -49,7 +45,7 @@ function canMerge(pending: Pending, next: ContactChange): boolean {
 }
 
 /** The later event wins field by field; events to raise add up, each raised once. */
-function merge(pending: Pending, next: ContactChange, index: number): void {
+function merge(pending: ContactChange, next: ContactChange): void {
   if (next.subscriptionState) pending.subscriptionState = next.subscriptionState
   if (next.externalContactID) pending.externalContactID = next.externalContactID
   for (const [id, value] of next.values) pending.values.set(id, value)
@@ -57,17 +53,15 @@ function merge(pending: Pending, next: ContactChange, index: number): void {
     ...pending.options,
     eventIds: [...new Set([...pending.options.eventIds, ...next.options.eventIds])]
   }
-  pending.eventIndexes.push(index)
 }
 
-const start = (change: ContactChange, index: number): Pending => ({
+const start = (change: ContactChange): ContactChange => ({
   ...change,
   values: new Map(change.values),
-  options: { ...change.options, eventIds: [...change.options.eventIds] },
-  eventIndexes: [index]
+  options: { ...change.options, eventIds: [...change.options.eventIds] }
 })
 
-const toRequest = (pending: Pending): ContactRequest => ({
+const toRequest = (pending: ContactChange, eventIndexes: number[]): ContactRequest => ({
   listId: pending.listId,
   contact: {
     emailAddress: pending.emailAddress,
@@ -76,7 +70,7 @@ const toRequest = (pending: Pending): ContactRequest => ({
     segmentationFieldValues: [...pending.values].map(([segmentationFieldId, value]) => ({ segmentationFieldId, value }))
   },
   options: pending.options,
-  eventIndexes: pending.eventIndexes
+  eventIndexes
 })
 
 /**
@@ -86,23 +80,16 @@ const toRequest = (pending: Pending): ContactRequest => ({
  * A contact whose address an event changes keeps its sequence under the new address too.
  */
 export function planContactRequests(events: PreparedContact[]): ContactSequence[] {
-  const sequences: Pending[][] = []
-  const byAddress = new Map<string, Pending[]>()
-  events.forEach((prepared, index) => {
-    if (!prepared.ok) return
-    const { change } = prepared
-    const key = addressKey(change.listId, change.emailAddress)
-    let sequence = byAddress.get(key)
-    if (!sequence) {
-      sequence = []
-      sequences.push(sequence)
-      byAddress.set(key, sequence)
-    }
-    const last = sequence[sequence.length - 1]
-    if (last && canMerge(last, change)) merge(last, change, index)
-    else sequence.push(start(change, index))
-    const renamed = change.options.newEmailAddress
-    if (renamed !== undefined) byAddress.set(addressKey(change.listId, renamed), sequence)
+  const changes = events.map((prepared) => (prepared.ok ? prepared.change : undefined))
+  const sequences = planSequences(changes, {
+    key: (change) => addressKey(change.listId, change.emailAddress),
+    start,
+    canMerge,
+    merge,
+    renamed: (change) =>
+      change.options.newEmailAddress === undefined
+        ? undefined
+        : addressKey(change.listId, change.options.newEmailAddress)
   })
-  return sequences.map((sequence) => sequence.map(toRequest))
+  return sequences.map((sequence) => sequence.map(({ merged, eventIndexes }) => toRequest(merged, eventIndexes)))
 }

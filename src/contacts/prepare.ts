@@ -7,8 +7,10 @@ import type { Settings } from '../generated-types'
 import { readDefinitions } from '../profile-fields/definitions'
 import {
   checkFieldValues,
+  isListrakId,
   logIgnoredKeys,
   MappedValue,
+  MAX_LISTRAK_ID,
   MembershipSources,
   normalizeEmail,
   PayloadProblems,
@@ -102,9 +104,6 @@ const ADVICE: Record<string, string> = {
   ERROR_CHANGE_ADDRESS_WITH_EVENTS: 'change addresses through a mapping of their own'
 }
 
-/** Listrak's IDs are int32. */
-const MAX_ID = 2147483647
-
 const optionsOf = (input: ContactInput, newEmailAddress: string | undefined): ContactOptions => ({
   eventIds: [...new Set(input.eventIds ?? [])],
   overrideUnsubscribe: input.overrideUnsubscribe === true,
@@ -134,10 +133,10 @@ export function readContact(input: ContactInput): ReadContact {
 
   const mapped = readProfileFieldValues(input.profileFieldValues ?? {}, () => resolveMembership(input.membership ?? {}))
 
-  const badEventIds = (input.eventIds ?? []).filter((id) => !(Number.isInteger(id) && id >= 1 && id <= MAX_ID))
+  const badEventIds = (input.eventIds ?? []).filter((id) => !isListrakId(id))
   if (badEventIds.length > 0) {
     others.push(
-      `Event IDs: ${badEventIds.map((id) => quote(id)).join(', ')} must be whole numbers from 1 to ${MAX_ID}.`
+      `Event IDs: ${badEventIds.map((id) => quote(id)).join(', ')} must be whole numbers from 1 to ${MAX_LISTRAK_ID}.`
     )
   }
 

@@ -5,8 +5,13 @@ import { CHECKBOX, DATE, NUMERIC } from '../api/profile-fields'
 
 export const USE_AUDIENCE_KEY = 'useAudienceKey'
 
-/** Listrak's profile field IDs are positive 32-bit integers (`int32` in its API). */
-const MAX_FIELD_ID = 2147483647
+/** Listrak's IDs (lists, profile fields, events, sender codes) are positive 32-bit integers (`int32` in its API). */
+export const MAX_LISTRAK_ID = 2147483647
+
+/** Whether a number is one of Listrak's IDs: a whole number from 1 to `MAX_LISTRAK_ID`. */
+export const isListrakId = (id: unknown): id is number =>
+  typeof id === 'number' && Number.isInteger(id) && id >= 1 && id <= MAX_LISTRAK_ID
+
 const MAX_QUOTED_VALUE = 60
 
 /** What the action knows of a profile field when the list's definitions could be read. */
@@ -25,7 +30,7 @@ export function parseProfileFieldId(key: string): number | undefined {
   const digits = key.trim()
   if (!/^[0-9]+$/.test(digits)) return undefined
   const id = Number(digits)
-  return id >= 1 && id <= MAX_FIELD_ID ? id : undefined
+  return isListrakId(id) ? id : undefined
 }
 
 /**
@@ -131,7 +136,7 @@ export function readProfileFieldValues(
 export function ignoredKeysNote(keys: string[]): string {
   const quoted = keys.map((key) => quote(key)).join(', ')
   const are = keys.length === 1 ? `key ${quoted} is not a profile field ID` : `keys ${quoted} are not profile field IDs`
-  return `${are} (whole numbers from 1 to ${MAX_FIELD_ID})`
+  return `${are} (whole numbers from 1 to ${MAX_LISTRAK_ID})`
 }
 
 /**
@@ -159,22 +164,53 @@ function isCalendarDate(year: number, month: number, day: number): boolean {
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
 }
 
-/** A date as Listrak takes it: `YYYY-MM-DD` (optionally with a time) or `MM/DD/YYYY`, on a real calendar day. */
-export function isDate(text: string): boolean {
+export interface CalendarDate {
+  year: number
+  month: number
+  day: number
+}
+
+/**
+ * The calendar day a date as Listrak takes it names: `YYYY-MM-DD` (optionally with a time, whose offset does not
+ * move the day) or `MM/DD/YYYY`, on a real calendar day; undefined for anything else.
+ */
+export function calendarDate(text: string): CalendarDate | undefined {
   const iso = ISO_DATE.exec(text)
   if (iso) {
     const [hours, minutes, seconds] = [iso[4], iso[5], iso[6]].map((part) => Number(part ?? 0))
-    return isCalendarDate(Number(iso[1]), Number(iso[2]), Number(iso[3])) && hours < 24 && minutes < 60 && seconds < 60
+    const [year, month, day] = [iso[1], iso[2], iso[3]].map(Number)
+    const valid = isCalendarDate(year, month, day) && hours < 24 && minutes < 60 && seconds < 60
+    return valid ? { year, month, day } : undefined
   }
   const us = US_DATE.exec(text)
-  return us ? isCalendarDate(Number(us[3]), Number(us[1]), Number(us[2])) : false
+  if (!us) return undefined
+  const [month, day, year] = [us[1], us[2], us[3]].map(Number)
+  return isCalendarDate(year, month, day) ? { year, month, day } : undefined
 }
 
-const describeType = (dataType: string) => (dataType === CHECKBOX ? 'a check box' : `a ${dataType} field`)
+/** A date as Listrak takes it: `YYYY-MM-DD` (optionally with a time) or `MM/DD/YYYY`, on a real calendar day. */
+export function isDate(text: string): boolean {
+  return calendarDate(text) !== undefined
+}
+
+/**
+ * How one of Listrak's APIs names the field types whose values are checked: the Email API says `CheckBox` and
+ * `Numeric`, the SMS API `Checkbox` and `Number`. Any other type takes text.
+ */
+export interface FieldTypeNames {
+  checkbox: string
+  number: string
+  date: string
+}
+
+export const EMAIL_FIELD_TYPES: FieldTypeNames = { checkbox: CHECKBOX, number: NUMERIC, date: DATE }
+
+const describeType = (dataType: string, types: FieldTypeNames) =>
+  dataType === types.checkbox ? 'a check box' : `a ${dataType} field`
 
 /** How messages name a field: its ID, and with its definition its name and type. */
-export const describeField = (id: number, field?: FieldDefinition) =>
-  field ? `field ${id} ("${field.segmentationFieldName}", ${describeType(field.dataType)})` : `field ${id}`
+export const describeField = (id: number, field?: FieldDefinition, types = EMAIL_FIELD_TYPES) =>
+  field ? `field ${id} ("${field.segmentationFieldName}", ${describeType(field.dataType, types)})` : `field ${id}`
 
 export type FieldValue = { ok: true; value: string } | { ok: false; problem: string }
 
@@ -183,31 +219,62 @@ export type FieldValue = { ok: true; value: string } | { ok: false; problem: str
  * check box's "on"/"off", as are the words on/off/true/false; other text goes as it is. With the definition the
  * value must fit the field: a check box takes only on/off, a Numeric field a number, a Date field a date, and
  * no value may be longer than the field's `maxLength`; what does not fit is a problem naming field, type and value.
+ * `types` says how the API at hand names those types.
  */
-export function fieldValue(id: number, mapped: MappedValue, field?: FieldDefinition): FieldValue {
+export function fieldValue(
+  id: number,
+  mapped: MappedValue,
+  field?: FieldDefinition,
+  types = EMAIL_FIELD_TYPES
+): FieldValue {
   const checkbox = mapped.kind === 'text' ? CHECKBOX_WORDS[mapped.text.toLowerCase()] : mapped.on ? 'on' : 'off'
   if (!field) return { ok: true, value: checkbox ?? (mapped as { text: string }).text }
   const refuse = (wants: string): FieldValue => ({
     ok: false,
-    problem: `${describeField(id, field)} takes ${wants}, not ${describeMapped(mapped)}`
+    problem: `${describeField(id, field, types)} takes ${wants}, not ${describeMapped(mapped)}`
   })
-  if (field.dataType === CHECKBOX) return checkbox ? { ok: true, value: checkbox } : refuse('"on" or "off"')
-  if (mapped.kind === 'audience' && (field.dataType === NUMERIC || field.dataType === DATE)) {
-    return refuse(field.dataType === NUMERIC ? 'a number' : 'a date')
+  if (field.dataType === types.checkbox) return checkbox ? { ok: true, value: checkbox } : refuse('"on" or "off"')
+  if (mapped.kind === 'audience' && (field.dataType === types.number || field.dataType === types.date)) {
+    return refuse(field.dataType === types.number ? 'a number' : 'a date')
   }
   const value = mapped.kind === 'text' ? mapped.text : mapped.kind === 'audience' ? checkbox : String(mapped.on)
-  if (field.dataType === NUMERIC && !NUMBER.test(value)) return refuse('a number')
-  if (field.dataType === DATE && !isDate(value))
+  if (field.dataType === types.number && !NUMBER.test(value)) return refuse('a number')
+  if (field.dataType === types.date && !isDate(value))
     return refuse('a date (YYYY-MM-DD, optionally with a time, or MM/DD/YYYY)')
   if (field.maxLength !== undefined && value.length > field.maxLength) {
     return {
       ok: false,
-      problem: `${describeField(id, field)} holds at most ${field.maxLength} characters; the value ${quote(
+      problem: `${describeField(id, field, types)} holds at most ${field.maxLength} characters; the value ${quote(
         value
       )} has ${value.length}`
     }
   }
   return { ok: true, value }
+}
+
+/**
+ * The strings a mapping's values send, each checked by `check` against its field where the definitions are known; a
+ * field missing from them is a problem too (`unknown` says it). Every problem is reported.
+ */
+export function checkValues<F>(
+  mapped: Map<number, MappedValue>,
+  definitions: Map<number, F> | undefined,
+  check: (id: number, value: MappedValue, field?: F) => FieldValue,
+  unknown: (id: number) => string
+): { values: Map<number, string>; problems: string[] } {
+  const values = new Map<number, string>()
+  const problems: string[] = []
+  for (const [id, value] of mapped) {
+    const field = definitions?.get(id)
+    if (definitions && !field) {
+      problems.push(unknown(id))
+      continue
+    }
+    const checked = check(id, value, field)
+    if (checked.ok) values.set(id, checked.value)
+    else problems.push(checked.problem)
+  }
+  return { values, problems }
 }
 
 /**
@@ -219,19 +286,7 @@ export function checkFieldValues(
   mapped: Map<number, MappedValue>,
   definitions: Map<number, FieldDefinition> | undefined
 ): { values: Map<number, string>; problems: string[] } {
-  const values = new Map<number, string>()
-  const problems: string[] = []
-  for (const [id, value] of mapped) {
-    const field = definitions?.get(id)
-    if (definitions && !field) {
-      problems.push(`list ${listId} has no profile field ${id}`)
-      continue
-    }
-    const checked = fieldValue(id, value, field)
-    if (checked.ok) values.set(id, checked.value)
-    else problems.push(checked.problem)
-  }
-  return { values, problems }
+  return checkValues(mapped, definitions, fieldValue, (id) => `list ${listId} has no profile field ${id}`)
 }
 
 function describeMapped(mapped: MappedValue): string {
