@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { SMS_PHONE_FORMATS } from './phone'
 
 const probability = z.number().min(0).max(1)
 const ms = z.number().min(0).max(600_000)
@@ -33,7 +34,12 @@ export const faultsSchema = z
      * How long a list import (`POST …/ListImport`) waits, queued, before its rows are applied: Listrak's imports run
      * after their answer, and it does not say how soon.
      */
-    listImportDelayMs: ms
+    listImportDelayMs: ms,
+    /**
+     * The phone numbers the SMS routes take: `national`, `e164` or `any` (see `phone.ts`). Listrak does not document
+     * the format, so each reading can be tested.
+     */
+    smsPhoneFormat: z.enum(SMS_PHONE_FORMATS)
   })
   .strict()
 
@@ -50,7 +56,8 @@ export const NO_FAULTS: Faults = {
   dropAfterRate: 0,
   tokenMaxUses: 0,
   activityLagMs: 0,
-  listImportDelayMs: 0
+  listImportDelayMs: 0,
+  smsPhoneFormat: 'national'
 }
 
 export function parseFaults(input: unknown): FaultsUpdate {

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'net'
 import { FaultsUpdate, parseFaults } from './faults'
 import { DEFAULT_FIXTURE, Fixture, FixtureInput, loadFixtureFile, parseFixture } from './fixture'
+import { API_BASE } from './integrations'
 import { buildServer, ServerLimits } from './server'
 import { SandboxState } from './state'
 
@@ -24,7 +25,12 @@ export interface SandboxOptions {
 export interface Sandbox {
   url: string
   authUrl: string
+  /** The Email API's base URL. */
   apiUrl: string
+  /** The SMS API's base URL. */
+  smsApiUrl: string
+  /** The Data API's base URL: the sandbox serves none of its routes yet, but checks its tokens' type there. */
+  dataApiUrl: string
   state: SandboxState
   stop(): Promise<void>
 }
@@ -42,7 +48,7 @@ function resolveFixture(fixture: SandboxOptions['fixture']): Fixture {
   return typeof fixture === 'string' ? loadFixtureFile(fixture) : parseFixture(fixture)
 }
 
-/** Starts an in-memory stand-in for Listrak's token and Email API endpoints. */
+/** Starts an in-memory stand-in for Listrak's token endpoint and its Email and SMS APIs. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const state = new SandboxState({
     fixture: resolveFixture(options.fixture),
@@ -59,7 +65,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     url,
     authUrl: `${url}/OAuth2/Token`,
-    apiUrl: `${url}/email/v1`,
+    apiUrl: `${url}${API_BASE.Email}`,
+    smsApiUrl: `${url}${API_BASE.SMS}`,
+    dataApiUrl: `${url}${API_BASE.Data}`,
     state,
     stop: async () => {
       await app.close()

@@ -5,8 +5,6 @@ import {
   contactQuery,
   contactReadQuery,
   ERROR,
-  ErrorEnvelope,
-  INT32_MAX,
   importFileBody,
   ListImport,
   ListImportContact,
@@ -23,7 +21,10 @@ import {
 } from './contract'
 import { contactResource } from './contacts'
 import { parseFaults } from './faults'
+import { authorized, envelope, inspectionQuery, isJson, jsonBody, parseId, queryFrom, sendError } from './http'
+import { apiOfPath } from './integrations'
 import { pageOf } from './paging'
+import { registerSmsRoutes } from './sms-routes'
 import { readImportFile } from './import-file'
 import { importSummary } from './list-import'
 import type { Created, ListImportRecord, ListState, RequestRecord, SandboxState } from './state'
@@ -46,7 +47,8 @@ const CONTACT_ROUTE = `${API}/List/:listId/Contact`
 const MESSAGE_ROUTE = `${API}/List/:listId/TransactionalMessage/:transactionalMessageId`
 const LIST_IMPORT_ROUTE = `${API}/List/:listId/ListImport`
 const LIST_IMPORT_FILE_ROUTE = `${LIST_IMPORT_ROUTE}/:importFileId`
-const LISTRAK_PATH = /^\/(OAuth2\/Token|email\/v1\/)/
+/** Listrak's paths, which count in the stats and get faults: the token endpoint and every API's routes. */
+const isListrakPath = (url: string) => url.startsWith('/OAuth2/Token') || apiOfPath(url) !== undefined
 
 /** The longest `?wait=` the contacts route takes: long enough for a flush and a retry, short of a client's timeout. */
 const MAX_CONTACTS_WAIT_MS = 10_000
@@ -94,20 +96,6 @@ const listImportResource = (record: ListImportRecord): ListImport => ({
   importDate: record.receivedAt
 })
 
-const envelope = (status: number, error: string, message: string): ErrorEnvelope => ({ status, error, message })
-
-function sendError(reply: FastifyReply, error: ErrorEnvelope): FastifyReply {
-  return reply.code(error.status).send(error)
-}
-
-const isJson = (request: FastifyRequest) => /^application\/json\b/i.test(request.headers['content-type'] ?? '')
-
-function parseId(raw: string): number | undefined {
-  if (!/^[0-9]+$/.test(raw)) return undefined
-  const id = Number(raw)
-  return id >= 1 && id <= INT32_MAX ? id : undefined
-}
-
 /** Builds the sandbox's HTTP server: Listrak's routes, the inspection routes and fault injection. */
 export function buildServer(state: SandboxState, limits: ServerLimits): FastifyInstance {
   // An email address in a path can be up to 254 characters, beyond find-my-way's default of 100 for a parameter.
@@ -124,7 +112,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   const recorded = new WeakSet<FastifyRequest>()
 
   app.addHook('onRequest', async (request, reply) => {
-    const listrak = LISTRAK_PATH.test(request.url)
+    const listrak = isListrakPath(request.url)
     started.set(request, { at: performance.now(), listrak })
     if (!listrak) return
     const { stats } = state
@@ -196,14 +184,6 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     sendError(reply, envelope(404, ERROR.UNKNOWN_ROUTE, `No route matches ${request.method} ${request.url}.`))
   )
 
-  /** Checks the bearer token; answers 401 and returns false when it is not good. */
-  const authorized = (request: FastifyRequest, reply: FastifyReply): boolean => {
-    const token = /^Bearer (.+)$/i.exec(request.headers.authorization ?? '')?.[1]
-    if (token && state.useToken(token) === 'ok') return true
-    sendError(reply, envelope(401, ERROR.UNAUTHORIZED, 'Authorization was denied for this request.'))
-    return false
-  }
-
   /** The list named in the path; answers 400 or 404 and returns undefined when there is none. */
   const listFrom = (request: FastifyRequest<{ Params: { listId: string } }>, reply: FastifyReply) => {
     const listId = parseId(request.params.listId)
@@ -243,15 +223,18 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
       return sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, message))
     }
     const parsed = tokenRequest.safeParse(form)
-    if (!parsed.success || !state.checkCredentials(parsed.data.client_id, parsed.data.client_secret)) {
+    const integration = parsed.success
+      ? state.checkCredentials(parsed.data.client_id, parsed.data.client_secret)
+      : undefined
+    if (!integration) {
       const message = 'Invalid client credentials, inactive integration, or unauthorized IP address.'
       return sendError(reply, envelope(401, ERROR.INVALID_CREDENTIALS, message))
     }
-    return state.issueToken()
+    return state.issueToken(integration)
   })
 
   app.get(`${API}/List`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const data = [...state.lists.values()].map(({ summary }) => ({
       ...summary,
       folderId: 0,
@@ -281,7 +264,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   })
 
   app.get<{ Params: { listId: string } }>(`${API}/List/:listId/SegmentationFieldGroup`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const list = listFrom(request, reply)
     if (!list) return reply
     return { status: 200, data: list.groups }
@@ -290,7 +273,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   app.get<{ Params: { listId: string; groupId: string } }>(
     `${API}/List/:listId/SegmentationFieldGroup/:groupId/SegmentationField`,
     async (request, reply) => {
-      if (!authorized(request, reply)) return reply
+      if (!authorized(state, request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
       const groupId = groupFrom(request, reply, list)
@@ -300,36 +283,11 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     }
   )
 
-  /** A JSON body parsed with `schema`; answers 415 or 400 and returns undefined when it is not one. */
-  const jsonBody = <T>(request: FastifyRequest, reply: FastifyReply, schema: z.ZodType<T>, what: string) => {
-    if (!isJson(request)) {
-      const message = 'Invalid or missing Content-Type header; must be application/json.'
-      sendError(reply, envelope(415, ERROR.UNSUPPORTED_CONTENT_TYPE, message))
-      return undefined
-    }
-    let body: unknown
-    try {
-      body = JSON.parse(((request.body as Buffer | undefined) ?? Buffer.alloc(0)).toString('utf8'))
-    } catch {
-      sendError(reply, envelope(400, ERROR.MALFORMED_REQUEST_BODY, 'Invalid JSON body was supplied.'))
-      return undefined
-    }
-    const parsed = schema.safeParse(body)
-    if (parsed.success) return parsed.data
-    const issue = parsed.error.issues[0]
-    const at = issue.path.length ? `.${issue.path.join('.')}` : ''
-    sendError(
-      reply,
-      envelope(400, ERROR.INVALID_PARAMETER, `An invalid value was supplied for ${what}${at}: ${issue.message}.`)
-    )
-    return undefined
-  }
-
   const created = (reply: FastifyReply, result: Created) =>
     result.ok ? reply.code(201).send({ status: 201, resourceId: String(result.id) }) : sendError(reply, result.error)
 
   app.post<{ Params: { listId: string } }>(`${API}/List/:listId/SegmentationFieldGroup`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const list = listFrom(request, reply)
     if (!list) return reply
     const body = jsonBody(request, reply, segmentationFieldGroupBody, 'segmentationFieldGroupResource')
@@ -340,7 +298,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   app.post<{ Params: { listId: string; groupId: string } }>(
     `${API}/List/:listId/SegmentationFieldGroup/:groupId/SegmentationField`,
     async (request, reply) => {
-      if (!authorized(request, reply)) return reply
+      if (!authorized(state, request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
       const groupId = groupFrom(request, reply, list)
@@ -352,7 +310,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   )
 
   app.post<{ Params: { listId: string } }>(IMPORT_ROUTE, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     if (!isJson(request)) {
       const message = 'Invalid or missing Content-Type header; must be application/json.'
       return sendError(reply, envelope(415, ERROR.UNSUPPORTED_CONTENT_TYPE, message))
@@ -380,18 +338,8 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     return reply.code(201).send({ status: 201, resourceId })
   })
 
-  /** The query parsed with `schema`; answers 400 and returns undefined when it does not fit. */
-  const queryFrom = <T>(request: FastifyRequest, reply: FastifyReply, schema: z.ZodType<T>) => {
-    const parsed = schema.safeParse(request.query)
-    if (parsed.success) return parsed.data
-    const issue = parsed.error.issues[0]
-    const message = `An invalid value was supplied for ${issue.path.join('.')}: ${issue.message}.`
-    sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, message))
-    return undefined
-  }
-
   app.post<{ Params: { listId: string } }>(CONTACT_ROUTE, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const list = listFrom(request, reply)
     if (!list) return reply
     const body = jsonBody(request, reply, contactBody, 'contactResource')
@@ -406,7 +354,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   app.get<{ Params: { listId: string; contactIdentifier: string } }>(
     `${CONTACT_ROUTE}/:contactIdentifier`,
     async (request, reply) => {
-      if (!authorized(request, reply)) return reply
+      if (!authorized(state, request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
       const query = queryFrom(request, reply, contactReadQuery)
@@ -431,7 +379,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   )
 
   app.get<{ Params: { listId: string } }>(`${API}/List/:listId/Event`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const list = listFrom(request, reply)
     if (!list) return reply
     return { status: 200, data: [...list.events.values()] }
@@ -452,14 +400,14 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   }
 
   app.get<{ Params: { listId: string } }>(`${API}/List/:listId/TransactionalMessage`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const list = listFrom(request, reply)
     if (!list) return reply
     return { status: 200, data: [...list.transactionalMessages.values()] }
   })
 
   app.get<{ Params: { listId: string; transactionalMessageId: string } }>(MESSAGE_ROUTE, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const list = listFrom(request, reply)
     if (!list) return reply
     const message = messageFrom(request, reply, list)
@@ -470,7 +418,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   app.post<{ Params: { listId: string; transactionalMessageId: string } }>(
     `${MESSAGE_ROUTE}/Message`,
     async (request, reply) => {
-      if (!authorized(request, reply)) return reply
+      if (!authorized(state, request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
       const message = messageFrom(request, reply, list)
@@ -494,7 +442,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   app.get<{ Params: { listId: string; transactionalMessageId: string } }>(
     `${MESSAGE_ROUTE}/Activity`,
     async (request, reply) => {
-      if (!authorized(request, reply)) return reply
+      if (!authorized(state, request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
       const message = messageFrom(request, reply, list)
@@ -520,7 +468,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
     // The body is read up to Listrak's limit, past the sandbox's own guard; over it, the error handler answers 404.
     { bodyLimit: limits.listImportMaxBytes },
     async (request, reply) => {
-      if (!authorized(request, reply)) return reply
+      if (!authorized(state, request, reply)) return reply
       const list = listFrom(request, reply)
       if (!list) return reply
       const body = jsonBody(request, reply, importFileBody, 'importFileResource')
@@ -533,7 +481,7 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   )
 
   app.get<{ Params: { listId: string } }>(LIST_IMPORT_ROUTE, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const list = listFrom(request, reply)
     if (!list) return reply
     const query = queryFrom(request, reply, listImportCollectionQuery)
@@ -566,14 +514,14 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   type ImportParams = { Params: { listId: string; importFileId: string } }
 
   app.get<ImportParams>(LIST_IMPORT_FILE_ROUTE, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const record = importFrom(request, reply)
     if (!record) return reply
     return { status: 200, data: listImportResource(record) }
   })
 
   app.get<ImportParams>(`${LIST_IMPORT_FILE_ROUTE}/Status`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const record = importFrom(request, reply)
     if (!record) return reply
     const data: ListImportStatus = {
@@ -585,14 +533,14 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   })
 
   app.get<ImportParams>(`${LIST_IMPORT_FILE_ROUTE}/Summary`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const record = importFrom(request, reply)
     if (!record) return reply
     return { status: 200, data: importSummary(record.results) }
   })
 
   app.get<ImportParams>(`${LIST_IMPORT_FILE_ROUTE}/Contact`, async (request, reply) => {
-    if (!authorized(request, reply)) return reply
+    if (!authorized(state, request, reply)) return reply
     const record = importFrom(request, reply)
     if (!record) return reply
     const query = queryFrom(request, reply, pageQuery)
@@ -642,12 +590,8 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   app.get('/_sandbox/requests', async () => state.requests.toJSON())
   app.get('/_sandbox/stats', async () => state.stats)
   app.get('/_sandbox/messages', async (request, reply) => {
-    const query = messagesQuery.safeParse(request.query)
-    if (!query.success) {
-      const issue = query.error.issues[0]
-      return sendError(reply, envelope(400, ERROR.INVALID_PARAMETER, `${issue.path.join('.')}: ${issue.message}.`))
-    }
-    return state.messagesSent(query.data)
+    const query = inspectionQuery(request, reply, messagesQuery)
+    return query ? state.messagesSent(query) : reply
   })
   app.get<{ Params: { listId: string } }>('/_sandbox/lists/:listId/contacts', async (request, reply) => {
     const listId = parseId(request.params.listId)
@@ -669,7 +613,10 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   })
   app.post('/_sandbox/reset', async () => {
     state.reset()
-    return { status: 200, message: 'The sandbox is back to its fixture: no contacts, tokens or history.' }
+    return {
+      status: 200,
+      message: 'The sandbox is back to its fixture: no contacts (email or SMS), tokens or history.'
+    }
   })
   app.get('/_sandbox/faults', async () => state.faults.current)
   app.post('/_sandbox/faults', async (request, reply) => {
@@ -683,5 +630,6 @@ export function buildServer(state: SandboxState, limits: ServerLimits): FastifyI
   })
   app.delete('/_sandbox/faults', async () => state.faults.clear())
 
+  registerSmsRoutes(app, state)
   return app
 }

@@ -16,46 +16,11 @@ import type {
 import { Blocked, contactDetail, ContactWrite, METHOD, newContact, StoredContact, writeContact } from './contacts'
 import { FaultInjector, FaultsUpdate } from './faults'
 import type { Fixture } from './fixture'
+import { History } from './history'
 import type { ImportFile } from './import-file'
+import type { Integration } from './integrations'
 import { applyImportRows, RowResult } from './list-import'
-
-/** A bounded record: keeps the newest `limit` items and counts what it let go. */
-export class History<T> {
-  private items: T[] = []
-  private droppedCount = 0
-
-  constructor(private readonly limit: number) {}
-
-  push(item: T): void {
-    this.items.push(item)
-    if (this.items.length > this.limit) {
-      this.items.shift()
-      this.droppedCount++
-    }
-  }
-
-  toJSON() {
-    return {
-      total: this.items.length + this.droppedCount,
-      kept: this.items.length,
-      dropped: this.droppedCount,
-      note:
-        this.droppedCount > 0
-          ? `Only the newest ${this.limit} are kept; ${this.droppedCount} older ones were dropped.`
-          : undefined,
-      data: this.items
-    }
-  }
-
-  get all(): readonly T[] {
-    return this.items
-  }
-
-  clear(): void {
-    this.items = []
-    this.droppedCount = 0
-  }
-}
+import { SmsAccount } from './sms'
 
 export interface ImportRecord {
   resourceId: string
@@ -138,6 +103,10 @@ function emptyStats() {
     inFlight: 0,
     maxInFlight: 0,
     tokensIssued: 0,
+    /** Tokens issued to each integration type; together they make `tokensIssued`. */
+    emailTokensIssued: 0,
+    smsTokensIssued: 0,
+    dataTokensIssued: 0,
     imports: 0,
     importedContacts: 0,
     largestImportContacts: 0,
@@ -145,15 +114,24 @@ function emptyStats() {
     listImports: 0,
     listImportRows: 0,
     largestListImportRows: 0,
-    largestListImportBytes: 0
+    largestListImportBytes: 0,
+    smsMessagesSent: 0
   }
 }
 
-export type TokenCheck = 'ok' | 'unknown' | 'expired' | 'used-up'
+const TOKENS_ISSUED_STAT = {
+  Email: 'emailTokensIssued',
+  SMS: 'smsTokensIssued',
+  Data: 'dataTokensIssued'
+} as const satisfies Record<Integration, keyof ReturnType<typeof emptyStats>>
+
+/** Whether a token is good for a request to one API: `other-integration` when it is another API's. */
+export type TokenCheck =
+  { result: 'ok' | 'unknown' | 'expired' | 'used-up' } | { result: 'other-integration'; integration: Integration }
 
 /**
  * The sandbox's in-memory Listrak account: lists with their fields, events and transactional messages, contacts,
- * tokens, history (imports, requests, messages sent) and faults.
+ * the SMS account, tokens, history (imports, requests, messages sent) and faults.
  */
 export class SandboxState {
   lists = new Map<number, ListState>()
@@ -164,7 +142,9 @@ export class SandboxState {
   readonly messages: History<TransactionalSend>
   readonly listImports: History<ListImportRecord>
   readonly faults: FaultInjector
-  private tokens = new Map<string, { expiresAt: number; uses: number }>()
+  /** The SMS account: sender codes, lists, profile fields, contacts and texts sent. */
+  sms!: SmsAccount
+  private tokens = new Map<string, { expiresAt: number; uses: number; integration: Integration }>()
   private nextGroupId = 1
   private nextFieldId = 1
   private nextSendSequence = 1
@@ -184,7 +164,10 @@ export class SandboxState {
     this.reset()
   }
 
-  /** Back to the start: the fixture's lists, no contacts, tokens, messages or history, the faults given at start. */
+  /**
+   * Back to the start: the fixture's lists and SMS account, no contacts (email or SMS), tokens, messages or history, the
+   * faults given at start.
+   */
   reset(): void {
     const createDate = new Date().toISOString()
     this.lists = new Map(
@@ -233,29 +216,40 @@ export class SandboxState {
     this.nextImportFileId = 1
     this.faults.clear()
     this.faults.set(this.options.faults)
+    this.sms = new SmsAccount(this.options.fixture.sms, this.options.historyLimit)
     this.stats = emptyStats()
   }
 
-  checkCredentials(clientId: string, clientSecret: string): boolean {
-    return this.options.fixture.credentials.some((c) => c.clientId === clientId && c.clientSecret === clientSecret)
+  /** The integration type of the credentials, when the fixture has them. */
+  checkCredentials(clientId: string, clientSecret: string): Integration | undefined {
+    const { credentials } = this.options.fixture
+    return credentials.find((c) => c.clientId === clientId && c.clientSecret === clientSecret)?.integration
   }
 
-  issueToken(): { access_token: string; token_type: 'Bearer'; expires_in: number } {
+  issueToken(integration: Integration): { access_token: string; token_type: 'Bearer'; expires_in: number } {
     this.stats.tokensIssued++
+    this.stats[TOKENS_ISSUED_STAT[integration]]++
     const token = randomBytes(24).toString('base64url')
-    this.tokens.set(token, { expiresAt: Date.now() + this.options.tokenTtlSeconds * 1000, uses: 0 })
+    const expiresAt = Date.now() + this.options.tokenTtlSeconds * 1000
+    this.tokens.set(token, { expiresAt, uses: 0, integration })
     return { access_token: token, token_type: 'Bearer', expires_in: this.options.tokenTtlSeconds }
   }
 
-  /** Counts one use of a bearer token and says whether it is still good. */
-  useToken(token: string): TokenCheck {
+  /**
+   * Counts one use of a bearer token on `api` and says whether it is good there: a token opens its integration's API
+   * only, unless the fixture says one pair of credentials serves every API (`sharedCredentials`).
+   */
+  useToken(token: string, api: Integration): TokenCheck {
     const entry = this.tokens.get(token)
-    if (!entry) return 'unknown'
-    if (Date.now() >= entry.expiresAt) return 'expired'
+    if (!entry) return { result: 'unknown' }
+    if (Date.now() >= entry.expiresAt) return { result: 'expired' }
+    if (entry.integration !== api && !this.options.fixture.sharedCredentials) {
+      return { result: 'other-integration', integration: entry.integration }
+    }
     const maxUses = this.faults.current.tokenMaxUses
-    if (maxUses > 0 && entry.uses >= maxUses) return 'used-up'
+    if (maxUses > 0 && entry.uses >= maxUses) return { result: 'used-up' }
     entry.uses++
-    return 'ok'
+    return { result: 'ok' }
   }
 
   applyImport(listId: number, contacts: ContactSegmentationFieldValues[], bytes: number): ImportRecord {

@@ -12,10 +12,17 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 /** Whether Listrak would take `value` as an email address. */
 export const isEmailAddress = (value: string) => EMAIL.test(value)
 
-/** What a Numeric or Date profile field accepts: a finite number; an ISO or US date that JavaScript can read. */
+/** Whether a number field takes `value`: a finite number. */
+export const isNumberValue = (value: string) => value.trim() !== '' && Number.isFinite(Number(value))
+
+/** Whether a date field takes `value`: an ISO or US date that JavaScript can read. */
+export const isDateValue = (value: string) =>
+  /^(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})/.test(value) && !Number.isNaN(Date.parse(value))
+
+/** What a Numeric or Date profile field accepts. */
 const FITS: Partial<Record<SegmentationField['dataType'], (value: string) => boolean>> = {
-  Numeric: (value) => value.trim() !== '' && Number.isFinite(Number(value)),
-  Date: (value) => /^(\d{4}-\d{2}-\d{2}|\d{1,2}\/\d{1,2}\/\d{4})/.test(value) && !Number.isNaN(Date.parse(value))
+  Numeric: isNumberValue,
+  Date: isDateValue
 }
 
 export type ImportValidation =

@@ -1,5 +1,3 @@
-import { existsSync, readFileSync } from 'fs'
-import path from 'path'
 import { startSandbox } from '../../sandbox'
 import {
   contactBody,
@@ -25,77 +23,14 @@ import { finishEvent, PreparedEvent, readEvent } from '../../src/updateEmailCont
 import type { Payload } from '../../src/updateEmailContactProfileFields/generated-types'
 import { client, contact } from '../sandbox/client'
 import { importFile, listrakApi, values } from '../sandbox/listrak-api'
+import { allowed, exampleCodes, listrakSpec, Schema, violations } from './swagger'
 
 /**
- * Checks what the destination and the sandbox assume about Listrak against Listrak's own Swagger description, which sits
- * beside the project (in `../shared/listrak/`) on the team's machines and in CI, but is not part of the package.
+ * Checks what the destination and the sandbox assume about Listrak against Listrak's own Email API description.
  */
-const SPEC = path.join(__dirname, '..', '..', '..', 'shared', 'listrak', 'listrak-email-openapi.json')
-const present = existsSync(SPEC)
-// Jest prints nothing of a file whose tests are all skipped, not even its warnings: this test runs instead, so the
-// reason shows once, in its name and its warning.
-if (!present) {
-  it('skips the contract tests: the Listrak API description (../shared/listrak/) is not beside the project', () => {
-    console.warn(`Listrak contract tests skipped: ${SPEC} is not present.`)
-  })
-}
-
-type Schema = {
-  type?: string
-  required?: string[]
-  properties?: Record<string, Schema>
-  items?: Schema
-  $ref?: string
-  description?: string
-  readOnly?: boolean
-}
-type Spec = {
-  host: string
-  basePath: string
-  securityDefinitions: Record<string, { tokenUrl?: string }>
-  paths: Record<
-    string,
-    Record<
-      string,
-      {
-        consumes?: string[]
-        parameters?: { name: string; in: string; type?: string; format?: string; description?: string }[]
-        responses: Record<string, { examples?: Record<string, { error?: string; message?: string }> }>
-      }
-    >
-  >
-  definitions: Record<string, Schema>
-}
-
-/**
- * The few JSON-schema rules Listrak's definitions use: type, required, properties, items, $ref. A member that is not
- * required may be null, as Listrak's own examples answer members without a value.
- */
-function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): string[] {
-  if (schema.$ref) return violations(value, spec.definitions[schema.$ref.replace('#/definitions/', '')], spec, at)
-  const problems: string[] = []
-  if (schema.type === 'integer' && !Number.isInteger(value)) problems.push(`${at} is not an integer`)
-  if (schema.type === 'string' && typeof value !== 'string') problems.push(`${at} is not a string`)
-  if (schema.type === 'boolean' && typeof value !== 'boolean') problems.push(`${at} is not a boolean`)
-  if (schema.type === 'array') {
-    if (!Array.isArray(value)) return [`${at} is not an array`]
-    value.forEach((item, i) => problems.push(...violations(item, schema.items ?? {}, spec, `${at}[${i}]`)))
-  }
-  if (schema.type === 'object') {
-    const object = value as Record<string, unknown>
-    for (const key of schema.required ?? []) if (!(key in object)) problems.push(`${at}.${key} is missing`)
-    for (const [key, item] of Object.entries(object)) {
-      const property = schema.properties?.[key]
-      if (item === null && property && !schema.required?.includes(key)) continue
-      if (!property) problems.push(`${at}.${key} is not in the definition`)
-      else problems.push(...violations(item, property, spec, `${at}.${key}`))
-    }
-  }
-  return problems
-}
+const { present, spec } = listrakSpec('listrak-email-openapi.json')
 
 ;(present ? describe : describe.skip)("Listrak's Email API description", () => {
-  const spec = present ? (JSON.parse(readFileSync(SPEC, 'utf8')) as Spec) : ({} as Spec)
   const importRoute = () => spec.paths['/v1/List/{listId}/Contact/SegmentationField'].post
 
   it('has the token URL the destination uses by default', () => {
@@ -141,7 +76,6 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
 })
 
 ;(present ? describe : describe.skip)("the sandbox against Listrak's Email API description", () => {
-  const spec = present ? (JSON.parse(readFileSync(SPEC, 'utf8')) as Spec) : ({} as Spec)
   const definition = (name: string) => ({ $ref: `#/definitions/${name}` })
 
   it('enforces the import body as ContactSegmentationFieldValues[] defines it', () => {
@@ -169,16 +103,13 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
   })
 
   it("uses the error codes of Listrak's examples for the import route", () => {
-    const route = spec.paths['/v1/List/{listId}/Contact/SegmentationField'].post
-    const codes = Object.values(route.responses)
-      .map((r) => r.examples?.['application/json']?.error)
-      .filter(Boolean)
+    const codes = exampleCodes(spec.paths['/v1/List/{listId}/Contact/SegmentationField'].post)
     expect(codes.length).toBeGreaterThan(0)
     for (const code of codes) expect(Object.values(ERROR)).toContain(code)
   })
 
   it("answers only error codes of Listrak's registry", () => {
-    const registry = (spec as Spec & { info: { description: string } }).info.description
+    const registry = spec.info.description
     for (const code of Object.values(ERROR)) expect([code, registry.includes(`| ${code} |`)]).toEqual([code, true])
   })
 
@@ -196,9 +127,7 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
     ['get', '/v1/List/{listId}/ListImport/{importFileId}/Summary'],
     ['get', '/v1/List/{listId}/ListImport/{importFileId}/Contact']
   ])("uses the error codes of Listrak's examples for %s %s", (method, route) => {
-    const codes = Object.values(spec.paths[route][method].responses)
-      .map((r) => r.examples?.['application/json']?.error)
-      .filter(Boolean)
+    const codes = exampleCodes(spec.paths[route][method])
     expect(codes.length).toBeGreaterThan(0)
     for (const code of codes) expect(Object.values(ERROR)).toContain(code)
   })
@@ -227,9 +156,6 @@ function violations(value: unknown, schema: Schema, spec: Spec, at = '$'): strin
       ...SUBSCRIPTION_STATES
     ])
   })
-
-  /** The values a description names in backquotes: "Allowed values are `A`, `B`, and `C`." */
-  const allowed = (description = '') => [...new Set([...description.matchAll(/`(\w+)`/g)].map((m) => m[1]))]
 
   it.each([
     ['ImportFile', importFileBody.shape],
