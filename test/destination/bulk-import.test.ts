@@ -1,5 +1,6 @@
 import type { SegmentEvent } from '@segment/actions-core'
 import nock from 'nock'
+import { ImportBody, withCsv } from '../e2e/bulk-scenarios'
 import { ACCESS_TOKEN, API, isolateNetwork } from './fixtures'
 import { accept, contactPath, Multistatus, runBatch, runBatchWithOAuth, runSingle } from './routes'
 
@@ -12,14 +13,6 @@ isolateNetwork()
 
 const importPath = (listId: number) => `/email/v1/List/${listId}/ListImport`
 
-interface ImportBody {
-  fileName: string
-  importType: string
-  segmentationImportType: string
-  fileMappings: unknown[]
-  fileStream: string
-}
-
 /** Records each import posted to the list, with its CSV decoded (`csv`), and answers 201 with import IDs 9001, 9002 … */
 function acceptImports(listId = 12345) {
   const received: (ImportBody & { csv: string })[] = []
@@ -29,8 +22,7 @@ function acceptImports(listId = 12345) {
     .matchHeader('content-type', 'application/json')
     .times(20)
     .reply((_uri, body) => {
-      const file = body as ImportBody
-      received.push({ ...file, csv: Buffer.from(file.fileStream, 'base64').toString('utf8') })
+      received.push(withCsv(body as ImportBody))
       return [201, { status: 201, resourceId: String(9000 + received.length) }]
     })
   return received

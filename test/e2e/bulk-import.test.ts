@@ -1,4 +1,3 @@
-import type { SegmentEvent } from '@segment/actions-core'
 import { mkdtempSync, rmSync, writeFileSync } from 'fs'
 import os from 'os'
 import path from 'path'
@@ -7,8 +6,19 @@ import { audienceIdentify, audienceTrack } from '../engage-events'
 import { listFieldCache } from '../../src/profile-fields/definitions'
 import { useSandbox } from '../sandbox/client'
 import { importFile, listrakApi } from '../sandbox/listrak-api'
-import { waitFor } from '../wait'
-import { ActionSlug, isRetryable, Result, runBatch } from './actions'
+import { isRetryable, Result, runBatch } from './actions'
+import {
+  addresses,
+  BULK,
+  BulkBatch,
+  checkBox,
+  event,
+  filesOf,
+  LIST_IMPORT_PATH,
+  SCENARIOS,
+  sandboxViews,
+  unevenRows
+} from './bulk-scenarios'
 
 /**
  * Create or Update Contact and Unsubscribe Contact sending large batches in list imports, through actions-core's
@@ -26,79 +36,14 @@ async function setup(faults: Record<string, unknown> = {}) {
   await start({ faults })
   const token = await current.api.token()
   const api = listrakApi(current.sandbox, token)
-  const run = (action: ActionSlug, events: Partial<SegmentEvent>[], mapping: Record<string, unknown>) =>
-    runBatch(action, events, mapping, token)
+  /** A scenario's batch, through `onBatch`: one result per event. */
+  const run = ({ action, events, mapping }: BulkBatch) => runBatch(action, events, mapping, token)
   return { api, run }
 }
 
-/** A list import as `GET /_sandbox/list-imports` shows it: the file as the sandbox read it, and each row's result. */
-interface SandboxListImport {
-  importFileId: number
-  listId: number
-  status: 'Queued' | 'Completed'
-  file: {
-    fileName: string
-    importType: string
-    segmentationImportType: string
-    includeUnsubscribed: boolean
-    suppressEmailNotifications: boolean
-    triggerJourney: boolean
-    header: string[] | null
-    rows: { line: number; cells: string[] }[]
-  }
-  results: { line: number; emailAddress: string; importResult: string; reason?: string }[]
-}
-
-interface SandboxRequest {
-  method: string
-  path: string
-  status: number | string
-}
-
-/** Changes the sandbox's faults from here on, as `POST /_sandbox/faults` does. */
-async function injectFaults(update: Record<string, unknown>) {
-  expect((await current.api.call('POST', '/_sandbox/faults', { body: JSON.stringify(update) })).status).toBe(200)
-}
-
-const inspect = async <T>(route: string): Promise<T[]> => {
-  const answer = await current.api.call('GET', route)
-  expect(answer.status).toBe(200)
-  return answer.json.data as T[]
-}
-const listImports = () => inspect<SandboxListImport>('/_sandbox/list-imports')
-const requests = () => inspect<SandboxRequest>('/_sandbox/requests')
-
-/** Every list import the sandbox took, once each has been applied. */
-const appliedImports = () =>
-  waitFor('the list imports to be applied', listImports, (all) => all.every((i) => i.status === 'Completed'))
-
-const LIST_IMPORT_PATH = '/email/v1/List/12345/ListImport'
-/** The requests to the contact route (`POST /List/12345/Contact`, query and all), in the order they came. */
-const contactPosts = async () =>
-  (await requests()).filter((r) => r.method === 'POST' && /^\/email\/v1\/List\/12345\/Contact(\?|$)/.test(r.path))
-const importPosts = async () => (await requests()).filter((r) => r.method === 'POST' && r.path === LIST_IMPORT_PATH)
-
-/** A track event of a contact without a userId (so without an external ID), with `properties`. */
-const event = (email: string, properties: Record<string, unknown> = {}) =>
-  ({
-    type: 'track',
-    event: 'Profile Sync',
-    properties,
-    context: { traits: { email } }
-  }) as Partial<SegmentEvent>
-
-const addresses = (n: number, prefix = 'user') => Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`)
-const vipEvents = (emails: string[]) => emails.map((email, i) => event(email, { vip: i % 2 === 0 }))
-const checkBox = (i: number) => (i % 2 === 0 ? 'on' : 'off')
-
-/** Design scenario 1's mapping: subscribe, one check box from the event, an import from two contacts. */
-const BULK = {
-  listId: 12345,
-  subscriptionState: 'Subscribed',
-  profileFieldValues: { '6789': { '@path': '$.properties.vip' } },
-  bulk_import: 'add_and_update',
-  bulk_min_contacts: 2
-}
+const { listImports, appliedImports, contactPosts, importPosts, injectFaults, expectRefusedImportSeen } = sandboxViews(
+  () => current.sandbox.url
+)
 
 const statuses = (results: Result[]) => [...new Set(results.map((r) => r.status))]
 const resourceIds = (results: Result[]) => [...new Set(results.map((r) => r.body?.resourceId))]
@@ -108,11 +53,7 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
   it('sends two contacts as one list import and no contact request; both are on the list once it is applied', async () => {
     // Held queued long enough to see the contacts arrive only when the import is applied, after its answer.
     const { api, run } = await setup({ listImportDelayMs: 300 })
-    const results = await run(
-      'upsertContact',
-      [event('jane@example.com', { vip: true }), event('john@example.com', { vip: false })],
-      BULK
-    )
+    const results = await run(SCENARIOS.twoContacts)
 
     const [taken, ...more] = await listImports()
     expect(more).toEqual([])
@@ -121,16 +62,11 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
       listId: 12345,
       status: 'Queued',
       file: {
-        fileName: 'segment-12345-fd07c7320c48.csv',
+        ...SCENARIOS.twoContacts.file,
         importType: 'AddSubscribersAndSegmentationData',
         segmentationImportType: 'Update',
         suppressEmailNotifications: true,
-        triggerJourney: false,
-        header: ['Email', '6789'],
-        rows: [
-          { line: 2, cells: ['jane@example.com', 'on'] },
-          { line: 3, cells: ['john@example.com', 'off'] }
-        ]
+        triggerJourney: false
       },
       results: []
     })
@@ -163,7 +99,7 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
   it('sends 1,000 contacts in one import of 1,000 rows; every event 201, every contact on the list after', async () => {
     const { api, run } = await setup()
     const emails = addresses(1000)
-    const results = await run('upsertContact', vipEvents(emails), { ...BULK, bulk_min_contacts: undefined })
+    const results = await run(SCENARIOS.thousand)
 
     expect(results).toHaveLength(1000)
     expect(statuses(results)).toEqual([201])
@@ -180,17 +116,7 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
 
   it('imports 998 contacts and sends the 2 with events to raise one request each, which raise them', async () => {
     const { api, run } = await setup()
-    const emails = addresses(1000)
-    emails[10] = 'raise1@example.com'
-    emails[500] = 'raise2@example.com'
-    const events = emails.map((email) =>
-      event(email, { vip: true, ...(email.startsWith('raise') ? { events: [3001] } : {}) })
-    )
-    const results = await run('upsertContact', events, {
-      ...BULK,
-      eventIds: { '@path': '$.properties.events' },
-      bulk_min_contacts: 100
-    })
+    const results = await run(SCENARIOS.mixed)
 
     const imports = await appliedImports()
     expect(imports).toHaveLength(1)
@@ -214,24 +140,11 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
 
   it("never splits a contact: a double opt-in sends all the contact's events as requests, in order", async () => {
     const { api, run } = await setup()
-    const results = await run(
-      'upsertContact',
-      [
-        event('jane@example.com', { vip: true }),
-        event('john@example.com', { vip: true }),
-        event('ann@example.com', { vip: false }),
-        event('Jane@example.com', { vip: false, doi: true }),
-        event('solo@example.com', { vip: true, doi: true })
-      ],
-      { ...BULK, sendDoubleOptIn: { '@path': '$.properties.doi' } }
-    )
+    const results = await run(SCENARIOS.neverSplit)
 
     expect(via(results)).toEqual(['Contact', 'ListImport', 'ListImport', 'Contact', 'Contact'])
     const [taken] = await appliedImports()
-    expect(taken.file.rows.map((r) => r.cells)).toEqual([
-      ['john@example.com', 'on'],
-      ['ann@example.com', 'off']
-    ])
+    expect(taken.file.rows.map((r) => r.cells)).toEqual(SCENARIOS.neverSplit.rows)
     expect((await contactPosts()).map((r) => r.path).sort()).toEqual([
       '/email/v1/List/12345/Contact',
       '/email/v1/List/12345/Contact?sendDoubleOptIn=true',
@@ -244,11 +157,12 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
   })
 
   it.each([
-    ['below the threshold', 99, { bulk_min_contacts: 100 }],
-    ['with bulk imports off', 5, { bulk_import: 'off' }]
-  ])('sends every contact a request of its own %s', async (_, n, more) => {
+    ['below the threshold', SCENARIOS.belowThreshold],
+    ['with bulk imports off', SCENARIOS.bulkOff]
+  ])('sends every contact a request of its own %s', async (_, scenario) => {
     const { api, run } = await setup()
-    const results = await run('upsertContact', vipEvents(addresses(n)), { ...BULK, ...more })
+    const n = scenario.events.length
+    const results = await run(scenario)
     expect(await listImports()).toEqual([])
     expect(await importPosts()).toEqual([])
     expect(await contactPosts()).toHaveLength(n)
@@ -258,46 +172,11 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
 
   it('sends one import per set of columns with no empty cell; a value with a quote goes in a request', async () => {
     const { api, run } = await setup()
-    const results = await run(
-      'upsertContact',
-      [
-        event('a@example.com', { vip: true }),
-        event('b@example.com', { vip: true, store: 'Gold' }),
-        event('c@example.com', { vip: false }),
-        event('d@example.com', { vip: false, store: 'Silver, old' }),
-        event('e@example.com', { vip: true, store: 'the "best"' })
-      ],
-      {
-        ...BULK,
-        updateType: 'Overwrite',
-        profileFieldValues: { '6789': { '@path': '$.properties.vip' }, '7001': { '@path': '$.properties.store' } }
-      }
-    )
+    const results = await run(SCENARIOS.columnSets)
 
     const imports = await appliedImports()
-    expect(imports.map((i) => [i.file.segmentationImportType, i.file.header, i.file.rows.map((r) => r.cells)])).toEqual(
-      [
-        [
-          'Overwrite',
-          ['Email', '6789'],
-          [
-            ['a@example.com', 'on'],
-            ['c@example.com', 'off']
-          ]
-        ],
-        [
-          'Overwrite',
-          ['Email', '6789', '7001'],
-          [
-            ['b@example.com', 'on', 'Gold'],
-            ['d@example.com', 'off', 'Silver, old']
-          ]
-        ]
-      ]
-    )
-    for (const { file } of imports) {
-      expect(file.rows.every((r) => r.cells.length === file.header?.length && !r.cells.includes(''))).toBe(true)
-    }
+    expect(filesOf(imports)).toEqual(SCENARIOS.columnSets.files)
+    expect(unevenRows(imports)).toEqual([])
     expect((await contactPosts()).map((r) => r.path)).toEqual(['/email/v1/List/12345/Contact?updateType=Overwrite'])
     expect(resourceIds(results)).toEqual(['1', '2', 'e@example.com'])
     const contacts = await api.contactDetails()
@@ -307,16 +186,16 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
 
   it('answers banned and suppressed addresses 201 pending; only the import results show what became of them', async () => {
     const { api, run } = await setup()
-    const results = await run(
-      'upsertContact',
-      [
+    const results = await run({
+      action: 'upsertContact',
+      mapping: BULK,
+      events: [
         event('jane@example.com', { vip: true }),
         event('banned@example.com', { vip: true }),
         event('not-an-email', { vip: true }),
         event('suppressed@example.com', { vip: false })
-      ],
-      BULK
-    )
+      ]
+    })
 
     // The destination's own check refuses an address that is not one before anything is sent: every address the
     // sandbox would call InvalidEmail is one the destination refuses first, so no row of a file can be invalid.
@@ -354,58 +233,34 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
     // not have, reaches a file: Listrak, not the destination, refuses the import.
     const { api, run } = await setup()
     await injectFaults({ failNext: { count: 1, status: 503 } })
-    const results = await run(
-      'upsertContact',
-      [
-        event('ann@example.com', { vip: true, missing: 'x' }),
-        event('raise@example.com', { vip: true, events: [3001] }),
-        event('bob@example.com', { vip: false, missing: 'y' })
-      ],
-      {
-        ...BULK,
-        eventIds: { '@path': '$.properties.events' },
-        profileFieldValues: { '6789': { '@path': '$.properties.vip' }, '7999': { '@path': '$.properties.missing' } }
-      }
-    )
+    const results = await run(SCENARIOS.refusedImport)
 
     expect(results.map((r) => [r.status, r.errortype ?? 'ok'])).toEqual([
       [400, 'BAD_REQUEST'],
       [201, 'ok'],
       [400, 'BAD_REQUEST']
     ])
-    expect(results[0].errormessage).toMatch(
-      /^Listrak refused the list import segment-12345-[0-9a-f]{12}\.csv for list 12345 \(HTTP 400 ERROR_INVALID_PARAMETER: .*7999 is not a profile field of list 12345/
-    )
+    expect(results[0].errormessage).toMatch(SCENARIOS.refusedImport.refusal)
     expect(results[0].sent).toMatchObject({ emailAddress: 'ann@example.com', row: 'ann@example.com,on,x' })
-    const [fieldsRead] = (await requests()).filter((r) => r.path.startsWith('/email/v1/'))
-    expect(fieldsRead).toMatchObject({
-      method: 'GET',
-      path: expect.stringContaining('/SegmentationField'),
-      status: 503
-    })
-    expect((await importPosts()).map((r) => r.status)).toEqual([400])
-    expect(await listImports()).toEqual([])
-    expect((await contactPosts()).map((r) => [r.path, r.status])).toEqual([
-      ['/email/v1/List/12345/Contact?eventIds=3001', 201]
-    ])
+    await expectRefusedImportSeen()
     expect(Object.keys(await api.contactDetails())).toEqual(['raise@example.com'])
   })
 
   it('leaves the events of an import answered 503 to be retried; the retried batch sends a file of the same name', async () => {
     const { api, run } = await setup()
     // A first batch reads the list's profile fields, so that the import is the next batch's only request.
-    expect(statuses(await run('upsertContact', vipEvents(addresses(2, 'first')), BULK))).toEqual([201])
+    const { first, retried: batch } = SCENARIOS.retriedImport
+    expect(statuses(await run(first))).toEqual([201])
     await injectFaults({ failNext: { count: 1, status: 503 } })
 
-    const events = vipEvents(addresses(3))
-    const failed = await run('upsertContact', events, BULK)
+    const failed = await run(batch)
     expect(failed.map((r) => [r.status, isRetryable(r.status)])).toEqual(Array(3).fill([503, true]))
     expect(failed[0].errormessage).toContain('it will be retried')
     const fileName = /segment-12345-[0-9a-f]{12}\.csv/.exec(failed[0].errormessage ?? '')?.[0]
     expect(fileName).toBeDefined()
     expect((await listImports()).map((i) => i.file.fileName)).not.toContain(fileName)
 
-    const retried = await run('upsertContact', events, BULK)
+    const retried = await run(batch)
     expect(statuses(retried)).toEqual([201])
     const imports = await appliedImports()
     expect(imports.map((i) => i.file.fileName)).toEqual([expect.any(String), fileName])
@@ -413,6 +268,7 @@ describe('Create or Update Contact in list imports, against the sandbox', () => 
     expect(Object.keys(await api.contactDetails()).sort()).toEqual([
       'first0@example.com',
       'first1@example.com',
+      'first2@example.com',
       ...addresses(3)
     ])
   })
@@ -428,11 +284,7 @@ describe('Unsubscribe Contact in list imports, against the sandbox', () => {
     expect(subscribed.status).toBe(201)
     await api.completed(subscribed.json.resourceId as string)
 
-    const results = await run(
-      'unsubscribeContact',
-      emails.map((email) => event(email)),
-      { listId: 12345, bulk_import: true }
-    )
+    const results = await run(SCENARIOS.unsubscribe)
 
     expect(results).toHaveLength(500)
     expect(statuses(results)).toEqual([201])
@@ -494,10 +346,9 @@ describe('listrak-actions replay with Bulk Import Large Batches, to its embedded
       const printed = /^ {2}list imports: (http:\/\/\S+)\/_sandbox\/list-imports$/m.exec(output())
       expect(printed).not.toBeNull()
       const sandboxUrl = printed?.[1]
-      const read = async <T>(route: string) =>
-        ((await (await fetch(`${sandboxUrl}${route}`)).json()) as { data: T[] }).data
-      const imports = await read<SandboxListImport>('/_sandbox/list-imports')
-      const posts = (await read<SandboxRequest>('/_sandbox/requests')).filter((r) => r.method === 'POST')
+      const embedded = sandboxViews(() => sandboxUrl as string)
+      const imports = await embedded.listImports()
+      const posts = (await embedded.requests()).filter((r) => r.method === 'POST')
 
       // The file is read well within a flush interval, and the replay then flushes it: one batch, so one import.
       expect(imports.map((i) => [i.status, i.file.importType, i.file.rows.length])).toEqual([
