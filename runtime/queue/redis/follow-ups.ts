@@ -16,7 +16,7 @@ import {
 import { connectQueueRedis } from './connection'
 import { letterFields } from './dead-letters'
 import { QueueKeys } from './keys'
-import { LuaScript } from './scripts'
+import { LETTERS_LUA, LuaScript } from './scripts'
 
 /**
  * The follow-ups of a queue in Redis, shared by the runtimes on it: a hash of the imports being followed (JSON of
@@ -56,7 +56,7 @@ return 1
  * ARGV[2] its report (JSON), ARGV[3] how many finished to keep, ARGV[4] the number of dead letters, then per letter
  * its number of fields and its fields and values. Returns -1 when it was gone, else the bytes used.
  */
-const finishScript = new LuaScript(`
+const finishScript = new LuaScript(`${LETTERS_LUA}
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return -1 end
 local delta = 0
 for _, row in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do delta = delta - #row end
@@ -64,22 +64,12 @@ redis.call('DEL', KEYS[2], KEYS[7])
 redis.call('HDEL', KEYS[1], ARGV[1])
 local at = 5
 for _ = 1, tonumber(ARGV[4]) do
-  local count = tonumber(ARGV[at])
-  local add = { 'XADD', KEYS[3], string.format('%d-0', redis.call('INCR', KEYS[4])) }
-  for f = at + 1, at + 2 * count do
-    add[#add + 1] = ARGV[f]
-    if (f - at) % 2 == 0 then delta = delta + #ARGV[f] end
-  end
-  redis.call(unpack(add))
-  at = at + 1 + 2 * count
+  local bytes
+  at, bytes = addLetter(KEYS[3], KEYS[4], at)
+  delta = delta + bytes
 end
 redis.call('XADD', KEYS[6], 'MAXLEN', ARGV[3], '*', 'report', ARGV[2])
-local used = redis.call('INCRBY', KEYS[5], delta)
-if used < 0 then
-  redis.call('SET', KEYS[5], 0)
-  used = 0
-end
-return used
+return addBytes(KEYS[5], delta)
 `)
 
 /** The keys of the follow-ups under a queue's prefix. */

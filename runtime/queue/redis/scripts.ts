@@ -122,6 +122,31 @@ return out
 `)
 
 /**
+ * Lua shared by the scripts that store dead letters. `addLetter` adds the letter whose field count is ARGV[at], its
+ * fields and values following, to the stream under the next number of the counter; it returns where the next
+ * argument is, and the bytes of the values. `addBytes` moves the byte counter by `delta`, never below 0, and returns it.
+ */
+export const LETTERS_LUA = `
+local function addLetter(stream, counter, at)
+  local count, bytes = tonumber(ARGV[at]), 0
+  local add = { 'XADD', stream, string.format('%d-0', redis.call('INCR', counter)) }
+  for f = at + 1, at + 2 * count do
+    add[#add + 1] = ARGV[f]
+    if (f - at) % 2 == 0 then bytes = bytes + #ARGV[f] end
+  end
+  redis.call(unpack(add))
+  return at + 1 + 2 * count, bytes
+end
+local function addBytes(key, delta)
+  local used = redis.call('INCRBY', key, delta)
+  if used < 0 then
+    redis.call('SET', key, 0)
+    used = 0
+  end
+  return used
+end`
+
+/**
  * Records what one delivery decided. KEYS[1] the byte counter, KEYS[2] the subscription's attempts, KEYS[3] the
  * dead letters, KEYS[4] the dead-letter counter, KEYS[5] the list imports being followed up (see follow-ups.ts),
  * then streams and lists of rows. ARGV[1] the group, ARGV[2] the number of operations; per operation 'delivered',
@@ -131,7 +156,7 @@ return out
  * A delivered or dead-lettered entry is acknowledged and deleted, so a stream holds only what is still to deliver.
  * Returns the bytes used.
  */
-export const settleScript = new LuaScript(`
+export const settleScript = new LuaScript(`${LETTERS_LUA}
 local group, attempts = ARGV[1], KEYS[2]
 local delta, at = 0, 3
 for _ = 1, tonumber(ARGV[2]) do
@@ -167,23 +192,13 @@ for _ = 1, tonumber(ARGV[2]) do
     redis.call('XACK', key, group, id)
     redis.call('HDEL', attempts, id)
     if kind == 'dead' then
-      local count = tonumber(ARGV[at])
-      local add = { 'XADD', KEYS[3], string.format('%d-0', redis.call('INCR', KEYS[4])) }
-      for f = at + 1, at + 2 * count do
-        add[#add + 1] = ARGV[f]
-        if (f - at) % 2 == 0 then delta = delta + #ARGV[f] end
-      end
-      redis.call(unpack(add))
-      at = at + 1 + 2 * count
+      local bytes
+      at, bytes = addLetter(KEYS[3], KEYS[4], at)
+      delta = delta + bytes
     end
   end
 end
-local used = redis.call('INCRBY', KEYS[1], delta)
-if used < 0 then
-  redis.call('SET', KEYS[1], 0)
-  used = 0
-end
-return used
+return addBytes(KEYS[1], delta)
 `)
 
 /**
